@@ -14,6 +14,7 @@ VERSION=${OPENCC_VERSION:-1.1.6+ds1-1}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+chmod 755 "$work" # apt-get download runs as _apt
 
 cd "$work"
 apt-get download "libopencc1.1=$VERSION" "libopencc-data=$VERSION" "opencc=$VERSION" >/dev/null
