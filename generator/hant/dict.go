@@ -1,0 +1,209 @@
+package hant
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// A dict is a read-only prefix dictionary: a trie over the runes of its keys,
+// answering "which key is the longest prefix of s?" in one walk.
+//
+// Nodes keep their children as a contiguous, rune-sorted run of edges. The
+// root, which has thousands of children, also has a dense table for the Basic
+// Multilingual Plane, so the common first step is a single index.
+type dict struct {
+	nodes  []node
+	edges  []edge
+	values []string
+	dense  []int32 // root child for each BMP rune, or -1; nil when the dict is empty
+}
+
+type node struct {
+	first, end int32 // the node's edges are edges[first:end]
+	value      int32 // index into values, or -1 when no key ends here
+}
+
+type edge struct {
+	r     rune
+	child int32
+}
+
+// entry is one dictionary line: a key and its first candidate.
+type entry struct{ key, value string }
+
+// parseDict reads OpenCC's text format: one entry a line, the key, a tab, then
+// candidates separated by spaces. Only the first candidate is kept, as OpenCC
+// does when converting.
+func parseDict(name string, data []byte) ([]entry, error) {
+	var ents []entry
+	for n := 1; len(data) > 0; n++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			continue
+		}
+		key, rest, ok := bytes.Cut(line, []byte("\t"))
+		if !ok || len(key) == 0 {
+			return nil, fmt.Errorf("%s:%d: want key, tab, candidates", name, n)
+		}
+		value, _, _ := bytes.Cut(rest, []byte(" "))
+		if len(value) == 0 {
+			return nil, fmt.Errorf("%s:%d: %q has no candidate", name, n, key)
+		}
+		if !utf8.Valid(line) {
+			return nil, fmt.Errorf("%s:%d: invalid UTF-8", name, n)
+		}
+		ents = append(ents, entry{string(key), string(value)})
+	}
+	return ents, nil
+}
+
+// newDict builds the trie. When several entries share a key, the first wins.
+func newDict(ents []entry) *dict {
+	ents = slices.Clone(ents)
+	slices.SortStableFunc(ents, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	ents = slices.CompactFunc(ents, func(a, b entry) bool { return a.key == b.key })
+
+	d := &dict{
+		nodes:  make([]node, 1, len(ents)*2+1),
+		edges:  make([]edge, 0, len(ents)*2),
+		values: make([]string, 0, len(ents)),
+	}
+	d.fill(0, ents, 0)
+	if len(ents) > 0 {
+		d.dense = make([]int32, 0x10000)
+		for i := range d.dense {
+			d.dense[i] = -1
+		}
+		for _, e := range d.edges[d.nodes[0].first:d.nodes[0].end] {
+			if e.r < 0x10000 {
+				d.dense[e.r] = e.child
+			}
+		}
+	}
+	return d
+}
+
+// fill gives node nd its value and children from ents, which are sorted and
+// all share their first depth bytes (the path to nd).
+func (d *dict) fill(nd int32, ents []entry, depth int) {
+	d.nodes[nd].value = -1
+	if len(ents) > 0 && len(ents[0].key) == depth {
+		d.nodes[nd].value = int32(len(d.values))
+		d.values = append(d.values, ents[0].value)
+		ents = ents[1:]
+	}
+	// Group the rest by their next rune. Sorting by bytes sorts UTF-8 by
+	// rune, so each group is contiguous and the edges come out sorted.
+	type group struct {
+		r          rune
+		size       int
+		start, end int
+	}
+	var groups []group
+	for i := 0; i < len(ents); {
+		r, size := utf8.DecodeRuneInString(ents[i].key[depth:])
+		j := i + 1
+		for j < len(ents) && strings.HasPrefix(ents[j].key[depth:], ents[i].key[depth:depth+size]) {
+			j++
+		}
+		groups = append(groups, group{r, size, i, j})
+		i = j
+	}
+	first := int32(len(d.edges))
+	for _, g := range groups {
+		d.edges = append(d.edges, edge{g.r, int32(len(d.nodes))})
+		d.nodes = append(d.nodes, node{})
+	}
+	d.nodes[nd].first, d.nodes[nd].end = first, int32(len(d.edges))
+	for i, g := range groups {
+		d.fill(d.edges[int(first)+i].child, ents[g.start:g.end], depth+g.size)
+	}
+}
+
+// child returns the child of nd along r, or -1.
+func (d *dict) child(nd int32, r rune) int32 {
+	if nd == 0 && r < 0x10000 && r >= 0 {
+		return d.dense[r]
+	}
+	lo, hi := d.nodes[nd].first, d.nodes[nd].end
+	for lo < hi {
+		m := int32(uint32(lo+hi) >> 1)
+		if d.edges[m].r < r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < d.nodes[nd].end && d.edges[lo].r == r {
+		return d.edges[lo].child
+	}
+	return -1
+}
+
+// longest returns the byte length of the longest key that is a prefix of s
+// and the index of its value, or 0 and -1.
+func (d *dict) longest(s string) (n int, value int32) {
+	if d.dense == nil || len(s) == 0 {
+		return 0, -1
+	}
+	value = -1
+	nd := int32(0)
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				break // invalid UTF-8 matches no key
+			}
+		}
+		nd = d.child(nd, r)
+		if nd < 0 {
+			break
+		}
+		i += size
+		if v := d.nodes[nd].value; v >= 0 {
+			n, value = i, v
+		}
+		if d.nodes[nd].first == d.nodes[nd].end {
+			break
+		}
+	}
+	return n, value
+}
+
+// replace appends s to dst with every longest match from the left replaced
+// by its value: the way one step of OpenCC's conversion chain converts one
+// segment.
+func (d *dict) replace(dst []byte, s string) []byte {
+	done := 0 // s[:done] is in dst
+	for i := 0; i < len(s); {
+		if n, v := d.longest(s[i:]); n > 0 {
+			dst = append(dst, s[done:i]...)
+			dst = append(dst, d.values[v]...)
+			i += n
+			done = i
+			continue
+		}
+		i += charLen(s, i)
+	}
+	return append(dst, s[done:]...)
+}
+
+// charLen is the byte length of the character at s[i]: one for ASCII and for
+// a byte that does not start valid UTF-8.
+func charLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return size
+}
