@@ -149,21 +149,22 @@ func (d *dict) child(nd int32, r rune) int32 {
 	return -1
 }
 
+// text is what the matching functions read: the input string, or the
+// buffer that holds the output of the previous step.
+type text interface{ ~string | ~[]byte }
+
 // longest returns the byte length of the longest key that is a prefix of s
 // and the index of its value, or 0 and -1.
-func (d *dict) longest(s string) (n int, value int32) {
+func longest[T text](d *dict, s T) (n int, value int32) {
 	if d.dense == nil || len(s) == 0 {
 		return 0, -1
 	}
 	value = -1
 	nd := int32(0)
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				break // invalid UTF-8 matches no key
-			}
+		r, size := decode(s, i)
+		if r == utf8.RuneError && size == 1 {
+			break // invalid UTF-8 matches no key
 		}
 		nd = d.child(nd, r)
 		if nd < 0 {
@@ -183,27 +184,43 @@ func (d *dict) longest(s string) (n int, value int32) {
 // replace appends s to dst with every longest match from the left replaced
 // by its value: the way one step of OpenCC's conversion chain converts one
 // segment.
-func (d *dict) replace(dst []byte, s string) []byte {
+func replace[T text](d *dict, dst []byte, s T) []byte {
 	done := 0 // s[:done] is in dst
 	for i := 0; i < len(s); {
-		if n, v := d.longest(s[i:]); n > 0 {
+		if n, v := longest(d, s[i:]); n > 0 {
 			dst = append(dst, s[done:i]...)
 			dst = append(dst, d.values[v]...)
 			i += n
 			done = i
 			continue
 		}
-		i += charLen(s, i)
+		_, size := decode(s, i)
+		i += size
 	}
 	return append(dst, s[done:]...)
 }
 
-// charLen is the byte length of the character at s[i]: one for ASCII and for
-// a byte that does not start valid UTF-8.
-func charLen(s string, i int) int {
-	if s[i] < utf8.RuneSelf {
-		return 1
+// decode is utf8.DecodeRuneInString for s[i:], for either kind of text.
+func decode[T text](s T, i int) (rune, int) {
+	b := s[i]
+	switch {
+	case b < utf8.RuneSelf:
+		return rune(b), 1
+	case b&0xe0 == 0xc0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80:
+		r := rune(b&0x1f)<<6 | rune(s[i+1]&0x3f)
+		if r >= 0x80 {
+			return r, 2
+		}
+	case b&0xf0 == 0xe0 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80:
+		r := rune(b&0x0f)<<12 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f)
+		if r >= 0x800 && (r < 0xd800 || r > 0xdfff) {
+			return r, 3
+		}
+	case b&0xf8 == 0xf0 && i+3 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 && s[i+3]&0xc0 == 0x80:
+		r := rune(b&0x07)<<18 | rune(s[i+1]&0x3f)<<12 | rune(s[i+2]&0x3f)<<6 | rune(s[i+3]&0x3f)
+		if r >= 0x10000 && r <= utf8.MaxRune {
+			return r, 4
+		}
 	}
-	_, size := utf8.DecodeRuneInString(s[i:])
-	return size
+	return utf8.RuneError, 1
 }
