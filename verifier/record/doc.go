@@ -1,0 +1,40 @@
+// Package record is what a certificate is, once signed: the shared
+// contract between the issuer commands (qualbridge keygen, issue, revoke)
+// and the verifier service.
+//
+// # Records
+//
+// A certificate has two parts. [Public] is what a verifier may show to
+// anyone holding the printed QR code: already masked (陈*明, birth year,
+// ****1234, no sex). [Personal] is the full personal record; it is only
+// ever stored age-encrypted to the centre's recipients and the verifier
+// never needs it. The public part carries [Public.PersonalDigest], the
+// SHA-256 of the canonical encoding of the salted personal record, so the
+// one signature covers both parts.
+//
+// # Encoding and signatures
+//
+// Records are encoded in a canonical, versioned byte format (never
+// re-serialised JSON): a fixed order of fixed-width integers and
+// uvarint-length-prefixed UTF-8 strings. Decoding rejects anything that
+// is not the one encoding of its value (trailing bytes, non-minimal
+// varints, invalid UTF-8, control characters, impossible dates), so a
+// signed record has exactly one byte form.
+//
+// An envelope is
+//
+//	version (1 byte) || uvarint len || kid || uvarint len || payload || Ed25519 signature (64 bytes)
+//
+// and the signature covers a domain-separation prefix
+// ("qualbridge/cert/v1\x00" or "qualbridge/revocation/v1\x00") followed by
+// every envelope byte before the signature. [TrustList.Verify] parses only
+// this framing, checks the signature with the key the kid names, and only
+// then decodes the payload.
+//
+// # Trust list and registry
+//
+// The [TrustList] is the centre's public keys, each with the window in
+// which it may sign and its status; it is a JSON file the site publishes.
+// A registry directory ([LoadRegistry]) holds the trust list, the signed
+// certificates in append-only batch files and the signed revocations.
+package record
