@@ -13,12 +13,15 @@ import (
 //
 // Nodes keep their children as a contiguous, rune-sorted run of edges. The
 // root, which has thousands of children, also has a dense table for the Basic
-// Multilingual Plane, so the common first step is a single index.
+// Multilingual Plane, so the common first step is a single index, and a
+// bitset of the BMP runes that start a key, small enough to stay in cache,
+// so that most runes that start none cost one bit test.
 type dict struct {
 	nodes  []node
 	edges  []edge
 	values []string
 	dense  []int32 // root child for each BMP rune, or -1; nil when the dict is empty
+	starts [1 << 16 / 64]uint64
 }
 
 type node struct {
@@ -86,6 +89,7 @@ func newDict(ents []entry) *dict {
 		for _, e := range d.edges[d.nodes[0].first:d.nodes[0].end] {
 			if e.r < 0x10000 {
 				d.dense[e.r] = e.child
+				d.starts[e.r/64] |= 1 << (e.r % 64)
 			}
 		}
 	}
@@ -129,11 +133,19 @@ func (d *dict) fill(nd int32, ents []entry, depth int) {
 	}
 }
 
-// child returns the child of nd along r, or -1.
-func (d *dict) child(nd int32, r rune) int32 {
-	if nd == 0 && r < 0x10000 && r >= 0 {
+// root returns the child of the root along r, or -1.
+func (d *dict) root(r rune) int32 {
+	if r < 0x10000 {
+		if d.starts[r/64]&(1<<(r%64)) == 0 {
+			return -1
+		}
 		return d.dense[r]
 	}
+	return d.child(0, r)
+}
+
+// child returns the child of nd along r, or -1.
+func (d *dict) child(nd int32, r rune) int32 {
 	lo, hi := d.nodes[nd].first, d.nodes[nd].end
 	for lo < hi {
 		m := int32(uint32(lo+hi) >> 1)
@@ -156,12 +168,24 @@ type text interface{ ~string | ~[]byte }
 // longest returns the byte length of the longest key that is a prefix of s
 // and the index of its value, or 0 and -1.
 func longest[T text](d *dict, s T) (n int, value int32) {
-	if d.dense == nil || len(s) == 0 {
+	if len(s) == 0 {
 		return 0, -1
 	}
-	value = -1
-	nd := int32(0)
-	for i := 0; i < len(s); {
+	r, size := decode(s, 0)
+	return longestFrom(d, s, d.root(r), size)
+}
+
+// longestFrom is longest for a walk that has reached node nd (-1 for none)
+// after the first i bytes of s.
+func longestFrom[T text](d *dict, s T, nd int32, i int) (n int, value int32) {
+	if nd < 0 {
+		return 0, -1
+	}
+	value = d.nodes[nd].value
+	if value >= 0 {
+		n = i
+	}
+	for i < len(s) && d.nodes[nd].first != d.nodes[nd].end {
 		r, size := decode(s, i)
 		if r == utf8.RuneError && size == 1 {
 			break // invalid UTF-8 matches no key
@@ -174,9 +198,6 @@ func longest[T text](d *dict, s T) (n int, value int32) {
 		if v := d.nodes[nd].value; v >= 0 {
 			n, value = i, v
 		}
-		if d.nodes[nd].first == d.nodes[nd].end {
-			break
-		}
 	}
 	return n, value
 }
@@ -187,14 +208,16 @@ func longest[T text](d *dict, s T) (n int, value int32) {
 func replace[T text](d *dict, dst []byte, s T) []byte {
 	done := 0 // s[:done] is in dst
 	for i := 0; i < len(s); {
-		if n, v := longest(d, s[i:]); n > 0 {
-			dst = append(dst, s[done:i]...)
-			dst = append(dst, d.values[v]...)
-			i += n
-			done = i
-			continue
+		r, size := decode(s, i)
+		if nd := d.root(r); nd >= 0 {
+			if n, v := longestFrom(d, s[i:], nd, size); n > 0 {
+				dst = append(dst, s[done:i]...)
+				dst = append(dst, d.values[v]...)
+				i += n
+				done = i
+				continue
+			}
 		}
-		_, size := decode(s, i)
 		i += size
 	}
 	return append(dst, s[done:]...)

@@ -39,6 +39,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -48,11 +50,12 @@ var data embed.FS
 // Converter converts Simplified Chinese to Traditional Chinese with Taiwan
 // phrasing, like OpenCC s2twp.
 type Converter struct {
-	phrases   *dict // STPhrases, values already through TWPhrases and TWVariants
-	chars     *dict // STCharacters
-	twPhrases *dict // TWPhrases
-	variants  *dict // TWVariants
-	protected *dict // the protected terms, each its own value
+	phrases   *dict    // STPhrases, values already through TWPhrases and TWVariants
+	chars     *dict    // STCharacters
+	twPhrases *dict    // TWPhrases
+	variants  *dict    // TWVariants
+	protected *dict    // the protected terms, each its own value
+	terms     []string // the protected terms, without duplicates
 }
 
 // New returns a Converter. Occurrences of the protected terms (names of
@@ -83,6 +86,11 @@ func New(protected ...string) (*Converter, error) {
 			prot = append(prot, entry{p, p})
 		}
 	}
+	for _, e := range dicts[1] {
+		if utf8.RuneCountInString(e.key) != 1 {
+			errs = append(errs, fmt.Errorf("hant: STCharacters.txt: key %q is not one character", e.key))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -94,6 +102,7 @@ func New(protected ...string) (*Converter, error) {
 		variants:  newDict(dicts[3]),
 		protected: newDict(prot),
 	}
+	c.terms = slices.Compact(slices.Sorted(slices.Values(protected)))
 	var w work
 	for i, v := range c.phrases.values {
 		w.dst = w.dst[:0]
@@ -110,6 +119,7 @@ func New(protected ...string) (*Converter, error) {
 type work struct {
 	dst          []byte
 	step1, step2 []byte
+	tag          tag // ConvertHTML's current start tag
 }
 
 // Convert returns s converted. Text that is not Han, such as ASCII, passes
@@ -125,10 +135,55 @@ func (c *Converter) Convert(s string) string {
 
 // convert appends the conversion of s to w.dst.
 func (c *Converter) convert(w *work, s string) {
-	if c.protected.dense == nil {
+	switch {
+	case len(c.terms) == 0:
 		c.chunk(w, s)
-		return
+	case len(c.terms) <= maxIndexTerms:
+		c.convertIndex(w, s)
+	default:
+		c.convertTrie(w, s)
 	}
+}
+
+// maxIndexTerms is the number of protected terms up to which convertIndex,
+// which runs strings.Index once per term over the text, beats convertTrie,
+// which walks the protected trie at every character.
+const maxIndexTerms = 16
+
+// convertIndex is convert for a few protected terms: it keeps the next
+// occurrence of each and takes the leftmost, the longest at a tie.
+func (c *Converter) convertIndex(w *work, s string) {
+	var buf [maxIndexTerms]int
+	next := buf[:len(c.terms)]
+	for k := range next {
+		next[k] = -2 // not searched yet
+	}
+	done := 0
+	for {
+		at, n := -1, 0
+		for k, t := range c.terms {
+			if next[k] != -1 && next[k] < done {
+				next[k] = strings.Index(s[done:], t)
+				if next[k] >= 0 {
+					next[k] += done
+				}
+			}
+			if next[k] >= 0 && (at < 0 || next[k] < at || next[k] == at && len(t) > n) {
+				at, n = next[k], len(t)
+			}
+		}
+		if at < 0 {
+			break
+		}
+		c.chunk(w, s[done:at])
+		w.dst = append(w.dst, s[at:at+n]...)
+		done = at + n
+	}
+	c.chunk(w, s[done:])
+}
+
+// convertTrie is convert for many protected terms.
+func (c *Converter) convertTrie(w *work, s string) {
 	done := 0
 	for i := 0; i < len(s); {
 		if n, _ := longest(c.protected, s[i:]); n > 0 {
@@ -145,39 +200,39 @@ func (c *Converter) convert(w *work, s string) {
 }
 
 // chunk appends the conversion of s, which holds no protected term, to w.dst.
+//
+// It segments and takes the first step of the chain in one pass: a phrase
+// segment's result was computed in New, and the characters between phrases
+// gather in w.step1, each through STCharacters, until the next phrase or the
+// end closes their segment and sends it through the Taiwan steps.
 func (c *Converter) chunk(w *work, s string) {
-	run := -1 // start of the current segment of characters that start no phrase
-	for i := 0; i <= len(s); {
-		n, v := 0, int32(-1)
-		if i < len(s) {
-			if s[i] < utf8.RuneSelf && c.phrases.dense[s[i]] < 0 {
-				if run < 0 {
-					run = i
+	w.step1 = w.step1[:0]
+	run := false
+	for i := 0; i < len(s); {
+		r, size := decode(s, i)
+		if nd := c.phrases.root(r); nd >= 0 {
+			if n, v := longestFrom(c.phrases, s[i:], nd, size); n > 0 {
+				if run {
+					c.taiwan(w, w.step1)
+					w.step1, run = w.step1[:0], false
 				}
-				i++
+				w.dst = append(w.dst, c.phrases.values[v]...)
+				i += n
 				continue
 			}
-			n, v = longest(c.phrases, s[i:])
 		}
-		if n == 0 && i < len(s) {
-			if run < 0 {
-				run = i
-			}
-			_, size := decode(s, i)
-			i += size
-			continue
+		// STCharacters has only single-character keys (New checks), so
+		// its longest match within the segment is the character's own.
+		if nd := c.chars.root(r); nd >= 0 && c.chars.nodes[nd].value >= 0 {
+			w.step1 = append(w.step1, c.chars.values[c.chars.nodes[nd].value]...)
+		} else {
+			w.step1 = append(w.step1, s[i:i+size]...)
 		}
-		// A phrase starts at i, or s ends: close the run of other characters.
-		if run >= 0 {
-			w.step1 = replace(c.chars, w.step1[:0], s[run:i])
-			c.taiwan(w, w.step1)
-			run = -1
-		}
-		if n == 0 {
-			break
-		}
-		w.dst = append(w.dst, c.phrases.values[v]...)
-		i += n
+		run = true
+		i += size
+	}
+	if run {
+		c.taiwan(w, w.step1)
 	}
 }
 

@@ -65,21 +65,33 @@ func TestConvert(t *testing.T) {
 }
 
 func TestProtected(t *testing.T) {
-	c := newConverter(t, "闽人社文〔2022〕126号", "闽人社", "平潭综合实验区", "软件")
+	terms := []string{"闽人社文〔2022〕126号", "闽人社", "社文", "平潭综合实验区", "软件", "GB/T 1"}
+	// Past maxIndexTerms, convert switches from strings.Index to the trie;
+	// both must give the same result.
+	many := slices.Clone(terms)
+	for i := len(many); i <= maxIndexTerms; i++ {
+		many = append(many, fmt.Sprintf("不会出现的词%d", i))
+	}
+	converters := map[string]*Converter{"few": newConverter(t, terms...), "many": newConverter(t, many...)}
 	tests := []struct{ in, want string }{
 		{"闽人社文〔2022〕126号", "闽人社文〔2022〕126号"},
 		{"根据闽人社文〔2022〕126号的文件", "根據闽人社文〔2022〕126号的檔案"},
 		{"闽人社文〔2022〕127号", "闽人社文〔2022〕127號"},
+		{"发闽人社文件", "發闽人社檔案"}, // leftmost wins over the overlapping 社文
 		{"平潭综合实验区软件信息", "平潭综合实验区软件資訊"},
 		{"打印机软件打印机", "印表機软件印表機"},
 		{"软件软件", "软件软件"},
+		{"GB/T 12 发", "GB/T 12 發"},
+		{"", ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := c.Convert(tt.in); got != tt.want {
-				t.Errorf("Convert(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
+	for name, c := range converters {
+		for _, tt := range tests {
+			t.Run(name+"/"+tt.in, func(t *testing.T) {
+				if got := c.Convert(tt.in); got != tt.want {
+					t.Errorf("Convert(%q) = %q, want %q", tt.in, got, tt.want)
+				}
+			})
+		}
 	}
 }
 
@@ -443,9 +455,17 @@ func FuzzConvert(f *testing.F) {
 	for _, s := range []string{"软件", "<p title=\"信息\">打印机</p>", "a<b", "\xff信\xe4", "<script>软件</script>", "闽人社文〔2022〕126号"} {
 		f.Add(s)
 	}
-	c := newConverter(f, "闽人社文〔2022〕126号")
+	terms := []string{"闽人社文〔2022〕126号", "人社", "软件"}
+	c := newConverter(f, terms...)
+	for i := len(terms); i <= maxIndexTerms; i++ {
+		terms = append(terms, fmt.Sprintf("不会出现的词%d", i))
+	}
+	many := newConverter(f, terms...)
 	f.Fuzz(func(t *testing.T, s string) {
 		got, gotHTML := c.Convert(s), c.ConvertHTML(s)
+		if m := many.Convert(s); m != got {
+			t.Errorf("Convert(%q) = %q with few protected terms, %q with many", s, got, m)
+		}
 		if !strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
 			if got != s || gotHTML != s {
 				t.Errorf("text without Han changed: %q → %q, HTML %q", s, got, gotHTML)

@@ -18,13 +18,16 @@ func (c *Converter) ConvertHTML(s string) string {
 	}
 	w := work{dst: make([]byte, 0, len(s)+len(s)/16)}
 	text := 0 // start of the text not yet written
-	for i := 0; i < len(s); {
-		j := strings.IndexByte(s[i:], '<')
+	// No markup starts past the last '>', so stop looking there: this keeps
+	// malformed input with many a '<' from costing quadratic time.
+	last := strings.LastIndexByte(s, '>')
+	for i := 0; i < last; {
+		j := strings.IndexByte(s[i:last], '<')
 		if j < 0 {
 			break
 		}
 		i += j
-		end, raw := markupEnd(s, i)
+		end, raw := markupEnd(s, i, &w.tag)
 		if end < 0 { // a '<' that starts no markup is text
 			i++
 			continue
@@ -33,7 +36,7 @@ func (c *Converter) ConvertHTML(s string) string {
 		if raw != "" || s[i+1] == '!' || s[i+1] == '?' || s[i+1] == '/' {
 			w.dst = append(w.dst, s[i:end]...)
 		} else {
-			c.startTag(&w, s[i:end])
+			c.startTag(&w, s[i:end], &w.tag)
 		}
 		if raw != "" {
 			// Copy <script> and <style> bodies up to their end tag.
@@ -53,7 +56,9 @@ func (c *Converter) ConvertHTML(s string) string {
 // markupEnd returns the end of the markup that starts with the '<' at s[i],
 // or -1 if none does. For a <script> or <style> start tag it also returns
 // the element name, whose contents are not text.
-func markupEnd(s string, i int) (end int, raw string) {
+//
+// A start tag is scanned into t.
+func markupEnd(s string, i int, t *tag) (end int, raw string) {
 	rest := s[i:]
 	switch {
 	case strings.HasPrefix(rest, "<!--"):
@@ -77,7 +82,7 @@ func markupEnd(s string, i int) (end int, raw string) {
 	case len(rest) < 2 || !isLetter(rest[1]):
 		return -1, ""
 	}
-	t := scanTag(rest)
+	scanTag(t, rest)
 	if t.end < 0 {
 		return -1, ""
 	}
@@ -101,13 +106,14 @@ type attr struct {
 	start, end int
 }
 
-// scanTag scans the start tag at the beginning of s.
-func scanTag(s string) tag {
+// scanTag scans the start tag at the beginning of s into t, reusing its
+// attrs.
+func scanTag(t *tag, s string) {
 	i := 1
 	for i < len(s) && !isSpace(s[i]) && s[i] != '>' && s[i] != '/' {
 		i++
 	}
-	t := tag{name: s[1:i], end: -1}
+	t.name, t.attrs, t.end = s[1:i], t.attrs[:0], -1
 	for i < len(s) {
 		for i < len(s) && (isSpace(s[i]) || s[i] == '/') {
 			i++
@@ -141,7 +147,7 @@ func scanTag(s string) tag {
 			case j < len(s) && (s[j] == '"' || s[j] == '\''):
 				k := strings.IndexByte(s[j+1:], s[j])
 				if k < 0 {
-					return t
+					return
 				}
 				a.start, a.end = j+1, j+1+k
 				i = a.end + 1
@@ -156,22 +162,21 @@ func scanTag(s string) tag {
 		}
 		t.attrs = append(t.attrs, a)
 	}
-	return t
 }
 
-// startTag appends the start tag s to w.dst with the values of its text
-// attributes converted.
-func (c *Converter) startTag(w *work, s string) {
-	t := scanTag(s)
+// startTag appends the start tag s, scanned into t, to w.dst with the
+// values of its text attributes converted.
+func (c *Converter) startTag(w *work, s string, t *tag) {
 	meta := strings.EqualFold(t.name, "meta")
 	metaText := false
 	if meta {
 		for _, a := range t.attrs {
-			v := strings.ToLower(strings.TrimSpace(s[a.start:a.end]))
-			switch {
-			case a.name == "name" && (v == "description" || v == "keywords"),
-				a.name == "property" && (v == "og:title" || v == "og:description" || v == "og:site_name"):
-				metaText = true
+			v := strings.TrimSpace(s[a.start:a.end])
+			switch a.name {
+			case "name":
+				metaText = metaText || strings.EqualFold(v, "description") || strings.EqualFold(v, "keywords")
+			case "property":
+				metaText = metaText || strings.EqualFold(v, "og:title") || strings.EqualFold(v, "og:description") || strings.EqualFold(v, "og:site_name")
 			}
 		}
 	}
@@ -187,6 +192,11 @@ func (c *Converter) startTag(w *work, s string) {
 			continue
 		}
 		w.dst = append(w.dst, s[done:a.start]...)
+		if isASCII(s[a.start:a.end]) { // the common case, which converts to itself
+			w.dst = append(w.dst, s[a.start:a.end]...)
+			done = a.end
+			continue
+		}
 		c.convert(w, s[a.start:a.end])
 		done = a.end
 	}
