@@ -1,6 +1,9 @@
 package catalog
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Date is a civil date without time of day or zone. The zero Date means
 // "not published" and prints as "".
@@ -40,3 +43,50 @@ func (d Date) After(e Date) bool { return d.t.After(e.t) }
 
 // AddDays returns the date n days later.
 func (d Date) AddDays(n int) Date { return Date{d.t.AddDate(0, 0, n)} }
+
+// ParseDate parses "2006-01-02". It also accepts the text the TOML
+// decoder makes of a date literal (2025-11-21 unquoted arrives as
+// "2025-11-21T00:00:00Z"), but not a time of day other than midnight.
+func ParseDate(s string) (Date, error) {
+	if len(s) > len(time.DateOnly) && s[len(time.DateOnly)] == 'T' {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {
+			return Date{}, &badDate{s, true}
+		}
+		return DateOf(t), nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, &badDate{s, false}
+	}
+	return DateOf(t), nil
+}
+
+// badDate is the error of ParseDate, worded for an editor.
+type badDate struct {
+	text     string
+	withTime bool
+}
+
+func (e *badDate) Error() string {
+	if e.withTime {
+		return fmt.Sprintf("%q 不是日期：只写日期，不写时间", e.text)
+	}
+	return fmt.Sprintf("%q 不是有效的日期", e.text)
+}
+
+// UnmarshalText accepts a TOML date literal or a quoted "2006-01-02".
+func (d *Date) UnmarshalText(b []byte) error {
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// MarshalText formats the date as 2006-01-02, empty when unset.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// AddYears returns the date n years later (29 February moves to 1 March).
+func (d Date) AddYears(n int) Date { return Date{d.t.AddDate(n, 0, 0)} }

@@ -1,16 +1,22 @@
 package catalog
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
+	"reflect"
+	"slices"
+	"strings"
 )
 
 // Options control [Load].
 type Options struct {
 	// BuildDate is the date that date checks compare against (an
-	// organisation whose window has ended). The caller passes the site's
-	// build_date override if set, else today.
+	// organisation whose window has ended) when catalog/site.toml sets no
+	// build_date. The command passes today; Load itself never reads the
+	// clock, so the same files always give the same diagnostics.
 	BuildDate Date
 }
 
@@ -22,6 +28,14 @@ const (
 	Warning
 )
 
+// String returns "error" or "warning".
+func (s Severity) String() string {
+	if s == Warning {
+		return "warning"
+	}
+	return "error"
+}
+
 // Diagnostic is one problem found in the editors' files.
 type Diagnostic struct {
 	Pos      Pos
@@ -30,24 +44,252 @@ type Diagnostic struct {
 	Hint     string // how to fix it; may be empty
 }
 
+// String formats the diagnostic as "path:line:col: error: message", with
+// the hint on a second line, "\thint: …", when there is one.
+func (d Diagnostic) String() string {
+	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+	if d.Hint != "" {
+		s += "\n\thint: " + d.Hint
+	}
+	return s
+}
+
+// String returns "path:line:col", "path:line" or "path" as far as known.
+func (p Pos) String() string {
+	switch {
+	case p.Line <= 0:
+		return p.File
+	case p.Col <= 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
 // Diagnostics is a sorted list of problems.
 type Diagnostics []Diagnostic
 
 // Err returns an error listing every diagnostic if any is an error, else nil.
 func (ds Diagnostics) Err() error {
+	if ds.Count(Error) == 0 {
+		return nil
+	}
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.String()
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// Count returns how many diagnostics have severity s.
+func (ds Diagnostics) Count(s Severity) int {
+	n := 0
 	for _, d := range ds {
-		if d.Severity == Error {
-			return errors.New(fmt.Sprint(ds))
+		if d.Severity == s {
+			n++
 		}
 	}
-	return nil
+	return n
+}
+
+// sort orders ds by file, line and column; the order of the checks
+// breaks ties, so the output is the same on every run.
+func (ds Diagnostics) sort() {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(
+			cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col),
+		)
+	})
+}
+
+// kind is a catalog file after site.toml: the file name (also the name
+// of the folder of further files) and the table each row is.
+type kind struct{ file, table string }
+
+// kinds lists the catalog files in the order Load reads them.
+func kinds() []kind {
+	return []kind{
+		{"occupations", "occupation"},
+		{"qualifications", "qualification"},
+		{"organisations", "organisation"},
+		{"offices", "office"},
+		{"guides", "guide"},
+		{"documents", "document"},
+		{"changes", "change"},
+	}
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	fsys   fs.FS
+	diags  Diagnostics
+	shells map[reflect.Type]reflect.Type
+	// at maps each decoded row (a pointer into a slice) to its table in
+	// the file's index, for positioning what the checks find.
+	at map[any]*table
+}
+
+func (l *loader) report(sev Severity, p Pos, hint, format string, args ...any) {
+	l.diags = append(l.diags, Diagnostic{Pos: p, Severity: sev, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (l *loader) errorf(p Pos, hint, format string, args ...any) {
+	l.report(Error, p, hint, format, args...)
+}
+
+func (l *loader) warnf(p Pos, hint, format string, args ...any) {
+	l.report(Warning, p, hint, format, args...)
+}
+
+// keyPos returns where key is written in row (a pointer to a decoded
+// struct), or where the row begins.
+func (l *loader) keyPos(row any, key string) Pos {
+	if t := l.at[row]; t != nil {
+		return t.keyPos(key)
+	}
+	return Pos{}
 }
 
 // Load reads catalog/ and content/ from fsys (the repository root),
 // decodes and checks everything, and returns the catalog with every
-// problem found. The catalog is usable only when ds.Err() is nil.
-//
-// TODO(catalog): stub, being implemented.
+// problem found, sorted by position. The catalog is usable only when
+// ds.Err() is nil.
 func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
-	return &Catalog{Pages: map[string]*Page{}}, nil
+	l := &loader{fsys: fsys, shells: map[reflect.Type]reflect.Type{}, at: map[any]*table{}}
+	c := &Catalog{Pages: map[string]*Page{}}
+
+	const sitePath = "catalog/site.toml"
+	if data, err := fs.ReadFile(fsys, sitePath); err == nil {
+		l.decodeFile(sitePath, string(data), 0, &c.Site)
+	} else if errors.Is(err, fs.ErrNotExist) {
+		l.errorf(Pos{File: sitePath}, `新建 catalog/site.toml，至少写上网站名称：name = "…"`, "缺少站点设置文件")
+	} else {
+		l.errorf(Pos{File: sitePath}, "", "无法读取：%v", err)
+	}
+	l.strayFiles()
+	c.Occupations = loadKind[Occupation](l, 0)
+	c.Qualifications = loadKind[Qualification](l, 1)
+	c.Organisations = loadKind[Organisation](l, 2)
+	c.Offices = loadKind[Office](l, 3)
+	c.Guides = loadKind[Guide](l, 4)
+	c.Documents = loadKind[Document](l, 5)
+	c.Changes = loadKind[Change](l, 6)
+	l.loadPages(c)
+
+	c.buildDate = c.Site.BuildDate
+	if c.buildDate.IsZero() {
+		c.buildDate = opts.BuildDate
+	}
+	l.check(c)
+	c.link()
+	l.diags.sort()
+	return c, l.diags
+}
+
+// loadKind decodes catalog/<file>.toml and catalog/<file>/*.toml, in that
+// order, into rows of type T.
+func loadKind[T any](l *loader, k int) []*T {
+	file, name := kinds()[k].file, kinds()[k].table
+	paths, _ := fs.Glob(l.fsys, "catalog/"+file+"/*.toml")
+	paths = append([]string{"catalog/" + file + ".toml"}, paths...)
+	root := reflect.StructOf([]reflect.StructField{{
+		Name: "Rows",
+		Type: reflect.TypeFor[[]T](),
+		Tag:  reflect.StructTag(fmt.Sprintf(`toml:%q`, name)),
+	}})
+	var rows []*T
+	for i, p := range paths {
+		data, err := fs.ReadFile(l.fsys, p)
+		if err != nil {
+			if i > 0 || !errors.Is(err, fs.ErrNotExist) {
+				l.errorf(Pos{File: p}, "", "无法读取：%v", err)
+			}
+			continue
+		}
+		v := reflect.New(root)
+		l.decodeFile(p, string(data), 0, v.Interface())
+		s := v.Elem().Field(0)
+		for j := range s.Len() {
+			rows = append(rows, s.Index(j).Addr().Interface().(*T))
+		}
+	}
+	return rows
+}
+
+// strayFiles reports .toml files under catalog/ that Load would not read:
+// a misspelt file name would otherwise drop its rows without a word.
+func (l *loader) strayFiles() {
+	known := map[string]bool{"site": true}
+	for _, k := range kinds() {
+		known[k.file] = true
+	}
+	_ = fs.WalkDir(l.fsys, "catalog", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".toml" {
+			return nil
+		}
+		parts := strings.Split(strings.TrimSuffix(p, ".toml"), "/")
+		switch {
+		case len(parts) == 2 && known[parts[1]]:
+			return nil
+		case len(parts) == 3 && known[parts[1]] && parts[1] != "site":
+			return nil
+		}
+		var names []string
+		for _, k := range kinds() {
+			names = append(names, k.file)
+		}
+		l.errorf(Pos{File: p, Line: 1, Col: 1},
+			fmt.Sprintf("目录文件名只能是 site、%s（加 .toml），或放在同名文件夹里，如 catalog/qualifications/第五批.toml", strings.Join(names, "、")),
+			"这个文件不会被读取：文件名或所在文件夹不对")
+		return nil
+	})
+}
+
+// loadPages reads every content/**/*.md with its TOML front matter.
+func (l *loader) loadPages(c *Catalog) {
+	_ = fs.WalkDir(l.fsys, "content", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".md" {
+			return nil
+		}
+		data, err := fs.ReadFile(l.fsys, p)
+		if err != nil {
+			l.errorf(Pos{File: p}, "", "无法读取：%v", err)
+			return nil
+		}
+		pg := &Page{Path: strings.TrimPrefix(p, "content/"), Pos: Pos{File: p, Line: 1, Col: 1}}
+		text := string(data)
+		pg.Body = text
+		if first, rest, ok := cutLine(text); ok && strings.TrimSpace(first) == "+++" {
+			fm, body, closed := "", "", false
+			for off := 0; ; {
+				line, after, more := cutLine(rest[off:])
+				if strings.TrimSpace(line) == "+++" {
+					fm, body, closed = rest[:off], after, true
+					break
+				}
+				if !more {
+					break
+				}
+				off = len(rest) - len(after)
+			}
+			if !closed {
+				l.errorf(pg.Pos, `页首设置写在两行 "+++" 之间`, "页首设置（front matter）缺少结尾的 \"+++\"")
+				return nil
+			}
+			var front struct {
+				Title string `toml:"title"`
+			}
+			l.decodeFile(p, fm, 1, &front)
+			pg.Title, pg.Body = front.Title, body
+		}
+		c.Pages[pg.Path] = pg
+		return nil
+	})
+}
+
+// cutLine splits off the first line of s (without its line ending).
+func cutLine(s string) (line, rest string, ok bool) {
+	line, rest, ok = strings.Cut(s, "\n")
+	return strings.TrimSuffix(line, "\r"), rest, ok
 }

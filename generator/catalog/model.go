@@ -21,6 +21,16 @@ type Catalog struct {
 	// relative to content/ with forward slashes ("home.md",
 	// "documents/min-2022-126.md").
 	Pages map[string]*Page
+
+	buildDate Date // site.toml's build_date, else Options.BuildDate
+
+	// Indexes for the lookup methods, built by Load.
+	occupations    map[string]*Occupation
+	qualifications map[string]*Qualification
+	organisations  map[string]*Organisation
+	offices        map[string]*Office
+	guides         map[string]*Guide
+	documents      map[string]*Document
 }
 
 // Pos is a position in an editor's file: path relative to the
