@@ -1,0 +1,66 @@
+package verifier
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
+)
+
+// Outcome is the verdict of one verification, the same in HTML and JSON.
+type Outcome string
+
+// The outcomes. The first five are verdicts about a certificate; the last
+// two say that no verdict could be given.
+const (
+	Valid          Outcome = "valid"
+	Revoked        Outcome = "revoked"
+	Unknown        Outcome = "unknown"
+	NotGenuine     Outcome = "not-genuine"
+	KeyCompromised Outcome = "key-compromised"
+	Malformed      Outcome = "malformed"
+	Unavailable    Outcome = "unavailable"
+)
+
+// Status is the HTTP status of an answer with this outcome.
+//
+// Only Valid answers 2xx. A client or a monitor that looks at the status
+// code alone can then never take a negative verdict for a positive one.
+// Revoked answers 410 Gone: the certificate existed and was withdrawn for
+// good, which is exactly what 410 says. Not genuine and key compromised
+// answer 422: the token is well formed and names a record we hold, but
+// that record cannot be accepted. Unavailable (a storage fault, no
+// snapshot) answers 503, never a verdict.
+func (o Outcome) Status() int {
+	switch o {
+	case Valid:
+		return http.StatusOK
+	case Revoked:
+		return http.StatusGone
+	case Unknown:
+		return http.StatusNotFound
+	case NotGenuine, KeyCompromised:
+		return http.StatusUnprocessableEntity
+	case Malformed:
+		return http.StatusBadRequest
+	default:
+		return http.StatusServiceUnavailable
+	}
+}
+
+// outcomeOf maps an error of record verification to its outcome: the one
+// place where domain errors become verdicts. Anything the record package
+// does not name is not genuine: an envelope that does not even parse was
+// not written by our issuer.
+func outcomeOf(err error) Outcome {
+	switch {
+	case err == nil:
+		return Valid
+	case errors.Is(err, record.ErrKeyCompromised):
+		return KeyCompromised
+	default:
+		// ErrUnknownKey, ErrBadSignature, ErrOutsideWindow, ErrMalformed
+		// (a stored envelope that does not decode) and the index mismatch.
+		return NotGenuine
+	}
+}

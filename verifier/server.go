@@ -1,0 +1,321 @@
+package verifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/text/language"
+)
+
+// Config is the service's configuration.
+type Config struct {
+	// BaseURL is the public address of the verifier, as printed in the QR
+	// codes (https://verify.example.org). Every page shows its host so a
+	// reader can compare it with the address bar.
+	BaseURL string
+	// ScanLimit is the number of verification requests (/c/, /api/v1/verify/)
+	// one client address may make per minute; 0 means no limit.
+	ScanLimit int
+	// LookupLimit is the number of manual lookups one client address may
+	// make per minute; 0 means no limit. Keep it low: it is the only way
+	// to guess at numbers and names.
+	LookupLimit int
+	// TrustedProxies lists the CIDR prefixes of proxies whose
+	// X-Forwarded-For header names the client. Empty: the client is the
+	// TCP peer.
+	TrustedProxies []string
+	// Now is the clock, for expiry dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Limits on requests, against slow and oversized clients.
+const (
+	MaxBody   = 64 << 10 // bytes of request body
+	maxPath   = 512      // bytes of URL path and query
+	maxNumber = 64       // bytes of a certificate number in a lookup
+	maxName   = 64       // characters of a name in a lookup
+)
+
+// server is what every handler closes over.
+type server struct {
+	log     *slog.Logger
+	cfg     Config
+	store   *Store
+	m       *Metrics
+	gather  prometheus.Gatherer
+	pages   *pages
+	text    [nLangs]*text
+	matcher language.Matcher
+
+	// Answers that are not about a record, rendered once like verdicts.
+	malformed, unavailable *verdict
+}
+
+// NewServer returns the verifier service. The gatherer serves /metrics;
+// it is normally the registry m was registered on.
+func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics, gather prometheus.Gatherer) (http.Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p, err := newPages(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: templates: %w", err)
+	}
+	s := &server{
+		log: log, cfg: cfg, store: store, m: m, gather: gather, pages: p, text: texts(),
+		matcher:   language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.TraditionalChinese}),
+		malformed: &verdict{outcome: Malformed}, unavailable: &verdict{outcome: Unavailable},
+	}
+	r := chi.NewRouter()
+	clientIP := middleware.ClientIPFromRemoteAddr
+	if len(cfg.TrustedProxies) > 0 {
+		clientIP = middleware.ClientIPFromXFF(cfg.TrustedProxies...)
+	}
+	r.Use(s.observe, s.recoverer, securityHeaders, clientIP, s.limitRequest)
+	addRoutes(r, s)
+	return r, nil
+}
+
+// reqInfo is what a handler tells the request log about the request.
+type reqInfo struct {
+	tokenHash string
+	outcome   Outcome
+}
+
+type infoKey struct{}
+
+func info(r *http.Request) *reqInfo {
+	if i, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		return i
+	}
+	return &reqInfo{}
+}
+
+// observe logs every request and counts it in the metrics. The log holds
+// the route pattern, never the path: the path holds the token.
+func (s *server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		took := time.Since(start)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+		s.m.duration.WithLabelValues(route).Observe(took.Seconds())
+		level := slog.LevelInfo
+		switch route {
+		case "/healthz", "/readyz", "/metrics", "/static/*":
+			level = slog.LevelDebug
+		}
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Float64("ms", float64(took.Microseconds())/1000),
+			slog.Int("bytes", ww.BytesWritten()),
+		}
+		if ri.tokenHash != "" {
+			attrs = append(attrs, slog.String("token_hash", ri.tokenHash))
+		}
+		if ri.outcome != "" {
+			attrs = append(attrs, slog.String("outcome", string(ri.outcome)))
+		}
+		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+// recoverer turns a panic into a 500 with nothing of it shown.
+func (s *server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "value", fmt.Sprint(v))
+				s.problem(w, r, http.StatusInternalServerError, "internal", s.text[s.lang(r)].Title[Unavailable], s.text[s.lang(r)].Detail[Unavailable])
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows the stylesheet and images of this origin
+// and nothing else: no script at all, no inline style, no framing.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// securityHeaders are set on every answer. Answers are never cached
+// (a revocation must show at once, and nothing of a holder may stay in a
+// shared cache); only /static/ overrides Cache-Control.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["Content-Security-Policy"] = []string{contentSecurityPolicy}
+		h["Cache-Control"] = []string{"no-store"}
+		h["Referrer-Policy"] = []string{"no-referrer"}
+		h["X-Robots-Tag"] = []string{"noindex"}
+		h["X-Content-Type-Options"] = []string{"nosniff"}
+		h["Cross-Origin-Opener-Policy"] = []string{"same-origin"}
+		h["Cross-Origin-Resource-Policy"] = []string{"same-origin"}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitRequest refuses over-long URLs and bodies before any handler runs,
+// and caps what a handler can read.
+func (s *server) limitRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.EscapedPath())+len(r.URL.RawQuery) > maxPath {
+			t := s.text[s.lang(r)]
+			s.problem(w, r, http.StatusRequestURITooLong, "uri-too-long", t.Title[Malformed], t.Detail[Malformed])
+			return
+		}
+		if r.ContentLength > MaxBody {
+			s.tooLarge(w, r)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	t := s.text[s.lang(r)]
+	// The rest of the body is not read: close rather than drain it.
+	w.Header().Set("Connection", "close")
+	s.problem(w, r, http.StatusRequestEntityTooLarge, "too-large", t.TooLarge, t.TooLarge)
+}
+
+// rateLimit returns a per-client-address limit of n requests a minute, or
+// a pass-through when n is 0.
+func (s *server) rateLimit(name string, n int) func(http.Handler) http.Handler {
+	if n <= 0 {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	return httprate.LimitBy(n, time.Minute,
+		func(r *http.Request) (string, error) {
+			return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+		},
+		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+			s.m.rateLimits.WithLabelValues(name).Inc()
+			t := s.text[s.lang(r)]
+			s.problem(w, r, http.StatusTooManyRequests, "rate-limited", t.TooMany, t.TooMany)
+		}),
+		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+			s.log.Error("rate limiter", "err", err)
+			t := s.text[s.lang(r)]
+			s.problem(w, r, http.StatusServiceUnavailable, "unavailable", t.Title[Unavailable], t.Detail[Unavailable])
+		}),
+	)
+}
+
+// lang picks the script: ?lang= first, then Accept-Language (zh-TW,
+// zh-HK and zh-Hant choose Traditional), else Simplified.
+func (s *server) lang(r *http.Request) lang {
+	switch r.URL.Query().Get("lang") {
+	case "zh-Hant", "zh-hant", "zh-TW", "zh-HK":
+		return hant
+	case "zh-Hans", "zh-hans", "zh-CN":
+		return hans
+	}
+	al := r.Header.Get("Accept-Language")
+	if al == "" || len(al) > 256 {
+		return hans
+	}
+	tags, _, err := language.ParseAcceptLanguage(al)
+	if err != nil || len(tags) == 0 {
+		return hans
+	}
+	_, i, conf := s.matcher.Match(tags...)
+	if conf != language.No && i == 1 {
+		return hant
+	}
+	return hans
+}
+
+// wantsJSON reports whether the Accept header prefers JSON to HTML.
+func wantsJSON(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	if accept == "" || len(accept) > 1024 {
+		return false
+	}
+	qJSON, qHTML := -1.0, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.TrimSpace(k) == "q" {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "application/json", "application/problem+json":
+			qJSON = max(qJSON, q)
+		case "text/html", "application/xhtml+xml":
+			qHTML = max(qHTML, q)
+		}
+	}
+	return qJSON > 0 && qJSON > qHTML
+}
+
+// problem writes an answer that is not a verdict (413, 414, 429, 404 of
+// a route, 405, 500) as problem JSON or a plain HTML page.
+func (s *server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
+	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail}
+	if status == http.StatusServiceUnavailable {
+		a.Outcome = Unavailable
+		w.Header().Set("Retry-After", "30")
+	}
+	if wantsJSON(r) || strings.HasPrefix(r.URL.Path, "/api/") {
+		writeBody(w, "application/problem+json", status, marshal(a))
+		return
+	}
+	body, err := s.pages.render("page", &pageData{T: s.text[s.lang(r)], A: a})
+	if err != nil {
+		s.log.Error("render", "err", err)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	writeBody(w, "text/html; charset=utf-8", status, body)
+}
+
+func writeBody(w http.ResponseWriter, contentType string, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{contentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// isTooLarge reports whether err comes from reading past MaxBody.
+func isTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
