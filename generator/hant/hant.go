@@ -1,6 +1,10 @@
 // Package hant converts Simplified Chinese to Traditional Chinese with Taiwan
-// phrasing, giving the same output as OpenCC's s2twp configuration, in pure
-// Go. The site generator runs every page of the 繁體 edition through it.
+// phrasing, giving the same output as [OpenCC]'s s2twp configuration, in pure
+// Go. The site generator runs every page of the 繁體 edition through it:
+//
+//	c, err := hant.New("闽人社文〔2022〕126号") // protected terms stay as written
+//	...
+//	page = c.ConvertHTML(page)
 //
 // # Algorithm
 //
@@ -26,13 +30,18 @@
 //
 // Protected terms are found first, leftmost and longest; they pass through
 // unchanged and the text between them is converted as separate inputs.
+// Bytes that are not valid UTF-8 pass through too (the opencc command
+// rejects such input instead).
 //
 // # Data
 //
 // The dictionaries in data/ are OpenCC's, from Debian's OpenCC 1.1.6
 // packages, decompiled to text; they are under the Apache License 2.0 (see
 // data/LICENSE). data/fetch.sh refreshes them, and the tests compare the
-// output with the opencc command's when it is installed.
+// output with the opencc command's (Debian package opencc) when it is
+// installed, as CI requires.
+//
+// [OpenCC]: https://github.com/BYVoid/OpenCC
 package hant
 
 import (
@@ -123,7 +132,7 @@ type work struct {
 }
 
 // Convert returns s converted. Text that is not Han, such as ASCII, passes
-// through unchanged. Convert is safe for concurrent use.
+// through unchanged. Convert, like ConvertHTML, is safe for concurrent use.
 func (c *Converter) Convert(s string) string {
 	if isASCII(s) {
 		return s
