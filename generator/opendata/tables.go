@@ -159,7 +159,9 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("time_limit", typeText, "本步骤的办理时限；空白表示未公布", func(s S) any { return s.v.TimeLimit }),
 			col("branch", typeText, "流程分支时本步骤适用的情形；主流程为空白", func(s S) any { return s.v.Branch }),
 		},
-		rows: func(c *catalog.Catalog) []any { return items(c, func(g *catalog.Guide) []catalog.Step { return g.Steps }) },
+		rows: func(c *catalog.Catalog) []any {
+			return items(c, func(g *catalog.Guide) []catalog.Step { return g.Steps })
+		},
 	}
 	type M = item[catalog.Material]
 	materials := &table{
