@@ -275,7 +275,7 @@ func (l *loader) checkFuzhouQuota(c *Catalog) {
 				earlier = append(earlier, fmt.Sprintf("%s（%s）", s.id, s.pos))
 			}
 			l.errorf(p, "已登记："+strings.Join(earlier, "、")+`；把已退出的机构改为 status = "移出"，或核对职业编码`,
-				"福州市职业 %s 的第 %d 家社会培训评价组织（规则：每个职业最多 2 家，来源：%s）",
+				"职业 %s 在福州市的第 %d 家社会培训评价组织（规则：每个职业最多 2 家，来源：%s）",
 				name, len(prev)+1, srcFuzhou)
 		}
 	}
@@ -328,9 +328,9 @@ func (l *loader) need(row any, key string, missing bool) {
 	if t == nil {
 		return
 	}
-	where := "这一条"
+	where := "这一条里"
 	if len(t.path) > 0 {
-		where = fmt.Sprintf("[[%s]] 下", strings.Join(t.path, "."))
+		where = fmt.Sprintf(" [[%s]] 下", strings.Join(t.path, "."))
 	}
 	if t.has(key) {
 		l.errorf(t.keyPos(key), "填写内容，不要留空", "必填字段 %q 是空的", key)

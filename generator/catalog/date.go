@@ -70,7 +70,8 @@ type badDate struct {
 
 func (e *badDate) Error() string {
 	if e.withTime {
-		return fmt.Sprintf("%q 不是日期：只写日期，不写时间", e.text)
+		// The decoder has rewritten the value, so do not quote it back.
+		return "日期只写年-月-日，不写时间"
 	}
 	return fmt.Sprintf("%q 不是有效的日期", e.text)
 }

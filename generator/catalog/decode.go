@@ -281,7 +281,30 @@ func (l *loader) syntaxError(path, text string, lineOff int, err error) {
 		p = Pos{File: path, Line: pe.Position.Line + lineOff, Col: max(pe.Position.Col, 1)}
 	}
 	l.errorf(p, "检查引号、方括号和等号是否成对、是否写在同一行；文字要用英文双引号括起来",
-		"TOML 格式错误：%s", pe.Message)
+		"TOML 格式错误：%s", syntaxMessage(pe.Message))
+}
+
+// syntaxMessage words the parser's commonest complaints for an editor;
+// others are passed on as they are.
+func syntaxMessage(m string) string {
+	for _, t := range [...]struct{ prefix, says string }{
+		{"strings cannot contain newlines", `引号没有闭合（文字要在同一行用 " 结束；多行文字用三个引号 """）`},
+		{"Key '", "同一个字段或表写了两次"},
+		{"expected value but found", "等号后面缺少值"},
+		{"unexpected EOF; expected value", "等号后面缺少值"},
+		{"expected '.' or '=', but got", "字段名后面缺少等号 ="},
+		{"invalid datetime", "日期写法不对，应写成 2025-11-21"},
+		{"expected a top-level item to end with a newline", "值后面多了内容：一行只写一个字段"},
+		{"unexpected EOF", "文件意外结束：引号或括号没有闭合"},
+		{"expected a comma (',') or array terminator", "数组的各项之间用英文逗号 , 分隔，最后以 ] 结束"},
+		{"invalid escape in string", `反斜杠 \ 的写法不对：要写反斜杠本身就写两个 \\`},
+		{"invalid UTF-8", "文件不是 UTF-8 编码：用 UTF-8 重新保存"},
+	} {
+		if strings.HasPrefix(m, t.prefix) {
+			return t.says
+		}
+	}
+	return m
 }
 
 // typeError reports a value the decoder could not put into a field of
