@@ -1,0 +1,206 @@
+package generator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/hant"
+)
+
+// Options control [Build].
+type Options struct {
+	Src       string                           // repository root holding catalog/, content/ (and optionally templates/ to override embedded templates)
+	Out       string                           // output directory, e.g. "public"
+	BuildDate catalog.Date                     // zero: site.toml build_date, else today's date
+	BaseURL   string                           // overrides site.toml base_url when set
+	Dev       bool                             // dev server: inject the live-reload script before </body>
+	Logf      func(format string, args ...any) // optional progress log
+}
+
+// Result reports a build.
+type Result struct {
+	Pages       int                 // HTML pages written (both scripts counted)
+	Files       int                 // all files written
+	Bytes       int64               // their total size
+	Diagnostics catalog.Diagnostics // warnings (and errors when the build failed)
+	Duration    time.Duration
+}
+
+// BuildError is returned when the catalog check finds errors: nothing was
+// built and Out is untouched.
+type BuildError struct {
+	Diagnostics catalog.Diagnostics
+}
+
+func (e *BuildError) Error() string {
+	n := 0
+	for _, d := range e.Diagnostics {
+		if d.Severity == catalog.Error {
+			n++
+		}
+	}
+	return fmt.Sprintf("catalog has %d error(s)", n)
+}
+
+// Build checks the catalog (errors stop the build and leave Out
+// untouched), renders the whole site into a fresh sibling temp dir, then
+// swaps it into place atomically, so a failed build leaves the previous
+// Out exactly as it was. The same inputs and build date give
+// byte-identical files.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if opts.Src == "" {
+		opts.Src = "."
+	}
+	if opts.Out == "" {
+		return nil, errors.New("generator: no output directory")
+	}
+	fsys := os.DirFS(opts.Src)
+	date := opts.BuildDate
+	if date.IsZero() {
+		// The only reading of the clock: a build without a fixed date is
+		// a build of today, unless site.toml fixes one (which Load
+		// prefers).
+		date = catalog.DateOf(time.Now())
+	}
+	cat, ds := catalog.Load(fsys, catalog.Options{BuildDate: date})
+	res := &Result{Diagnostics: ds}
+	if ds.Err() != nil {
+		return res, &BuildError{Diagnostics: ds}
+	}
+	if opts.BuildDate.IsZero() {
+		date = cat.BuildDate()
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	base := opts.BaseURL
+	if base == "" {
+		base = cat.Site.BaseURL
+	}
+	if base != "" && !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+
+	x := newIndex(cat, date)
+	trust, err := readTrust(opts.Src)
+	if err != nil {
+		return res, err
+	}
+	x.trust = trust
+	conv, err := hant.New(protectedTerms(cat)...)
+	if err != nil {
+		return res, err
+	}
+	ps, err := x.pages()
+	if err != nil {
+		return res, err
+	}
+	ps = append(ps, &page{Path: "404.html", Tmpl: "404.html", Title: "找不到页面", Crumbs: []crumb{{"首页", ""}}})
+	ts, err := loadTemplates(opts.Src, x.funcs())
+	if err != nil {
+		return res, fmt.Errorf("templates: %w", err)
+	}
+	logf("loaded %d pages to render in %v", len(ps), time.Since(start).Round(time.Millisecond))
+
+	out := filepath.Clean(opts.Out)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return res, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".tmp-")
+	if err != nil {
+		return res, err
+	}
+	published := false
+	defer func() {
+		if !published {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return res, err
+	}
+
+	r := newRenderer(x, ts, conv, tmp, base, opts.Dev)
+	done, err := r.renderAll(ctx, ps)
+	if err != nil {
+		return res, err
+	}
+	logf("rendered %d pages in %v", r.pages.Load(), time.Since(start).Round(time.Millisecond))
+	if err := r.writeExtras(ps, done); err != nil {
+		return res, err
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if err := publish(tmp, out); err != nil {
+		return res, err
+	}
+	published = true
+	res.Pages = int(r.pages.Load())
+	res.Files = int(r.files.Load())
+	res.Bytes = r.bytes.Load()
+	res.Duration = time.Since(start)
+	logf("published %s: %d pages, %d files in %v", out, res.Pages, res.Files, res.Duration.Round(time.Millisecond))
+	return res, nil
+}
+
+// readTrust reads the trust list the centre publishes, catalog/trust.json,
+// if there is one; it must at least be JSON.
+func readTrust(src string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(src, "catalog", "trust.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(b) {
+		return nil, errors.New("catalog/trust.json:1:1: 不是有效的 JSON，请使用签发工具导出的信任列表")
+	}
+	return b, nil
+}
+
+// protectedTerms are never converted to Traditional script: the site's
+// list, every document number and the names of organisations and offices.
+func protectedTerms(c *catalog.Catalog) []string {
+	seen := map[string]bool{}
+	var ts []string
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			ts = append(ts, s)
+		}
+	}
+	for _, p := range c.Site.Protected {
+		add(p)
+	}
+	for _, d := range c.Documents {
+		add(d.Number)
+		add(d.Issuer)
+	}
+	for _, o := range c.Organisations {
+		add(o.Name)
+		add(o.Supervisor)
+		add(o.Partner)
+	}
+	for _, o := range c.Offices {
+		add(o.Name)
+	}
+	sort.Strings(ts)
+	return ts
+}

@@ -1,0 +1,152 @@
+package generator
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/qualbridge/qualbridge/generator/catalog"
+)
+
+// index is the catalog cross-linked the way the pages read it: by id and
+// in both directions. It is built once per build and only read while the
+// pages render in parallel.
+type index struct {
+	cat  *catalog.Catalog
+	date catalog.Date
+
+	orgsByOcc   map[string][]*catalog.Organisation  // organisations certifying an occupation, by id
+	qualsByOcc  map[string][]*catalog.Qualification // rows mapping to an occupation
+	qualsByDoc  map[string][]*catalog.Qualification // rows based on a document
+	guidesByDoc map[string][]*catalog.Guide         // guides whose legal basis is a document
+	guidesByOff map[string][]*catalog.Guide         // guides an office handles
+	updated     map[string]catalog.Date             // latest change date per "kind/id"
+	trust       []byte                              // catalog/trust.json, nil when not published
+}
+
+func newIndex(c *catalog.Catalog, date catalog.Date) *index {
+	x := &index{
+		cat: c, date: date,
+		orgsByOcc:   map[string][]*catalog.Organisation{},
+		qualsByOcc:  map[string][]*catalog.Qualification{},
+		qualsByDoc:  map[string][]*catalog.Qualification{},
+		guidesByDoc: map[string][]*catalog.Guide{},
+		guidesByOff: map[string][]*catalog.Guide{},
+		updated:     map[string]catalog.Date{},
+	}
+	for _, q := range c.Qualifications {
+		x.qualsByOcc[q.Occupation] = append(x.qualsByOcc[q.Occupation], q)
+		if q.Document != "" {
+			x.qualsByDoc[q.Document] = append(x.qualsByDoc[q.Document], q)
+		}
+	}
+	for _, o := range c.Organisations {
+		seen := map[string]bool{}
+		for _, cert := range o.Certifies {
+			if !seen[cert.Occupation] {
+				seen[cert.Occupation] = true
+				x.orgsByOcc[cert.Occupation] = append(x.orgsByOcc[cert.Occupation], o)
+			}
+		}
+	}
+	for _, g := range c.Guides {
+		for _, d := range g.Basis {
+			x.guidesByDoc[d] = append(x.guidesByDoc[d], g)
+		}
+	}
+	for _, o := range c.Offices {
+		for _, s := range o.Services {
+			if g := c.Guide(s); g != nil {
+				x.guidesByOff[o.ID] = append(x.guidesByOff[o.ID], g)
+			}
+		}
+	}
+	bump := func(key string, d catalog.Date) {
+		if d.After(x.updated[key]) {
+			x.updated[key] = d
+		}
+	}
+	for _, ch := range c.Changes {
+		for _, id := range ch.Qualifications {
+			bump("q/"+id, ch.Date)
+		}
+		for _, id := range ch.Organisations {
+			bump("o/"+id, ch.Date)
+		}
+		for _, id := range ch.Documents {
+			bump("d/"+id, ch.Date)
+		}
+	}
+	return x
+}
+
+// orgsFor returns the organisations certifying an occupation, those in
+// force first, then by name, so that a reader sees where to go first.
+func (x *index) orgsFor(code string) []*catalog.Organisation {
+	orgs := append([]*catalog.Organisation(nil), x.orgsByOcc[code]...)
+	sort.SliceStable(orgs, func(i, j int) bool {
+		vi, vj := statusRank(orgs[i].Validity(x.date)), statusRank(orgs[j].Validity(x.date))
+		if vi != vj {
+			return vi < vj
+		}
+		return orgs[i].ID < orgs[j].ID
+	})
+	return orgs
+}
+
+// statusRank orders organisations for a reader: those in force first.
+func statusRank(v catalog.Validity) int {
+	switch v {
+	case catalog.Valid:
+		return 0
+	case catalog.Expiring:
+		return 1
+	case catalog.Unknown:
+		return 2
+	case catalog.SuspendedStatus:
+		return 3
+	case catalog.Expired:
+		return 4
+	}
+	return 5
+}
+
+// statusClass is the CSS class of a status badge.
+func statusClass(v catalog.Validity) string {
+	switch v {
+	case catalog.Valid:
+		return "ok"
+	case catalog.Expiring:
+		return "warn"
+	case catalog.Unknown:
+		return "muted"
+	}
+	return "bad"
+}
+
+// levelSlug is the URL segment of a level: "4" for 四级.
+func levelSlug(l catalog.Level) string {
+	if n := l.Rank(); n > 0 {
+		return strconv.Itoa(n)
+	}
+	return ""
+}
+
+func routeSlug(r catalog.Route) string {
+	switch r {
+	case catalog.Adoption:
+		return "caixin"
+	case catalog.Recognition:
+		return "cairen"
+	}
+	return ""
+}
+
+func categorySlug(c catalog.Category) string {
+	switch c {
+	case catalog.Skill:
+		return "skill"
+	case catalog.Professional:
+		return "professional"
+	}
+	return ""
+}

@@ -1,0 +1,40 @@
+package generator
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// publish puts the finished site tmp in place of out. Where the system can
+// exchange two directories in one step (Linux renameat2), a reader of out
+// sees either the old site or the new, never neither; elsewhere out is
+// moved aside and tmp renamed in its place, and the old one restored if
+// that fails.
+func publish(tmp, out string) error {
+	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
+		return os.Rename(tmp, out)
+	}
+	if err := exchange(tmp, out); err == nil {
+		// tmp now holds the previous site.
+		return os.RemoveAll(tmp)
+	}
+	old, err := os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".old-")
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(old); err != nil {
+		return err
+	}
+	if err := os.Rename(out, old); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if rerr := os.Rename(old, out); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return os.RemoveAll(old)
+}

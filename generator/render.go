@@ -1,0 +1,272 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/hant"
+	"github.com/qualbridge/qualbridge/templates"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// The two scripts. Every page is rendered once, in zh-Hans, from the
+// editors' text; the zh-Hant page is that HTML through the converter, with
+// the URL prefixes and lang attributes swapped by one replacer pass. The
+// templates therefore always link with the zh-Hans prefix, and write two
+// markers the swap fills in differently per script.
+const (
+	hansPrefix = "/zh-hans/"
+	hantPrefix = "/zh-hant/"
+	// defaultMarker stands for the prefix of the default script (the
+	// x-default alternate), which must not swap.
+	defaultMarker = "/zh-default/"
+	// switchMarker is the label of the link to the other script.
+	switchMarker = "QB-SWITCH-LABEL"
+)
+
+// templateSet is the parsed templates: one clone of the layout per page
+// template, parsed once per build.
+type templateSet struct {
+	pages map[string]*template.Template
+	fsys  fs.FS // the templates, embedded with the deployment's overrides on top
+}
+
+// overlay reads a file from top when it exists there, else from base: a
+// deployment overrides an embedded template or asset by placing a file with
+// the same name under <src>/templates/.
+type overlay struct{ top, base fs.FS }
+
+func (o overlay) Open(name string) (fs.File, error) {
+	if o.top != nil {
+		f, err := o.top.Open(name)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return o.base.Open(name)
+}
+
+// ReadDir lists the union of both directories, so that a deployment can
+// also add assets.
+func (o overlay) ReadDir(name string) ([]fs.DirEntry, error) {
+	ents, err := fs.ReadDir(o.base, name)
+	if o.top == nil {
+		return ents, err
+	}
+	top, terr := fs.ReadDir(o.top, name)
+	if terr != nil {
+		return ents, err
+	}
+	seen := map[string]bool{}
+	var all []fs.DirEntry
+	for _, e := range top {
+		seen[e.Name()] = true
+		all = append(all, e)
+	}
+	for _, e := range ents {
+		if !seen[e.Name()] {
+			all = append(all, e)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name() < all[j].Name() })
+	return all, nil
+}
+
+func loadTemplates(src string, funcs template.FuncMap) (*templateSet, error) {
+	var top fs.FS
+	dir := filepath.Join(src, "templates")
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		top = os.DirFS(dir)
+	}
+	fsys := overlay{top: top, base: templates.FS()}
+	root, err := template.New("").Funcs(funcs).ParseFS(fsys, "layout.html", "partials.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	ts := &templateSet{pages: map[string]*template.Template{}, fsys: fsys}
+	for _, n := range names {
+		if n == "layout.html" || n == "partials.html" {
+			continue
+		}
+		t, err := root.Clone()
+		if err == nil {
+			t, err = t.ParseFS(fsys, n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ts.pages[n] = t
+	}
+	return ts, nil
+}
+
+// view is what a page template sees as ".".
+type view struct {
+	*page
+	Site   *catalog.Site
+	L      string // this script's prefix: always "/zh-hans/", swapped for zh-Hant
+	Alt    string // the other script's prefix
+	XDef   string // the default script's prefix (a marker filled in after conversion)
+	Switch string // the label of the switch link (a marker)
+	Base   string // absolute base URL with the trailing slash
+	Built  catalog.Date
+	Dev    bool
+}
+
+// renderer renders pages in parallel; its fields are read-only while the
+// workers run.
+type renderer struct {
+	x       *index
+	ts      *templateSet
+	conv    *hant.Converter
+	out     string // the temp dir
+	base    string
+	dev     bool
+	hansRep *strings.Replacer
+	hantRep *strings.Replacer
+
+	pages atomic.Int64
+	files atomic.Int64
+	bytes atomic.Int64
+}
+
+func newRenderer(x *index, ts *templateSet, conv *hant.Converter, out, base string, dev bool) *renderer {
+	def := "/zh-" + string(x.cat.Site.Script) + "/"
+	if x.cat.Site.Script == "" {
+		def = hansPrefix
+	}
+	return &renderer{
+		x: x, ts: ts, conv: conv, out: out, base: base, dev: dev,
+		hansRep: strings.NewReplacer(defaultMarker, def, switchMarker, "繁體"),
+		hantRep: strings.NewReplacer(
+			hansPrefix, hantPrefix, hantPrefix, hansPrefix,
+			`lang="zh-Hans"`, `lang="zh-Hant"`, `lang="zh-Hant"`, `lang="zh-Hans"`,
+			defaultMarker, def, switchMarker, "简体"),
+	}
+}
+
+// rendered is what a page gives the search index and the sitemap.
+type rendered struct {
+	hansTitle, hantTitle string
+	hansText, hantText   string
+}
+
+// renderAll renders every page in both scripts on a bounded pool of
+// workers, one per CPU; the first error stops the others.
+func (r *renderer) renderAll(ctx context.Context, ps []*page) ([]rendered, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	out := make([]rendered, len(ps))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(ps))
+	for range workers {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(ps) || ctx.Err() != nil {
+					return
+				}
+				res, err := r.render(&buf, ps[i])
+				if err != nil {
+					cancel(err)
+					return
+				}
+				out[i] = res
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// render writes one page in both scripts.
+func (r *renderer) render(buf *bytes.Buffer, p *page) (rendered, error) {
+	t := r.ts.pages[p.Tmpl]
+	if t == nil {
+		return rendered{}, fmt.Errorf("templates: %s: no such template", p.Tmpl)
+	}
+	buf.Reset()
+	v := &view{page: p, Site: &r.x.cat.Site, L: hansPrefix, Alt: hantPrefix, XDef: defaultMarker, Switch: switchMarker,
+		Base: r.base, Built: r.x.date, Dev: r.dev}
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+		return rendered{}, err
+	}
+	src := buf.String()
+	name := p.Path
+	if name == "" || strings.HasSuffix(name, "/") {
+		name += "index.html"
+	}
+	if err := r.write(path.Join("zh-hans", name), r.hansRep.Replace(src)); err != nil {
+		return rendered{}, err
+	}
+	if err := r.write(path.Join("zh-hant", name), r.hantRep.Replace(r.conv.ConvertHTML(src))); err != nil {
+		return rendered{}, err
+	}
+	r.pages.Add(2)
+	res := rendered{hansTitle: p.Title, hansText: p.Text}
+	if p.Kind != "" {
+		res.hantTitle = r.conv.Convert(p.Title)
+		res.hantText = r.conv.Convert(p.Text)
+	}
+	return res, nil
+}
+
+// write writes a file under the temp dir, creating its directory.
+func (r *renderer) write(name, data string) error {
+	full := filepath.Join(r.out, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+		return err
+	}
+	r.files.Add(1)
+	r.bytes.Add(int64(len(data)))
+	return nil
+}
+
+func (r *renderer) writeBytes(name string, data []byte) error {
+	return r.write(name, string(data))
+}
+
+// markdown renders editors' Markdown with goldmark's safe default: raw
+// HTML is escaped, never passed through.
+func markdown() func(string) template.HTML {
+	md := goldmark.New(goldmark.WithExtensions(extension.Table, extension.Linkify, extension.Strikethrough))
+	return func(s string) template.HTML {
+		if strings.TrimSpace(s) == "" {
+			return ""
+		}
+		var b strings.Builder
+		if err := md.Convert([]byte(s), &b); err != nil {
+			return template.HTML(template.HTMLEscapeString(s))
+		}
+		return template.HTML(b.String())
+	}
+}
