@@ -276,9 +276,10 @@ func (l *loader) syntaxError(path, text string, lineOff int, err error) {
 		l.errorf(Pos{File: path, Line: 1 + lineOff, Col: 1}, "", "TOML 格式错误：%v", err)
 		return
 	}
-	p := newIndex(path, text, lineOff).pos(pe.Position.Start)
-	if pe.Position.Start == 0 && pe.Position.Line > 1 {
-		p = Pos{File: path, Line: pe.Position.Line + lineOff, Col: max(pe.Position.Col, 1)}
+	ix := newIndex(path, text, lineOff)
+	p := ix.pos(pe.Position.Start)
+	if pe.Position.Start == 0 && pe.Position.Line > 1 && pe.Position.Line <= len(ix.lines) {
+		p = ix.pos(ix.lines[pe.Position.Line-1]) // no offset given: the start of its line
 	}
 	l.errorf(p, "检查引号、方括号和等号是否成对、是否写在同一行；文字要用英文双引号括起来",
 		"TOML 格式错误：%s", syntaxMessage(pe.Message))

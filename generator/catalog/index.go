@@ -48,6 +48,9 @@ type keyAt struct {
 // pos returns the file position of byte offset off.
 func (ix *index) pos(off int) Pos {
 	off = min(max(off, 0), len(ix.text))
+	for off > 0 && off < len(ix.text) && !utf8.RuneStart(ix.text[off]) {
+		off-- // the parser may point inside a character
+	}
 	line := sort.Search(len(ix.lines), func(i int) bool { return ix.lines[i] > off }) - 1
 	line = max(line, 0)
 	col := utf8.RuneCountInString(ix.text[ix.lines[line]:off]) + 1
