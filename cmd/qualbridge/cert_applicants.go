@@ -104,6 +104,18 @@ func readApplicants(name string, data []byte) ([]rawApplicant, rowErrors) {
 func readCSV(name string, data []byte) ([]rawApplicant, rowErrors) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
+	// csv counts columns in bytes; editors count characters.
+	lines := strings.Split(string(data), "\n")
+	runeCol := func(line, col int) int {
+		if line < 1 || line > len(lines) || col < 1 || col-1 > len(lines[line-1]) {
+			return col
+		}
+		return utf8.RuneCountInString(lines[line-1][:col-1]) + 1
+	}
+	fieldPos := func(i int) (int, int) {
+		l, c := r.FieldPos(i)
+		return l, runeCol(l, c)
+	}
 	var errs rowErrors
 	header, err := r.Read()
 	if err != nil {
@@ -112,7 +124,7 @@ func readCSV(name string, data []byte) ([]rawApplicant, rowErrors) {
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
-		_, col := r.FieldPos(i)
+		_, col := fieldPos(i)
 		switch {
 		case !slices.Contains(applicantKeys, h):
 			errs.add(name, 1, col, "unknown column %q (columns: %s)", h, strings.Join(applicantKeys, ", "))
@@ -156,7 +168,7 @@ func readCSV(name string, data []byte) ([]rawApplicant, rowErrors) {
 		row := rawApplicant{line: line, fields: map[string]string{}, pos: map[string]int{}, col: map[string]int{}}
 		for k, i := range index {
 			row.fields[k] = rec[i-1]
-			row.pos[k], row.col[k] = r.FieldPos(i - 1)
+			row.pos[k], row.col[k] = fieldPos(i - 1)
 		}
 		rows = append(rows, row)
 	}

@@ -135,6 +135,11 @@ func issue(ctx context.Context, c *cli, o *issueOptions, now time.Time) error {
 		chk.errs.add(o.input, 1, 0, "no applicants")
 	}
 
+	unlock, err := lockRegistry(o.registry)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// 2. The registry: numbers must be new.
 	reg, err := record.LoadRegistry(os.DirFS(o.registry))
 	if err != nil {
@@ -157,7 +162,7 @@ func issue(ctx context.Context, c *cli, o *issueOptions, now time.Time) error {
 		for _, e := range chk.errs.sorted() {
 			c.errorf("%s", e)
 		}
-		c.errorf("batch refused: %d problems; nothing was issued", len(chk.errs))
+		c.errorf("batch refused: %s; nothing was issued", plural(len(chk.errs), "problem"))
 		return errReported
 	}
 
@@ -194,7 +199,7 @@ func issue(ctx context.Context, c *cli, o *issueOptions, now time.Time) error {
 		for _, e := range dupErrs {
 			c.errorf("%s", e)
 		}
-		c.errorf("batch refused: %d rows were issued before; nothing was issued", len(dupErrs))
+		c.errorf("batch refused: %s issued before; nothing was issued", plural(len(dupErrs), "row"))
 		c.hintf("pass -skip-issued to issue only the new rows")
 		return errReported
 	}
@@ -250,7 +255,7 @@ func issue(ctx context.Context, c *cli, o *issueOptions, now time.Time) error {
 	if err := ix.save(o.registry); err != nil {
 		return fmt.Errorf("batch %s written, but the issued index was not: %w", batch, err)
 	}
-	fmt.Fprintf(c.stdout, "issued %d certificates: %s\n", len(certs), filepath.Join(o.registry, batch))
+	fmt.Fprintf(c.stdout, "issued %s: %s\n", plural(len(certs), "certificate"), filepath.Join(o.registry, batch))
 
 	// 6. Print.
 	if o.noPrint {

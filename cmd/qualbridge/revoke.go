@@ -46,6 +46,11 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 
+	unlock, err := lockRegistry(*registry)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	reg, err := record.LoadRegistry(os.DirFS(*registry))
 	if err != nil {
 		return fmt.Errorf("registry %s: %w", *registry, err)
@@ -95,6 +100,6 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 	if err := record.AppendRevocation(*registry, env); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "revoked %s on %s: %s (%s)\n", e.Number, day.Format(time.DateOnly), why, why.String())
+	fmt.Fprintf(c.stdout, "revoked %s on %s: %s (%s)\n", e.Number, day.Format(time.DateOnly), string(why), why)
 	return nil
 }
