@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"reflect"
@@ -55,6 +56,9 @@ func (l *loader) decodeFields(f *file, shell, v reflect.Value, t *table) {
 
 // decodeValue decodes prim, the value of key in table t, into v.
 func (l *loader) decodeValue(f *file, prim toml.Primitive, v reflect.Value, t *table, key string) {
+	if l.decodeText(f, prim, v, t, key) {
+		return
+	}
 	err := f.md.PrimitiveDecode(prim, v.Addr().Interface())
 	if err == nil {
 		return
@@ -75,6 +79,44 @@ func (l *loader) decodeValue(f *file, prim toml.Primitive, v reflect.Value, t *t
 	}
 	l.typeError(t.keyPos(key), key, v.Type(), err)
 }
+
+// decodeText decodes a quoted value (or an array of them) into v, an
+// enumeration or a Date, by calling UnmarshalText itself, and reports
+// whether it did. The decoder would do the same, but its error for a
+// refused value splits the whole file into lines to find a column: with
+// many bad rows in a large file that is quadratic. Other values (a date
+// literal, a number) are left to the decoder.
+func (l *loader) decodeText(f *file, prim toml.Primitive, v reflect.Value, t *table, key string) bool {
+	textual := func(t reflect.Type) bool { return reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) }
+	switch {
+	case textual(v.Type()):
+		var s string
+		if f.md.PrimitiveDecode(prim, &s) != nil {
+			return false
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			v.SetZero()
+			l.errorf(t.keyPos(key), valueHint(v.Type()), "%s", err)
+		}
+		return true
+	case v.Kind() == reflect.Slice && textual(v.Type().Elem()):
+		var ss []string
+		if f.md.PrimitiveDecode(prim, &ss) != nil {
+			return false
+		}
+		v.Set(reflect.MakeSlice(v.Type(), len(ss), len(ss)))
+		for i, s := range ss {
+			if err := v.Index(i).Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+				v.SetZero()
+				l.errorf(t.keyPos(key), valueHint(v.Type()), "%s", err)
+				return true
+			}
+		}
+		return true
+	}
+	return false
+}
+
 
 // decodeTable decodes prim, one table of the array key, into the struct v.
 func (l *loader) decodeTable(f *file, prim toml.Primitive, v reflect.Value, t *table, key string) {
@@ -137,20 +179,38 @@ func (l *loader) unknownKeys(f *file, root reflect.Type) {
 	}
 	// The decoder matches keys case-insensitively; an editor's "Level"
 	// works today but is a typo all the same.
+	types := map[string]reflect.Type{}
 	for _, t := range f.ix.tables {
-		typ, ok := tableType(root, t.path)
+		path := strings.Join(t.path, "\x00")
+		typ, ok := types[path]
 		if !ok {
+			typ, _ = tableType(root, t.path)
+			types[path] = typ
+		}
+		if typ == nil {
 			continue
 		}
+		folded := l.folded(typ)
 		for _, k := range t.keys {
-			for _, sf := range fields(typ) {
-				if name := tagName(sf); name != k.parts[0] && strings.EqualFold(name, k.parts[0]) {
-					l.errorf(f.ix.pos(k.off), fmt.Sprintf("改成 %q（字段名一律小写）", name),
-						"字段名 %q 的大小写不对", k.parts[0])
-				}
+			if name, ok := folded[strings.ToLower(k.parts[0])]; ok && name != k.parts[0] {
+				l.errorf(f.ix.pos(k.off), fmt.Sprintf("改成 %q（字段名一律小写）", name),
+					"字段名 %q 的大小写不对", k.parts[0])
 			}
 		}
 	}
+}
+
+// folded returns the TOML keys of struct type t by their lower case.
+func (l *loader) folded(t reflect.Type) map[string]string {
+	if m, ok := l.fold[t]; ok {
+		return m
+	}
+	m := map[string]string{}
+	for _, sf := range fields(t) {
+		m[strings.ToLower(tagName(sf))] = tagName(sf)
+	}
+	l.fold[t] = m
+	return m
 }
 
 // tableType returns the struct type of the table at path below root.
@@ -281,16 +341,19 @@ func (l *loader) syntaxError(path, text string, lineOff int, err error) {
 	if pe.Position.Start == 0 && pe.Position.Line > 1 && pe.Position.Line <= len(ix.lines) {
 		p = ix.pos(ix.lines[pe.Position.Line-1]) // no offset given: the start of its line
 	}
-	l.errorf(p, "检查引号、方括号和等号是否成对、是否写在同一行；文字要用英文双引号括起来",
-		"TOML 格式错误：%s", syntaxMessage(pe.Message))
+	msg, hint := syntaxMessage(pe.Message)
+	l.errorf(p, hint, "TOML 格式错误：%s", msg)
 }
 
-// syntaxMessage words the parser's commonest complaints for an editor;
-// others are passed on as they are.
-func syntaxMessage(m string) string {
+// syntaxMessage words the parser's commonest complaints for an editor,
+// with a hint; others are passed on as they are.
+func syntaxMessage(m string) (msg, hint string) {
+	hint = "检查引号、方括号和等号是否成对、是否写在同一行；文字要用英文双引号括起来"
+	if strings.HasPrefix(m, "Key '") {
+		return "同一个字段或表写了两次", "删去重复的一行；每一条新的记录以 [[…]] 开头"
+	}
 	for _, t := range [...]struct{ prefix, says string }{
 		{"strings cannot contain newlines", `引号没有闭合（文字要在同一行用 " 结束；多行文字用三个引号 """）`},
-		{"Key '", "同一个字段或表写了两次"},
 		{"expected value but found", "等号后面缺少值"},
 		{"unexpected EOF; expected value", "等号后面缺少值"},
 		{"expected '.' or '=', but got", "字段名后面缺少等号 ="},
@@ -302,10 +365,10 @@ func syntaxMessage(m string) string {
 		{"invalid UTF-8", "文件不是 UTF-8 编码：用 UTF-8 重新保存"},
 	} {
 		if strings.HasPrefix(m, t.prefix) {
-			return t.says
+			return t.says, hint
 		}
 	}
-	return m
+	return m, hint
 }
 
 // typeError reports a value the decoder could not put into a field of

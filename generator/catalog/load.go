@@ -125,6 +125,7 @@ type loader struct {
 	fsys   fs.FS
 	diags  Diagnostics
 	shells map[reflect.Type]reflect.Type
+	fold   map[reflect.Type]map[string]string
 	// at maps each decoded row (a pointer into a slice) to its table in
 	// the file's index, for positioning what the checks find.
 	at map[any]*table
@@ -156,7 +157,7 @@ func (l *loader) keyPos(row any, key string) Pos {
 // problem found, sorted by position. The catalog is usable only when
 // ds.Err() is nil.
 func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
-	l := &loader{fsys: fsys, shells: map[reflect.Type]reflect.Type{}, at: map[any]*table{}}
+	l := &loader{fsys: fsys, shells: map[reflect.Type]reflect.Type{}, fold: map[reflect.Type]map[string]string{}, at: map[any]*table{}}
 	c := &Catalog{Pages: map[string]*Page{}}
 
 	const sitePath = "catalog/site.toml"
