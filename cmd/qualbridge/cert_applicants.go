@@ -37,8 +37,9 @@ func optionalKey(k string) bool {
 type rawApplicant struct {
 	line   int // the CSV record's or TOML table's first line
 	fields map[string]string
-	pos    map[string]int // line of each key (TOML) or column (CSV)
-	col    map[string]int
+	pos    map[string]int  // line of each value
+	col    map[string]int  // column of each value, in characters
+	bad    map[string]bool // keys already reported as unreadable
 }
 
 // applicant is a checked row, ready to sign.
@@ -201,7 +202,7 @@ func readTOML(name string, data []byte) ([]rawApplicant, rowErrors) {
 	var errs rowErrors
 	for _, k := range md.Undecoded() {
 		if len(k) == 1 {
-			errs.add(name, 1, 0, "unknown key %q (applicants are [[applicant]] tables)", k.String())
+			errs.add(name, 1, 1, "unknown key %q (applicants are [[applicant]] tables)", k.String())
 		}
 	}
 	// The decoder does not say where a table is: find the [[applicant]]
@@ -227,15 +228,15 @@ func readTOML(name string, data []byte) ([]rawApplicant, rowErrors) {
 				break
 			}
 		}
-		row := rawApplicant{line: start + 1, fields: map[string]string{}, pos: map[string]int{}, col: map[string]int{}}
-		keyLine := func(k string) int {
-			re := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(k) + `"?\s*=`)
+		row := rawApplicant{line: start + 1, fields: map[string]string{}, pos: map[string]int{}, col: map[string]int{}, bad: map[string]bool{}}
+		keyPos := func(k string) (int, int) {
+			re := regexp.MustCompile(`^(\s*)"?` + regexp.QuoteMeta(k) + `"?\s*=`)
 			for j := start; j < end; j++ {
-				if re.MatchString(lines[j]) {
-					return j + 1
+				if m := re.FindStringSubmatch(lines[j]); m != nil {
+					return j + 1, utf8.RuneCountInString(m[1]) + 1
 				}
 			}
-			return start + 1
+			return start + 1, 1
 		}
 		keys := make([]string, 0, len(tab))
 		for k := range tab {
@@ -244,23 +245,25 @@ func readTOML(name string, data []byte) ([]rawApplicant, rowErrors) {
 		slices.Sort(keys)
 		for _, k := range keys {
 			v := tab[k]
-			line := keyLine(k)
+			line, col := keyPos(k)
 			if !slices.Contains(applicantKeys, k) {
-				errs.add(name, line, 0, "unknown key %q (keys: %s)", k, strings.Join(applicantKeys, ", "))
+				errs.add(name, line, col, "unknown key %q (keys: %s)", k, strings.Join(applicantKeys, ", "))
 				continue
 			}
-			row.pos[k] = line
+			row.pos[k], row.col[k] = line, col
 			switch v := v.(type) {
 			case string:
 				row.fields[k] = v
 			case time.Time:
 				if v.Hour() != 0 || v.Minute() != 0 || v.Second() != 0 || v.Nanosecond() != 0 {
-					errs.add(name, line, 0, "%s must be a date (2006-01-02), not a date and time", k)
+					errs.add(name, line, col, "%s must be a date (2006-01-02), not a date and time", k)
+					row.bad[k] = true
 					continue
 				}
 				row.fields[k] = v.Format(time.DateOnly)
 			default:
-				errs.add(name, line, 0, "%s must be a string in quotes (id numbers keep their leading zeros)", k)
+				errs.add(name, line, col, "%s must be a string in quotes (id numbers keep their leading zeros)", k)
+				row.bad[k] = true
 			}
 		}
 		rows = append(rows, row)
@@ -277,7 +280,7 @@ type batchChecker struct {
 }
 
 func (b *batchChecker) errorf(r *rawApplicant, key, format string, args ...any) {
-	line, col := r.line, 0
+	line, col := r.line, 1
 	if key != "" {
 		if l, ok := r.pos[key]; ok {
 			line, col = l, r.col[key]
@@ -291,7 +294,7 @@ func (b *batchChecker) check(r *rawApplicant) *applicant {
 	before := len(b.errs)
 	get := func(k string) string { return r.fields[k] }
 	for _, k := range applicantKeys {
-		if !optionalKey(k) && strings.TrimSpace(get(k)) == "" {
+		if !optionalKey(k) && !r.bad[k] && strings.TrimSpace(get(k)) == "" {
 			b.errorf(r, k, "%s is missing", k)
 		}
 	}
@@ -415,7 +418,7 @@ func checkName(s string) string {
 		}
 	}
 	if n := utf8.RuneCountInString(s); n < 2 || n > 20 {
-		return fmt.Sprintf("name has %d characters, want 2 to 20", n)
+		return fmt.Sprintf("name has %d characters; a name has 2 to 20", n)
 	}
 	return ""
 }
