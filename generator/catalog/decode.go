@@ -87,7 +87,9 @@ func (l *loader) decodeValue(f *file, prim toml.Primitive, v reflect.Value, t *t
 // many bad rows in a large file that is quadratic. Other values (a date
 // literal, a number) are left to the decoder.
 func (l *loader) decodeText(f *file, prim toml.Primitive, v reflect.Value, t *table, key string) bool {
-	textual := func(t reflect.Type) bool { return reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) }
+	textual := func(t reflect.Type) bool {
+		return reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
+	}
 	switch {
 	case textual(v.Type()):
 		var s string
@@ -116,7 +118,6 @@ func (l *loader) decodeText(f *file, prim toml.Primitive, v reflect.Value, t *ta
 	}
 	return false
 }
-
 
 // decodeTable decodes prim, one table of the array key, into the struct v.
 func (l *loader) decodeTable(f *file, prim toml.Primitive, v reflect.Value, t *table, key string) {

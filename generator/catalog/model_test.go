@@ -1,0 +1,150 @@
+package catalog
+
+import (
+	"os"
+	"slices"
+	"testing"
+)
+
+func TestDiagnosticString(t *testing.T) {
+	tests := []struct {
+		d    Diagnostic
+		want string
+	}{
+		{Diagnostic{Pos: Pos{"catalog/qualifications.toml", 12, 1}, Message: `未知字段 "levle"`, Hint: `是否想写 "level"？`},
+			"catalog/qualifications.toml:12:1: error: 未知字段 \"levle\"\n\thint: 是否想写 \"level\"？"},
+		{Diagnostic{Pos: Pos{"catalog/occupations.toml", 2, 3}, Severity: Warning, Message: "没有写来源"},
+			"catalog/occupations.toml:2:3: warning: 没有写来源"},
+		{Diagnostic{Pos: Pos{File: "catalog/site.toml"}, Message: "缺少站点设置文件"},
+			"catalog/site.toml: error: 缺少站点设置文件"},
+	}
+	for _, tt := range tests {
+		if got := tt.d.String(); got != tt.want {
+			t.Errorf("String() =\n%s\nwant\n%s", got, tt.want)
+		}
+	}
+}
+
+func TestDiagnosticsErr(t *testing.T) {
+	warn := Diagnostic{Pos: Pos{"a.toml", 1, 1}, Severity: Warning, Message: "w"}
+	bad := Diagnostic{Pos: Pos{"a.toml", 2, 1}, Message: "e"}
+	if err := (Diagnostics{warn}).Err(); err != nil {
+		t.Errorf("warnings only: Err() = %v, want nil", err)
+	}
+	err := (Diagnostics{warn, bad}).Err()
+	if want := "a.toml:1:1: warning: w\na.toml:2:1: error: e"; err == nil || err.Error() != want {
+		t.Errorf("Err() = %v, want %q", err, want)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{"2025-11-21", "2025-11-21", ""},
+		{"2025-11-21T00:00:00Z", "2025-11-21", ""}, // a TOML date literal, as the decoder hands it over
+		{"2025-11-21T08:00:00Z", "", "日期只写年-月-日，不写时间"},
+		{"2025-13-01", "", `"2025-13-01" 不是有效的日期`},
+		{"2025-1-1", "", `"2025-1-1" 不是有效的日期`},
+		{"", "", `"" 不是有效的日期`},
+	}
+	for _, tt := range tests {
+		d, err := ParseDate(tt.in)
+		switch {
+		case tt.err != "" && (err == nil || err.Error() != tt.err):
+			t.Errorf("ParseDate(%q) error = %v, want %q", tt.in, err, tt.err)
+		case tt.err == "" && (err != nil || d.String() != tt.want):
+			t.Errorf("ParseDate(%q) = %q, %v; want %q", tt.in, d, err, tt.want)
+		}
+	}
+}
+
+func TestLevel(t *testing.T) {
+	tests := []struct {
+		l     Level
+		title string
+		rank  int
+	}{
+		{Level5, "五级/初级工", 5},
+		{Level4, "四级/中级工", 4},
+		{Level3, "三级/高级工", 3},
+		{Level2, "二级/技师", 2},
+		{Level1, "一级/高级技师", 1},
+		{"", "", 0},
+	}
+	for _, tt := range tests {
+		if got := tt.l.Title(); got != tt.title {
+			t.Errorf("%q.Title() = %q, want %q", tt.l, got, tt.title)
+		}
+		if got := tt.l.Rank(); got != tt.rank {
+			t.Errorf("%q.Rank() = %d, want %d", tt.l, got, tt.rank)
+		}
+	}
+}
+
+func TestValidity(t *testing.T) {
+	on := NewDate(2025, 6, 1)
+	window := func(from, until Date) *Organisation {
+		return &Organisation{Status: Active, ValidFrom: from, ValidUntil: until}
+	}
+	tests := []struct {
+		name string
+		o    *Organisation
+		want Validity
+		text string
+	}{
+		{"inside", window(NewDate(2024, 1, 1), NewDate(2026, 12, 31)), Valid, "有效"},
+		{"90 days left", window(NewDate(2024, 1, 1), on.AddDays(90)), Expiring, "即将到期"},
+		{"91 days left", window(NewDate(2024, 1, 1), on.AddDays(91)), Valid, "有效"},
+		{"last day", window(NewDate(2024, 1, 1), on), Expiring, "即将到期"},
+		{"ended", window(NewDate(2022, 1, 1), on.AddDays(-1)), Expired, "已过期"},
+		{"no window", &Organisation{Status: Active}, Unknown, "未公布"},
+		{"suspended", &Organisation{Status: Suspended, ValidUntil: NewDate(2026, 1, 1)}, SuspendedStatus, "暂停"},
+		{"removed", &Organisation{Status: Removed}, RemovedStatus, "已移出"},
+	}
+	for _, tt := range tests {
+		got := tt.o.Validity(on)
+		if got != tt.want || got.String() != tt.text {
+			t.Errorf("%s: Validity = %v (%s), want %v (%s)", tt.name, got, got, tt.want, tt.text)
+		}
+	}
+}
+
+func TestLookupsAndOrder(t *testing.T) {
+	c, ds := Load(os.DirFS("testdata/valid"), Options{})
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if q := c.Qualification("ceshi-jia-4"); q == nil || q.Level != Level4 || q.Effective.String() != "2025-01-02" {
+		t.Errorf("Qualification(ceshi-jia-4) = %+v", q)
+	}
+	if o := c.Occupation("9-99-99-02"); o == nil || o.Name != "测试职业乙" {
+		t.Errorf("Occupation(9-99-99-02) = %+v", o)
+	}
+	org := c.Organisation("ceshi-jigou")
+	if org == nil || len(org.Certifies) != 1 || !slices.Equal(org.Certifies[0].Levels, []Level{Level4, Level3}) {
+		t.Fatalf("Organisation(ceshi-jigou) = %+v", org)
+	}
+	if got, want := org.Certifies[0].Pos.String(), "catalog/organisations.toml:15:3"; got != want {
+		t.Errorf("certification at %s, want %s", got, want)
+	}
+	if c.Office("ceshi-chuangkou") == nil || c.Guide("caixin") == nil || c.Document("ceshi-wenjian") == nil {
+		t.Error("lookup of an existing row returned nil")
+	}
+	if c.Qualification("nope") != nil || c.Occupation("") != nil {
+		t.Error("lookup of a missing row is not nil")
+	}
+	if p := c.Pages["documents/ceshi.md"]; p == nil || p.Title != "测试文件摘要" || p.Body != "虚构的摘要文字。\n" {
+		t.Errorf("page = %+v", p)
+	}
+	if g := c.Guide("caixin"); len(g.Steps) != 1 || g.Steps[0].Pos.String() != "catalog/guides.toml:13:3" {
+		t.Errorf("guide steps = %+v", g.Steps)
+	}
+	var ids []string
+	for _, q := range c.Qualifications {
+		ids = append(ids, q.ID)
+	}
+	if !slices.IsSorted(ids) {
+		t.Errorf("qualifications not sorted by id: %v", ids)
+	}
+}
