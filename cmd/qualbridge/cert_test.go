@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/verifier/record"
+)
+
+// Everything here is TEST-ONLY: the passphrase, the age identity below
+// (also in testdata/script/*.txtar) and the fictional holders.
+const (
+	testPassphrase = "TEST-ONLY-passphrase"
+	testIdentity   = "AGE-SECRET-KEY-1G2FZURSKVKCTV3NTL9Y97VAFYU4LUQZJ85MACK2HMDSUT6FMWL5QS3VGRR"
+	testRecipient  = "age167whh6hcxeewyl2azc9hy3fx5dyytmuka3xceltvh952v2utsfhs7tm9d5"
+	testCatalog    = "testdata/certcatalog"
+)
+
+// qb runs the command in-process with the TEST-ONLY passphrase.
+func qb(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		if k == passphraseEnv {
+			return testPassphrase
+		}
+		return ""
+	}
+	err = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func mustQB(t testing.TB, args ...string) string {
+	t.Helper()
+	out, errs, err := qb(t, args...)
+	if err != nil {
+		t.Fatalf("qualbridge %s: %v\n%s", strings.Join(args, " "), err, errs)
+	}
+	return out
+}
+
+// fictionalBatch returns a CSV batch of n fictional holders (TEST-ONLY):
+// permit numbers counted up from 00000001, names 测试 + a counter.
+func fictionalBatch(n int) string {
+	var b strings.Builder
+	b.WriteString("name,sex,birth_date,id_type,id_number,taiwan_name,taiwan_grade,qualification,occupation_code,level,issue_date\n")
+	digits := []rune("零一二三四五六七八九")
+	for i := range n {
+		name := []rune("测试")
+		for _, d := range fmt.Sprintf("%d", i) {
+			name = append(name, digits[d-'0'])
+		}
+		sex := "男"
+		if i%2 == 1 {
+			sex = "女"
+		}
+		fmt.Fprintf(&b, "%s,%s,1990-01-%02d,通行证,%08d,测试技术士甲,单一级,ceshi-jia-4,9-99-99-01,四级,2025-12-01\n", string(name), sex, i%28+1, i+1)
+	}
+	return b.String()
+}
+
+func TestIssueEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	reg, out, key := filepath.Join(dir, "reg"), filepath.Join(dir, "out"), filepath.Join(dir, "key.age")
+	batch := filepath.Join(dir, "batch.csv")
+	if err := os.WriteFile(batch, []byte(fictionalBatch(4)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustQB(t, "keygen", "-registry", reg, "-key", key, "-scrypt-work-factor", "10")
+	mustQB(t, "issue", "-registry", reg, "-key", key, "-recipient", testRecipient, "-catalog", testCatalog, "-out", out, "-date", "2025-12-31", batch)
+
+	r, err := record.LoadRegistry(os.DirFS(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Entries) != 4 {
+		t.Fatalf("%d entries, want 4", len(r.Entries))
+	}
+
+	// The personal records decrypt with the centre's identity and match
+	// the signed digests.
+	id, err := age.ParseX25519Identity(testIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := os.ReadFile(filepath.Join(reg, "certs", "000001.personal.age"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := age.Decrypt(bytes.NewReader(sealed), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain bytes.Buffer
+	if _, err := plain.ReadFrom(pr); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(plain.String()), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		raw, err := decodeB64url(f[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var per record.Personal
+		if err := per.UnmarshalBinary(raw); err != nil {
+			t.Fatal(err)
+		}
+		pub, err := r.Trust.VerifyEntry(r.Entries[record.Token(f[0])])
+		if err != nil {
+			t.Fatal(err)
+		}
+		dg, _ := per.Digest()
+		if dg != pub.PersonalDigest || pub.Number != f[1] || !pub.MatchName(per.Name) {
+			t.Errorf("personal record of %s does not match its public part", f[1])
+		}
+		if pub.HolderMasked != record.MaskName(per.Name) || pub.IDMasked != record.MaskID(per.IDNumber) || pub.BirthYear != 1990 {
+			t.Errorf("masking: %+v", pub)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Errorf("%d personal records, want 4", n)
+	}
+
+	// Every PNG decodes to exactly its URL, with a Go decoder and, where
+	// installed (always in CI), with zbarimg.
+	zbar, zerr := exec.LookPath("zbarimg")
+	if zerr != nil && os.Getenv("CI") == "true" {
+		t.Error("zbarimg is missing: CI must install zbar-tools")
+	}
+	for tok, e := range r.Entries {
+		want := tok.URL("https://verify.example.org/")
+		pngPath := filepath.Join(out, e.Number+".png")
+		if got := decodeQR(t, pngPath); got != want {
+			t.Errorf("%s decodes to %q, want %q", pngPath, got, want)
+		}
+		if zbar != "" {
+			cmd := exec.Command(zbar, "-q", "--raw", pngPath)
+			got, err := cmd.Output()
+			if err != nil {
+				t.Errorf("zbarimg %s: %v", pngPath, err)
+			} else if strings.TrimSpace(string(got)) != want {
+				t.Errorf("zbarimg %s = %q, want %q", pngPath, got, want)
+			}
+		}
+		svg, err := os.ReadFile(filepath.Join(out, e.Number+".svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := newQR(want)
+		if string(svg) != q.SVG(false) || !bytes.Equal(svgBitmap(t, string(svg), q.modules()), flatten(q.bitmap)) {
+			t.Errorf("%s does not draw its QR code", e.Number)
+		}
+		html, err := os.ReadFile(filepath.Join(out, e.Number+".html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{string(tok), want, e.Number, "经比对采信", "测试技术士甲（单一级）", "测试职业甲", "四级", "2025年12月1日", "<svg"} {
+			if !strings.Contains(string(html), s) {
+				t.Errorf("%s.html lacks %q", e.Number, s)
+			}
+		}
+	}
+}
+
+func decodeB64url(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+func decodeQR(t *testing.T, name string) string {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res.GetText()
+}
+
+var svgRun = regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-(\d+)z`)
+
+// svgBitmap redraws the path of an SVG written by qr.SVG.
+func svgBitmap(t *testing.T, svg string, n int) []byte {
+	out := make([]byte, n*n)
+	for _, m := range svgRun.FindAllStringSubmatch(svg, -1) {
+		var x, y, w int
+		fmt.Sscan(m[1], &x)
+		fmt.Sscan(m[2], &y)
+		fmt.Sscan(m[3], &w)
+		for i := range w {
+			out[y*n+x+i] = 1
+		}
+	}
+	return out
+}
+
+func flatten(b [][]bool) []byte {
+	var out []byte
+	for _, row := range b {
+		for _, v := range row {
+			if v {
+				out = append(out, 1)
+			} else {
+				out = append(out, 0)
+			}
+		}
+	}
+	return out
+}
+
+func TestQRSize(t *testing.T) {
+	// The longest URL we expect: a verifier on a longer host name.
+	for _, base := range []string{"https://verify.example.org", "https://verify.qualifications.example.gov.cn"} {
+		q, err := newQR(record.Token(strings.Repeat("A", 32)).URL(base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mm := q.moduleMM(); mm < 0.5 {
+			t.Errorf("%s: version %d, %.2f mm per module at %g mm: too small to scan", base, q.version, mm, qrPrintMM)
+		}
+	}
+	if _, err := newQR("https://verify.example.org/c/é"); err == nil {
+		t.Error("non-ASCII URL accepted")
+	}
+}
+
+func TestCheckIDNumber(t *testing.T) {
+	birth := time.Date(1988, 2, 3, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		typ  record.IDType
+		id   string
+		want string // substring of the message; "" = valid
+	}{
+		{record.Permit, "00000001", ""},
+		{record.Permit, "0000001", "8 digits"},
+		{record.Permit, "0000000A", "8 digits"},
+		{record.Permit, "０００００００１", "8 digits"},
+		{record.Residence, "830000198802030027", ""},
+		{record.Residence, "830000198802030028", "check character is 8, want 7"},
+		{record.Residence, "810000198802030027", "start with 830000"},
+		{record.Residence, "830000198802300027", "no valid birth date"},
+		{record.Residence, "830000198802040023", "holds birth date 1988-02-04"},
+		{record.Residence, "83000019880203002x", "17 digits and a digit or X"},
+		{record.Residence, "8300001988020300271", "17 digits"},
+	}
+	for _, tt := range tests {
+		got := checkIDNumber(tt.typ, tt.id, birth)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("checkIDNumber(%s, %q) = %q, want %q", tt.typ, tt.id, got, tt.want)
+		}
+	}
+	// A check character X: find a fictional number whose check is X.
+	for i := range 1000 {
+		first := fmt.Sprintf("8300001988020%04d", i)
+		first = first[:6] + "19880203" + fmt.Sprintf("%03d", i)
+		if residenceCheck(first) == 'X' {
+			if msg := checkIDNumber(record.Residence, first+"X", birth); msg != "" {
+				t.Errorf("%sX: %s", first, msg)
+			}
+			return
+		}
+	}
+	t.Error("no number with check character X found")
+}
+
+func TestCheckName(t *testing.T) {
+	tests := map[string]string{
+		"林测试":                   "",
+		"林":                     "1 characters",
+		"e\u0301测":              "NFC",
+		"林\u200b测试":             "U+200B",
+		"林\u202e测试":             "U+202E",
+		"林\u0007测试":             "U+0007",
+		"林 测试":                  "space",
+		strings.Repeat("测", 21): "21 characters",
+		"阿卜杜·测试":                "",
+	}
+	for in, want := range tests {
+		got := checkName(in)
+		if want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("checkName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNumberer(t *testing.T) {
+	nb := newNumberer("000001", map[string]bool{"S000035000001254000007": true, "S000035000001253000002": true})
+	for _, want := range []string{"S000035000001254000008", "S000035000001254000009"} {
+		if got, _ := nb.number(2025, catalog.Level4); got != want {
+			t.Errorf("number = %s, want %s", got, want)
+		}
+	}
+	if got, _ := nb.number(2026, catalog.Level4); got != "S000035000001264000001" {
+		t.Errorf("new year: %s", got)
+	}
+	if got, _ := nb.number(2025, catalog.Level1); got != "S000035000001251000001" {
+		t.Errorf("level 1: %s", got)
+	}
+	for _, n := range []string{"S000035000001254000008", "Y000035000001251000001"} {
+		if msg := checkNumber(n, catalog.Level4); n[0] == 'S' && msg != "" {
+			t.Errorf("checkNumber(%s) = %s", n, msg)
+		} else if n[0] == 'Y' && msg == "" {
+			t.Errorf("checkNumber(%s): level digit 1 for 四级 accepted", n)
+		}
+	}
+}
+
+// BenchmarkIssue10k issues 10,000 fictional certificates, with and
+// without printing; it reports the registry's size per certificate.
+func BenchmarkIssue10k(b *testing.B) {
+	batch := fictionalBatch(10_000)
+	for _, print := range []bool{false, true} {
+		name := "no-print"
+		if print {
+			name = "print"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				dir := b.TempDir()
+				reg, key, in := filepath.Join(dir, "reg"), filepath.Join(dir, "key.age"), filepath.Join(dir, "batch.csv")
+				if err := os.WriteFile(in, []byte(batch), 0o600); err != nil {
+					b.Fatal(err)
+				}
+				mustQB(b, "keygen", "-registry", reg, "-key", key, "-scrypt-work-factor", "10")
+				args := []string{"issue", "-registry", reg, "-key", key, "-recipient", testRecipient, "-catalog", testCatalog, "-date", "2025-12-31"}
+				if print {
+					args = append(args, "-out", filepath.Join(dir, "out"))
+				} else {
+					args = append(args, "-no-print")
+				}
+				b.StartTimer()
+				mustQB(b, append(args, in)...)
+				b.StopTimer()
+				var size int64
+				filepath.Walk(reg, func(p string, fi os.FileInfo, err error) error {
+					if err == nil && fi.Mode().IsRegular() {
+						size += fi.Size()
+					}
+					return nil
+				})
+				b.ReportMetric(float64(size)/10_000, "registry-B/cert")
+				b.ReportMetric(float64(size), "registry-B")
+				b.StartTimer()
+			}
+		})
+	}
+}
