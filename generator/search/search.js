@@ -174,6 +174,14 @@
       });
     }
 
+    // Enter on a selected option follows it rather than submitting the
+    // search (a keydown that some input methods deliver without a cancel).
+    if (input.form) input.form.addEventListener('submit', function (e) {
+      if (!page && items[active]) {
+        e.preventDefault();
+        location.href = items[active].getAttribute('data-href');
+      }
+    });
     input.addEventListener('focus', function () { load(url).catch(function () {}); });
     input.addEventListener('input', function () {
       if (page && history.replaceState) history.replaceState(null, '', '?q=' + encodeURIComponent(input.value));

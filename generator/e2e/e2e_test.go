@@ -1,0 +1,416 @@
+// Package e2e holds the browser tests of the built site: the shipped
+// catalog is built, served and driven in headless Chromium at phone width
+// (390×844), with an axe-core accessibility scan of the pages it visits.
+//
+// The tests need /usr/bin/chromium (or $CHROMIUM) and, for the scan,
+// axe-core's axe.min.js at $AXE_JS or <repo>/node_modules/axe-core/
+// (npm install --no-save axe-core@4). Without them the tests skip, unless
+// $CI is set, when they fail. -shots dir saves a screenshot of every page
+// visited.
+package e2e
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/qualbridge/qualbridge/generator"
+	"github.com/qualbridge/qualbridge/generator/catalog"
+)
+
+var shots = flag.String("shots", "", "save a screenshot of each page visited in this `dir`")
+
+// repo is the repository root, whose catalog the tests build.
+const repo = "../.."
+
+// csp is the policy the test server sends: the site must work without
+// inline scripts, inline styles or anything from elsewhere.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// need returns the path of a tool the tests need: it skips the test when
+// the tool is missing, unless CI is set.
+func need(t *testing.T, what string, paths ...string) string {
+	t.Helper()
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found (looked at %q)", what, paths)
+	}
+	t.Skipf("%s not found (looked at %q); CI is unset, skipping", what, paths)
+	return ""
+}
+
+// site is the shipped catalog, built and served.
+type site struct {
+	url string
+	cat *catalog.Catalog
+}
+
+func serve(t *testing.T) *site {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "public")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		p := filepath.Join(out, filepath.FromSlash(path.Clean("/"+r.URL.Path)))
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			p = filepath.Join(p, "index.html")
+		}
+		if _, err := os.Stat(p); err != nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusNotFound)
+			b, _ := os.ReadFile(filepath.Join(out, "404.html"))
+			w.Write(b)
+			return
+		}
+		http.ServeFile(w, r, p)
+	}))
+	t.Cleanup(srv.Close)
+	date := catalog.NewDate(2025, time.December, 1)
+	res, err := generator.Build(context.Background(), generator.Options{
+		Src: repo, Out: out, BuildDate: date, BaseURL: srv.URL + "/",
+	})
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	t.Logf("built %d pages", res.Pages)
+	c, ds := catalog.Load(os.DirFS(repo), catalog.Options{BuildDate: date})
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return &site{url: srv.URL, cat: c}
+}
+
+// browser is one headless Chromium tab at phone size, with its console.
+type browser struct {
+	ctx  context.Context
+	mu   sync.Mutex
+	logs []chromedp.ConsoleMessage
+}
+
+func newBrowser(t *testing.T, exec string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exec),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(390, 844),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	b := &browser{ctx: ctx}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.logs = append(b.logs, m)
+			b.mu.Unlock()
+		}
+	}()
+	return b
+}
+
+// do runs the actions with a time limit, failing the test on error.
+func (b *browser) do(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// consoleErrors returns the errors and exceptions logged since mark, and
+// the new mark.
+func (b *browser) consoleErrors(mark int) ([]string, int) {
+	time.Sleep(100 * time.Millisecond) // let the last events arrive
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var errs []string
+	for _, m := range b.logs[mark:] {
+		// The site has no favicon; the browser asks for one anyway and
+		// logs the 404. Reported to the site's owner; not a page error.
+		if strings.HasSuffix(m.URL, "/favicon.ico") {
+			continue
+		}
+		if m.Type == chromedp.ConsoleError || m.IsException() {
+			errs = append(errs, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+		}
+	}
+	return errs, len(b.logs)
+}
+
+func (b *browser) mark() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.logs)
+}
+
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	if *shots == "" {
+		return
+	}
+	png := run(t, b, "screenshot", chromedp.FullScreenshot(90))
+	if err := os.MkdirAll(*shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name = strings.NewReplacer("/", "_", " ", "_").Replace(strings.Trim(name, "/"))
+	if err := os.WriteFile(filepath.Join(*shots, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// violation is what the axe scan reports of one rule.
+type violation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axe scans the page and returns its serious and critical violations.
+func (b *browser) axe(t *testing.T, src string) []violation {
+	t.Helper()
+	run(t, b, "load axe-core", chromedp.Evaluate[bool](src+"\n;true"))
+	const scan = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
+  .then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))`
+	return run(t, b, "axe scan", chromedp.Evaluate[[]violation](scan, chromedp.EvalAwaitPromise))
+}
+
+func TestSite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are slow")
+	}
+	exec := need(t, "chromium", os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser")
+	axeJS := ""
+	if p := need(t, "axe-core", os.Getenv("AXE_JS"), filepath.Join(repo, "node_modules", "axe-core", "axe.min.js")); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		axeJS = string(b)
+	}
+	s := serve(t)
+	b := newBrowser(t, exec)
+
+	row := s.qualification(t)
+	pages := []struct {
+		name string
+		path string   // under /zh-hans/ or /zh-hant/
+		want []string // text the page shows, in zh-Hans (converted for zh-Hant below)
+	}{
+		{"home", "", []string{"采信", "采认"}},
+		{"qualification", "qualifications/" + row.ID + "/", []string{"养老护理员", "照顾服务员", "4-10-01-05"}},
+		{"guide", "guides/" + row.Guide + "/", []string{"职业资格采信"}},
+		{"path", "path/", nil},
+		{"search", "search/", nil},
+	}
+	if len(s.cat.Organisations) > 0 {
+		o := s.cat.Organisations[0]
+		pages = append(pages, struct {
+			name string
+			path string
+			want []string
+		}{"organisation", "organisations/" + o.ID + "/", []string{o.Name}})
+	}
+	hantOf := map[string]string{"采信": "採信", "采认": "採認", "养老护理员": "養老護理員", "照顾服务员": "照顧服務員", "职业资格采信": "職業資格採信"}
+
+	for _, p := range pages {
+		for _, script := range []string{"zh-hans", "zh-hant"} {
+			t.Run(p.name+"/"+script, func(t *testing.T) {
+				mark := b.mark()
+				url := s.url + "/" + script + "/" + p.path
+				b.do(t, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				text := run(t, b, "read main", chromedp.Text(chromedp.CSS("main")))
+				for _, w := range p.want {
+					if script == "zh-hant" && hantOf[w] != "" {
+						w = hantOf[w]
+					}
+					if !strings.Contains(text, w) {
+						t.Errorf("%s does not show %q", url, w)
+					}
+				}
+				lang := run(t, b, "lang", chromedp.Evaluate[string]("document.documentElement.lang"))
+				if want := map[string]string{"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}[script]; lang != want {
+					t.Errorf("lang = %q, want %q", lang, want)
+				}
+				width := run(t, b, "width", chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
+				if width > 390 {
+					t.Errorf("the page is %dpx wide: it scrolls sideways on a 390px phone", width)
+				}
+				b.screenshot(t, script+"-"+p.name)
+				if axeJS != "" {
+					for _, v := range b.axe(t, axeJS) {
+						t.Errorf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
+					}
+				}
+				if errs, _ := b.consoleErrors(mark); len(errs) > 0 {
+					t.Errorf("console errors on %s:\n%s", url, strings.Join(errs, "\n"))
+				}
+			})
+		}
+	}
+
+	t.Run("switch", func(t *testing.T) {
+		hans := s.url + "/zh-hans/qualifications/" + row.ID + "/"
+		hant := s.url + "/zh-hant/qualifications/" + row.ID + "/"
+		b.do(t, "open", chromedp.Navigate(hans), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		for _, want := range []string{hant, hans} {
+			sel := chromedp.CSS(`a[hreflang][href$="/qualifications/` + row.ID + `/"]:not([rel])`)
+			b.do(t, "switch script", chromedp.Click(sel), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			waitLocation(t, b, want)
+		}
+	})
+
+	t.Run("search", func(t *testing.T) {
+		rowURL := "/" + "%s" + "/qualifications/" + row.ID + "/"
+		for _, tt := range []struct{ script, query string }{
+			{"zh-hant", "養老"}, {"zh-hans", "養老"}, {"zh-hant", "养老"}, {"zh-hans", "养老护理员"},
+		} {
+			t.Run(tt.script+"/"+tt.query, func(t *testing.T) {
+				mark := b.mark()
+				want := fmt.Sprintf(rowURL, tt.script)
+				b.do(t, "open", chromedp.Navigate(s.url+"/"+tt.script+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				b.do(t, "type", chromedp.Click(chromedp.ID("q")), chromedp.SendKeys(chromedp.ID("q"), tt.query))
+				opt := chromedp.CSS(`[role="option"][data-href="` + want + `"]`)
+				b.do(t, "see the row among the results", chromedp.WaitVisible(opt))
+				expanded := run(t, b, "aria-expanded", chromedp.Evaluate[string](`document.getElementById('q').getAttribute('aria-expanded')`))
+				if expanded != "true" {
+					t.Errorf("aria-expanded = %q with results shown", expanded)
+				}
+				b.screenshot(t, tt.script+"-search-"+tt.query)
+				b.do(t, "follow the result", chromedp.Click(opt), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				waitLocation(t, b, s.url+want)
+				if errs, _ := b.consoleErrors(mark); len(errs) > 0 {
+					t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+				}
+			})
+		}
+		// The keyboard: arrow down to the first result, Enter follows it.
+		b.do(t, "open", chromedp.Navigate(s.url+"/zh-hant/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		b.do(t, "type", chromedp.Click(chromedp.ID("q")), chromedp.SendKeys(chromedp.ID("q"), "養老護理員"),
+			chromedp.WaitVisible(chromedp.CSS(`[role="option"]`)))
+		first := run(t, b, "first result", chromedp.AttributeValue(chromedp.CSS(`[role="option"]`), "data-href"))
+		b.do(t, "arrow down", chromedp.KeyEvent(kb.ArrowDown))
+		sel := run(t, b, "active", chromedp.Evaluate[string](`document.getElementById('q').getAttribute('aria-activedescendant') || ''`))
+		if sel == "" {
+			t.Errorf("ArrowDown selected no option")
+		}
+		b.do(t, "enter", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		waitLocation(t, b, s.url+first.Value)
+	})
+
+	t.Run("search page", func(t *testing.T) {
+		want := "/zh-hans/qualifications/" + row.ID + "/"
+		b.do(t, "open", chromedp.Navigate(s.url+"/zh-hans/search/?q=%E9%A4%8A%E8%80%81%E8%AD%B7%E7%90%86%E5%93%A1"), // 養老護理員
+			chromedp.WaitVisible(chromedp.CSS(`#search-results a[href="`+want+`"]`)))
+		b.screenshot(t, "zh-hans-search-page")
+	})
+
+	t.Run("question flow without JavaScript", func(t *testing.T) {
+		ctx, cancel := chromedp.NewContext(b.ctx) // a new tab
+		defer cancel()
+		nb := &browser{ctx: ctx}
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+		nb.do(t, "open home", chromedp.Navigate(s.url+"/zh-hans/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		nb.do(t, "start the flow", chromedp.Click(chromedp.CSS(`a[href="/zh-hans/path/"]`)), chromedp.WaitVisible(chromedp.CSS(".answers a")))
+		for step := 0; ; step++ {
+			if step == 6 {
+				t.Fatal("no answer after 6 questions")
+			}
+			n := run(t, nb, "answers", chromedp.Evaluate[int](`document.querySelectorAll('.answer').length`))
+			if n > 0 {
+				break
+			}
+			loc := run(t, nb, "location", chromedp.Location())
+			nb.do(t, "answer", chromedp.Click(chromedp.CSS(".answers a")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			waitNotLocation(t, nb, loc)
+		}
+		h1 := run(t, nb, "h1", chromedp.Text(chromedp.CSS("main h1")))
+		t.Logf("answer: %s", h1)
+		nb.screenshot(t, "zh-hans-path-answer")
+	})
+}
+
+// qualification returns the shipped row 照顾服务员 → 养老护理员.
+func (s *site) qualification(t *testing.T) *catalog.Qualification {
+	t.Helper()
+	for _, q := range s.cat.Qualifications {
+		if q.TaiwanName == "照顾服务员" && q.Occupation == "4-10-01-05" {
+			return q
+		}
+	}
+	t.Fatal("the shipped catalog has no row 照顾服务员 → 养老护理员 (4-10-01-05)")
+	return nil
+}
+
+func waitLocation(t *testing.T, b *browser, want string) {
+	t.Helper()
+	var loc string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if loc = run(t, b, "location", chromedp.Location()); loc == want {
+			return
+		}
+	}
+	t.Fatalf("location %s, want %s", loc, want)
+}
+
+func waitNotLocation(t *testing.T, b *browser, old string) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if run(t, b, "location", chromedp.Location()) != old {
+			return
+		}
+	}
+	t.Fatal(errors.New("the page did not change"))
+}
