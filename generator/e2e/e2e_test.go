@@ -127,7 +127,7 @@ func newBrowser(t *testing.T, exec string) *browser {
 	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	b := &browser{ctx: ctx}
@@ -197,7 +197,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	if *shots == "" {
 		return
 	}
-	png := run(t, b, "screenshot", chromedp.FullScreenshot(90))
+	png := run(t, b, "screenshot", chromedp.FullScreenshot(100))
 	if err := os.MkdirAll(*shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -359,6 +359,7 @@ func TestSite(t *testing.T) {
 		ctx, cancel := chromedp.NewContext(b.ctx) // a new tab
 		defer cancel()
 		nb := &browser{ctx: ctx}
+		nb.do(t, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile))
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 			t.Fatal(err)
 		}

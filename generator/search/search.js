@@ -121,7 +121,8 @@
         var p = s.split(':');
         status.style.setProperty(p[0], p[1]);
       });
-      input.insertAdjacentElement('afterend', list);
+      // After the button, so the input and its button stay together.
+      (input.form || input.parentNode).appendChild(list);
       list.insertAdjacentElement('afterend', status);
       // Keep the focus in the input, so that a click reaches the option.
       list.addEventListener('mousedown', function (e) { e.preventDefault(); });
@@ -132,10 +133,15 @@
     }
 
     function select(i) {
-      if (items[active]) items[active].setAttribute('aria-selected', 'false');
+      if (items[active]) {
+        items[active].setAttribute('aria-selected', 'false');
+        items[active].style.outline = '';
+      }
       active = i;
       if (items[i]) {
         items[i].setAttribute('aria-selected', 'true');
+        // Visible whatever the stylesheet says: the keyboard's place.
+        items[i].style.outline = '2px solid currentColor';
         input.setAttribute('aria-activedescendant', items[i].id);
         items[i].scrollIntoView({ block: 'nearest' });
       } else input.removeAttribute('aria-activedescendant');
