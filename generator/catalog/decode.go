@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -499,13 +498,4 @@ func strs[T ~string](vs []T) []string {
 		out[i] = string(v)
 	}
 	return out
-}
-
-// keysOf returns the TOML keys of struct type t, for messages.
-func keysOf(t reflect.Type) []string {
-	var out []string
-	for _, sf := range fields(t) {
-		out = append(out, tagName(sf))
-	}
-	return slices.Clip(out)
 }
