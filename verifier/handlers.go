@@ -58,31 +58,23 @@ func (s *server) checked(r *http.Request, tok record.Token, v *verdict, fresh bo
 	}
 }
 
-// writeVerdict writes v's answer, rendering it on first use and reusing
-// the bytes after that (see pageCache).
+// writeVerdict writes v's answer in format f and script l.
 func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict, f format, l lang, channel string) {
-	now := s.cfg.Now()
-	body := v.page.get(s, f, l, now)
-	if body == nil {
-		a := newAnswer(s.text[l], v.outcome, v, now)
-		if f == jsonFormat {
-			body = marshal(a)
-		} else {
-			var err error
-			body, err = s.pages.render("page", &pageData{T: s.text[l], A: a})
-			if err != nil {
-				s.log.Error("render", "err", err)
-				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-				return
-			}
-		}
-		v.page.put(s, f, l, cacheUntil(v, now), body)
-	}
+	a := newAnswer(s.text[l], v.outcome, v, s.cfg.Now())
+	var body []byte
 	ct := "text/html; charset=utf-8"
 	if f == jsonFormat {
+		body = marshal(a)
 		ct = "application/json"
 		if v.outcome == Malformed || v.outcome == Unavailable {
 			ct = "application/problem+json"
+		}
+	} else {
+		var err error
+		if body, err = s.page(l, a); err != nil {
+			s.log.Error("render", "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
 		}
 	}
 	h := w.Header()
@@ -93,15 +85,6 @@ func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict
 	s.m.outcomes.WithLabelValues(channel, string(v.outcome)).Inc()
 	info(r).outcome = v.outcome
 	writeBody(w, ct, v.outcome.Status(), body)
-}
-
-// cacheUntil is how long a rendered answer stays right: a valid
-// certificate with an expiry date must be rendered again when it expires.
-func cacheUntil(v *verdict, now time.Time) time.Time {
-	if v.outcome != Valid || v.pub.ValidUntil.IsZero() || expired(v.pub.ValidUntil, now) {
-		return time.Time{}
-	}
-	return expiryInstant(v.pub.ValidUntil)
 }
 
 // handleLookupForm answers GET /lookup (and /): the manual lookup form.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -59,6 +60,8 @@ type server struct {
 
 	// Answers that are not about a record, rendered once like verdicts.
 	malformed, unavailable *verdict
+
+	skeletons sync.Map // shape → *skeleton, see render.go
 }
 
 // NewServer returns the verifier service. The gatherer serves /metrics;

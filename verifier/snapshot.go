@@ -44,8 +44,6 @@ type verdict struct {
 	pub     *record.Public     // set when the record verified (valid or revoked)
 	rev     *record.Revocation // set when revoked
 	err     error              // why it is not genuine; logged, never shown
-
-	page pageCache // rendered answers, see render.go
 }
 
 // LoadSnapshot reads a registry directory (through fsys) into a snapshot.

@@ -702,3 +702,41 @@ func TestReload(t *testing.T) {
 	}
 	_ = done
 }
+
+func benchServe(b *testing.B, path string, hdr map[string]string) {
+	fx := newFixture(b)
+	e := newEnv(b, verifier.Config{}, fx.dir)
+	// Request logs formatted as in production, written nowhere.
+	h, err := verifier.NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), verifier.Config{Now: func() time.Time { return testNow }}, e.store, e.m, e.reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.h = h
+	path = strings.ReplaceAll(path, "TOKEN", string(fx.valid.Token))
+	req := httptest.NewRequest("GET", path, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}
+
+// BenchmarkVerifyJSON measures one memoised JSON answer, without network.
+func BenchmarkVerifyJSON(b *testing.B) { benchServe(b, "/api/v1/verify/TOKEN", nil) }
+
+// BenchmarkVerifyHTML measures one memoised HTML page, without network.
+func BenchmarkVerifyHTML(b *testing.B) { benchServe(b, "/c/TOKEN", nil) }
+
+// BenchmarkVerifyHTMLBrowser adds a phone browser's headers.
+func BenchmarkVerifyHTMLBrowser(b *testing.B) {
+	benchServe(b, "/c/TOKEN", map[string]string{
+		"Accept":          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+		"Accept-Language": "zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7",
+	})
+}

@@ -1,0 +1,436 @@
+// Command verifier is the verifier's load benchmark (make bench-verifier).
+//
+// It writes a TEST-ONLY registry of 100,000 certificates (keys from
+// fixed seeds, synthetic holders) into a temporary directory, builds and
+// starts cmd/verifier on it (timing start-up to the first /readyz 200),
+// starts a bare net/http handler that returns a fixed JSON body, and
+// drives both from wrk on loopback with 64 connections, for the JSON
+// answer (/api/v1/verify/{token}) and the HTML page (/c/{token}) of
+// random valid certificates. It prints requests/s of each and their
+// ratio to the bare handler, p50/p99 latency, start-up time and the
+// verifier's peak RSS, against the targets of issue 5.
+//
+// Every request loop is bounded (wrk -d) and every address is loopback.
+//
+// Output rules: the report goes to stdout; progress and diagnostics go
+// to stderr, prefixed "bench-verifier: ", lowercase, no final period.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/testreg"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench-verifier: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	n           int
+	batch       int
+	duration    time.Duration
+	conns       int
+	threads     int
+	bin         string
+	keep        bool
+	logLevel    string
+	scanLimit   int
+	workdirRoot string
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o := options{}
+	fs := flag.NewFlagSet("bench-verifier", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.n, "n", 100000, "certificates in the registry")
+	fs.IntVar(&o.batch, "batch", 10000, "certificates per batch file")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "duration of each wrk run")
+	fs.IntVar(&o.conns, "c", 64, "wrk connections")
+	fs.IntVar(&o.threads, "t", 2, "wrk threads")
+	fs.StringVar(&o.bin, "bin", "", "verifier binary (default: go build ./cmd/verifier)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	fs.StringVar(&o.logLevel, "log-level", "info", "the verifier's -log-level (its logs go to the temporary directory)")
+	fs.StringVar(&o.workdirRoot, "tmp", "", "parent of the temporary directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench-verifier: "+format+"\n", a...) }
+	if _, err := exec.LookPath("wrk"); err != nil {
+		logf("hint: apt-get install wrk")
+		return errors.New("wrk not found")
+	}
+	work, err := os.MkdirTemp(o.workdirRoot, "bench-verifier-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		logf("keeping %s", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+
+	if o.bin == "" {
+		o.bin = filepath.Join(work, "verifier")
+		logf("building cmd/verifier")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.bin, "./cmd/verifier")
+		cmd.Stdout, cmd.Stderr = stderr, stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go build: %w", err)
+		}
+	}
+
+	dir := filepath.Join(work, "registry")
+	logf("signing %d TEST-ONLY certificates on %d cores", o.n, runtime.GOMAXPROCS(0))
+	start := time.Now()
+	tokens, err := writeRegistry(dir, o.n, o.batch)
+	if err != nil {
+		return err
+	}
+	genTime := time.Since(start)
+	size := dirSize(dir)
+	logf("registry written in %v (%.1f MB)", genTime.Round(time.Millisecond), float64(size)/1e6)
+
+	// The verifier, as a separate process so that its RSS is its own.
+	logFile, err := os.Create(filepath.Join(work, "verifier.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	vctx, stopVerifier := context.WithCancel(ctx)
+	defer stopVerifier()
+	cmd := exec.CommandContext(vctx, o.bin, "-addr", "127.0.0.1:0", "-registry", dir,
+		"-scan-limit", "0", "-lookup-limit", "0", "-log-level", o.logLevel)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Stderr = logFile
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("verifier did not start: %v (see %s)", err, logFile.Name())
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	if err := waitReady(ctx, base+"/readyz", 30*time.Second); err != nil {
+		return err
+	}
+	startup := time.Since(start)
+	logf("verifier ready at %s after %v", base, startup.Round(time.Millisecond))
+
+	// The bare handler returns the verifier's own JSON answer for one
+	// token, so both send the same bytes and the ratio measures the
+	// service's work alone.
+	fixed, err := get(base + "/api/v1/verify/" + string(tokens[0]))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(fixed)
+	})}
+	go bare.Serve(ln)
+	defer bare.Close()
+	bareBase := "http://" + ln.Addr().String()
+
+	// The first answer for a token pays its signature check and its
+	// rendering; later ones are memoised. Measure that cold pass once,
+	// then load the memo fully so the wrk runs measure the steady state.
+	logf("cold pass: every token once, JSON then HTML")
+	coldJSON, err := pass(ctx, base+"/api/v1/verify/", tokens)
+	if err != nil {
+		return err
+	}
+	coldHTML, err := pass(ctx, base+"/c/", tokens)
+	if err != nil {
+		return err
+	}
+
+	script := filepath.Join(work, "tokens.lua")
+	if err := writeScript(script, filepath.Join(work, "tokens.txt"), tokens); err != nil {
+		return err
+	}
+	type runResult struct {
+		name string
+		wrkResult
+	}
+	var results []runResult
+	for _, r := range []struct{ name, url, prefix string }{
+		{"bare net/http (fixed JSON)", bareBase, "/bare/"},
+		{"verifier JSON /api/v1/verify/{token}", base, "/api/v1/verify/"},
+		{"verifier HTML /c/{token}", base, "/c/"},
+	} {
+		logf("wrk -t%d -c%d -d%v: %s", o.threads, o.conns, o.duration, r.name)
+		res, err := runWrk(ctx, o, script, r.url, r.prefix)
+		if err != nil {
+			return err
+		}
+		results = append(results, runResult{r.name, res})
+	}
+	hwm, rss := procMem(cmd.Process.Pid)
+
+	w := stdout
+	fmt.Fprintf(w, "verifier benchmark: %d certificates, wrk -t%d -c%d -d%v on loopback, %d cores\n\n", o.n, o.threads, o.conns, o.duration, runtime.NumCPU())
+	fmt.Fprintf(w, "%-40s %12s %8s %10s %10s %8s\n", "run", "requests/s", "ratio", "p50", "p99", "errors")
+	bareRPS := results[0].rps
+	for _, r := range results {
+		fmt.Fprintf(w, "%-40s %12.0f %8.2f %10v %10v %8d\n", r.name, r.rps, r.rps/bareRPS, r.p50, r.p99, r.errors)
+	}
+	fmt.Fprintf(w, "\n%-40s %12.0f   (%v; includes the signature check of every token)\n", "cold pass JSON, 8 clients", coldJSON.rps, coldJSON.took.Round(time.Millisecond))
+	fmt.Fprintf(w, "%-40s %12.0f   (%v; first rendering of every page)\n", "cold pass HTML, 8 clients", coldHTML.rps, coldHTML.took.Round(time.Millisecond))
+	fmt.Fprintf(w, "\nregistry: generated and signed in %v, %.1f MB on disk\n", genTime.Round(time.Millisecond), float64(size)/1e6)
+	fmt.Fprintf(w, "start-up to /readyz 200: %v\n", startup.Round(time.Millisecond))
+	fmt.Fprintf(w, "verifier memory: peak RSS (VmHWM) %.0f MB, RSS now %.0f MB\n\n", float64(hwm)/1024, float64(rss)/1024)
+
+	jsonRatio, htmlRatio := results[1].rps/bareRPS, results[2].rps/bareRPS
+	p99 := max(results[1].p99, results[2].p99)
+	check := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintf(w, "targets:\n")
+	fmt.Fprintf(w, "  JSON >= 0.60 x bare     %.2f  %s\n", jsonRatio, check(jsonRatio >= 0.6))
+	fmt.Fprintf(w, "  HTML >= 0.40 x bare     %.2f  %s\n", htmlRatio, check(htmlRatio >= 0.4))
+	fmt.Fprintf(w, "  p99 < 20 ms             %v  %s\n", p99, check(p99 < 20*time.Millisecond))
+	fmt.Fprintf(w, "  start-up < 3 s          %v  %s\n", startup.Round(time.Millisecond), check(startup < 3*time.Second))
+	fmt.Fprintf(w, "  RSS < 300 MB            %.0f MB  %s\n", float64(hwm)/1024, check(hwm < 300*1024))
+	return nil
+}
+
+// writeRegistry writes a TEST-ONLY registry of n certificates, signed in
+// parallel, in batches of batch; it returns their tokens.
+func writeRegistry(dir string, n, batch int) ([]record.Token, error) {
+	key := testreg.Key("bench")
+	if err := testreg.WriteTrust(dir, testreg.Trusted(key,
+		time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC), record.KeyActive)); err != nil {
+		return nil, err
+	}
+	signedAt := time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
+	issued := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	entries := make([]record.Entry, n)
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += len(errs) {
+				tok := testreg.Token("bench " + strconv.Itoa(i))
+				p, err := testreg.Public(tok, fmt.Sprintf("TEST%018d", i), testreg.Synthetic(i), issued)
+				if err == nil {
+					entries[i], err = testreg.Sign(key, p, signedAt)
+				}
+				if err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i := 0; i < n; i += batch {
+		if _, err := record.WriteBatch(dir, entries[i:min(i+batch, n)], []byte(testreg.Placeholder)); err != nil {
+			return nil, err
+		}
+	}
+	tokens := make([]record.Token, n)
+	for i, e := range entries {
+		tokens[i] = e.Token
+	}
+	return tokens, nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+func waitReady(ctx context.Context, url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s not ready after %v", url, limit)
+}
+
+func get(url string) ([]byte, error) {
+	res, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	return io.ReadAll(res.Body)
+}
+
+type passResult struct {
+	took time.Duration
+	rps  float64
+}
+
+// pass fetches every token once from 8 clients and checks each is valid.
+func pass(ctx context.Context, prefix string, tokens []record.Token) (passResult, error) {
+	start := time.Now()
+	const clients = 8
+	errs := make([]error, clients)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			for i := c; i < len(tokens) && ctx.Err() == nil; i += clients {
+				res, err := client.Get(prefix + string(tokens[i]))
+				if err != nil {
+					errs[c] = err
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					errs[c] = fmt.Errorf("GET %s…: %s, want 200 (valid)", prefix, res.Status)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	return passResult{took, float64(len(tokens)) / took.Seconds()}, errors.Join(errs...)
+}
+
+// writeScript writes the wrk script that requests prefix + a random token.
+func writeScript(script, list string, tokens []record.Token) error {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteString(string(t) + "\n")
+	}
+	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	lua := `-- generated by bench/verifier: GET prefix .. a random token
+local tokens = {}
+for line in io.lines(%q) do tokens[#tokens + 1] = line end
+local prefix = os.getenv("BENCH_PREFIX")
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("seed", counter) end
+function init(args) math.randomseed(seed * 7919) end
+function request() return wrk.format("GET", prefix .. tokens[math.random(#tokens)]) end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH rps=%%f p50=%%d p99=%%d errors=%%d non2xx=%%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+`
+	return os.WriteFile(script, []byte(fmt.Sprintf(lua, list)), 0o644)
+}
+
+type wrkResult struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int
+}
+
+var benchLine = regexp.MustCompile(`BENCH rps=([0-9.]+) p50=(\d+) p99=(\d+) errors=(\d+) non2xx=(\d+)`)
+
+func runWrk(ctx context.Context, o options, script, url, prefix string) (wrkResult, error) {
+	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(o.threads), "-c"+strconv.Itoa(o.conns),
+		"-d"+strconv.Itoa(int(o.duration.Seconds()))+"s", "--timeout", "5s", "-s", script, url)
+	cmd.Env = append(os.Environ(), "BENCH_PREFIX="+prefix)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	m := benchLine.FindStringSubmatch(string(out))
+	if m == nil {
+		return wrkResult{}, fmt.Errorf("wrk printed no result:\n%s", out)
+	}
+	var r wrkResult
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	p50, _ := strconv.Atoi(m[2])
+	p99, _ := strconv.Atoi(m[3])
+	r.p50, r.p99 = time.Duration(p50)*time.Microsecond, time.Duration(p99)*time.Microsecond
+	e1, _ := strconv.Atoi(m[4])
+	e2, _ := strconv.Atoi(m[5])
+	r.errors = e1 + e2
+	return r, nil
+}
+
+// procMem returns the peak and current resident set of pid, in KiB.
+func procMem(pid int) (hwm, rss int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			switch f[0] {
+			case "VmHWM:":
+				hwm, _ = strconv.ParseInt(f[1], 10, 64)
+			case "VmRSS:":
+				rss, _ = strconv.ParseInt(f[1], 10, 64)
+			}
+		}
+	}
+	return hwm, rss
+}

@@ -1,0 +1,66 @@
+package verifier
+
+import (
+	"testing"
+	"time"
+)
+
+// TestSkeletonMatchesTemplate checks that a page filled into its skeleton
+// is byte for byte what html/template makes of the same answer, escaping
+// included. The values are fictional (TEST-ONLY).
+func TestSkeletonMatchesTemplate(t *testing.T) {
+	s, err := newTestServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := func(mod func(c *certView)) *answer {
+		c := &certView{
+			Number: "TEST-1", TaiwanQualification: "照顾服务员", TaiwanGrade: "单一级", OccupationCode: "4-10-01-05",
+			OccupationName: "养老护理员", Level: "四级", Issuer: "测试<机构>&\"'", IssueDate: "2025-12-01",
+			Holder: &holderView{Name: "林*明", BirthYear: 1990, BirthYearText: "1990", IDType: "permit", IDTypeName: "台湾居民来往大陆通行证", IDNumber: "****6152"},
+		}
+		if mod != nil {
+			mod(c)
+		}
+		return &answer{Outcome: Valid, Status: 200, Title: "t", Detail: "d", Certificate: c}
+	}
+	tests := []struct {
+		name string
+		a    *answer
+	}{
+		{"valid", cert(nil)},
+		{"no grade, expiry", cert(func(c *certView) { c.TaiwanGrade = ""; c.ValidUntil = "2026-01-01" })},
+		{"expired", cert(func(c *certView) { c.ValidUntil = "2026-01-01"; c.Expired = true })},
+		{"nul and markup", cert(func(c *certView) { c.Number = "A\x00<script>alert(1)</script>" })},
+		{"revoked", &answer{Outcome: Revoked, Certificate: &certView{Number: "TEST-2"}, Revocation: &revView{Date: "2026-01-15", ReasonText: "已换发新证"}}},
+		{"unknown", &answer{Outcome: Unknown}},
+	}
+	for _, tt := range tests {
+		for l := range nLangs {
+			t.Run(tt.name+"/"+l.tag(), func(t *testing.T) {
+				tt.a.Title, tt.a.Detail = s.text[l].Title[tt.a.Outcome], s.text[l].Detail[tt.a.Outcome]
+				want, err := s.pages.render("page", &pageData{T: s.text[l], A: tt.a})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range 2 { // the first call builds the skeleton, the second reuses it
+					got, err := s.page(l, tt.a)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if string(got) != string(want) {
+						t.Fatalf("skeleton page differs from the template's:\n%s\n---\n%s", got, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+func newTestServer() (*server, error) {
+	p, err := newPages("https://verify.test.invalid")
+	if err != nil {
+		return nil, err
+	}
+	return &server{cfg: Config{Now: func() time.Time { return time.Time{} }}, pages: p, text: texts()}, nil
+}
