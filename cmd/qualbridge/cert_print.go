@@ -2,13 +2,14 @@ package main
 
 import (
 	"bytes"
+	"compress/zlib"
 	_ "embed"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"html/template"
-	"image"
-	"image/color"
-	"image/png"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,29 +57,80 @@ func (q *qr) modules() int { return len(q.bitmap) }
 // moduleMM is the printed size of one module at qrPrintMM.
 func (q *qr) moduleMM() float64 { return qrPrintMM / float64(q.modules()) }
 
-// PNG draws the code as a 1-bit image: small files, sharp edges.
-func (q *qr) PNG() ([]byte, error) {
+// PNG draws the code as a 1-bit greyscale PNG. It writes the file
+// itself rather than through image/png: every module row repeats
+// qrPixelsPerModule times, so the scanlines are built once per row, and
+// image/png's per-pixel path took most of an issue run's time (about
+// 2.7 ms per certificate, against 0.1 ms here).
+//
+// enc may be nil; a worker that prints many codes passes its own, since
+// a new zlib writer costs more than compressing one code.
+func (q *qr) PNG(enc *pngEncoder) ([]byte, error) {
+	if enc == nil {
+		enc = &pngEncoder{}
+	}
 	n := q.modules() * qrPixelsPerModule
-	img := image.NewPaletted(image.Rect(0, 0, n, n), color.Palette{color.White, color.Black})
-	for y, row := range q.bitmap {
+	stride := (n + 7) / 8
+	raw := &enc.raw
+	raw.Reset()
+	if enc.zw == nil {
+		zw, err := zlib.NewWriterLevel(raw, zlib.BestSpeed)
+		if err != nil {
+			return nil, err
+		}
+		enc.zw = zw
+	} else {
+		enc.zw.Reset(raw)
+	}
+	zw := enc.zw
+	line := make([]byte, 1+stride) // filter type 0, then packed pixels
+	for _, row := range q.bitmap {
+		clear(line)
 		for x, dark := range row {
-			if !dark {
-				continue
+			if dark {
+				continue // 0 is black in greyscale
 			}
-			for dy := range qrPixelsPerModule {
-				off := img.PixOffset(x*qrPixelsPerModule, y*qrPixelsPerModule+dy)
-				for dx := range qrPixelsPerModule {
-					img.Pix[off+dx] = 1
-				}
+			for px := x * qrPixelsPerModule; px < (x+1)*qrPixelsPerModule; px++ {
+				line[1+px/8] |= 0x80 >> (px % 8)
 			}
 		}
+		for range qrPixelsPerModule {
+			zw.Write(line)
+		}
 	}
-	var b bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&b, img); err != nil {
+	if err := zw.Close(); err != nil {
 		return nil, err
 	}
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(n))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(n))
+	ihdr[8], ihdr[9] = 1, 0 // bit depth 1, greyscale; compression, filter, interlace 0
+	pngChunk(&b, "IHDR", ihdr)
+	pngChunk(&b, "IDAT", raw.Bytes())
+	pngChunk(&b, "IEND", nil)
 	return b.Bytes(), nil
+}
+
+// pngEncoder holds what PNG reuses from one code to the next.
+type pngEncoder struct {
+	zw  *zlib.Writer
+	raw bytes.Buffer
+}
+
+func pngChunk(b *bytes.Buffer, typ string, data []byte) {
+	var hdr [8]byte
+	binary.BigEndian.PutUint32(hdr[:4], uint32(len(data)))
+	copy(hdr[4:], typ)
+	b.Write(hdr[:])
+	b.Write(data)
+	crc := crc32.NewIEEE()
+	crc.Write(hdr[4:])
+	crc.Write(data)
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc.Sum32())
+	b.Write(sum[:])
 }
 
 // SVG draws the code as one path of horizontal runs in a viewBox of
@@ -95,6 +147,7 @@ func (q *qr) SVG(inline bool) string {
 	}
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d"%s shape-rendering="crispEdges">`, n, n, size)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	var num []byte
 	for y, row := range q.bitmap {
 		for x := 0; x < n; {
 			if !row[x] {
@@ -105,7 +158,17 @@ func (q *qr) SVG(inline bool) string {
 			for x < n && row[x] {
 				x++
 			}
-			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", start, y, x-start, x-start)
+			w := strconv.Itoa(x - start)
+			num = append(num[:0], 'M')
+			num = strconv.AppendInt(num, int64(start), 10)
+			num = append(num, ' ')
+			num = strconv.AppendInt(num, int64(y), 10)
+			num = append(num, 'h')
+			num = append(num, w...)
+			num = append(num, "v1h-"...)
+			num = append(num, w...)
+			num = append(num, 'z')
+			b.Write(num)
 		}
 	}
 	b.WriteString(`"/></svg>`)
