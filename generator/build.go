@@ -135,6 +135,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	r := newRenderer(x, ts, conv, tmp, base, opts.Dev)
+	if err := r.prepare(ctx); err != nil {
+		return res, err
+	}
 	done, err := r.renderAll(ctx, ps)
 	if err != nil {
 		return res, err

@@ -29,6 +29,8 @@ func (x *index) funcs() template.FuncMap {
 		"guide":        x.cat.Guide,
 		"doc":          x.cat.Document,
 		"orgsFor":      x.orgsFor,
+		"qrow":         func(q *catalog.Qualification) template.HTML { return x.qrows[q] },
+		"orow":         func(o *catalog.Organisation) template.HTML { return x.orows[o] },
 		"qualsForOcc":  func(code string) []*catalog.Qualification { return x.qualsByOcc[code] },
 		"qualsForDoc":  func(id string) []*catalog.Qualification { return x.qualsByDoc[id] },
 		"guidesForDoc": func(id string) []*catalog.Guide { return x.guidesByDoc[id] },

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"html/template"
 	"sort"
 	"strconv"
 
@@ -21,6 +22,11 @@ type index struct {
 	guidesByOff map[string][]*catalog.Guide         // guides an office handles
 	updated     map[string]catalog.Date             // latest change date per "kind/id"
 	trust       []byte                              // catalog/trust.json, nil when not published
+
+	// The rows of lists, rendered once by renderer.prepare: a row appears
+	// on many pages (lists, filters, search, documents, answers).
+	qrows map[*catalog.Qualification]template.HTML
+	orows map[*catalog.Organisation]template.HTML
 }
 
 func newIndex(c *catalog.Catalog, date catalog.Date) *index {
@@ -76,21 +82,27 @@ func newIndex(c *catalog.Catalog, date catalog.Date) *index {
 			bump("d/"+id, ch.Date)
 		}
 	}
+	x.sortOrgs()
 	return x
 }
 
 // orgsFor returns the organisations certifying an occupation, those in
-// force first, then by name, so that a reader sees where to go first.
+// force first, then by id, so that a reader sees where to go first.
 func (x *index) orgsFor(code string) []*catalog.Organisation {
-	orgs := append([]*catalog.Organisation(nil), x.orgsByOcc[code]...)
-	sort.SliceStable(orgs, func(i, j int) bool {
-		vi, vj := statusRank(orgs[i].Validity(x.date)), statusRank(orgs[j].Validity(x.date))
-		if vi != vj {
-			return vi < vj
-		}
-		return orgs[i].ID < orgs[j].ID
-	})
-	return orgs
+	return x.orgsByOcc[code]
+}
+
+// sortOrgs puts each occupation's organisations in the order of orgsFor.
+func (x *index) sortOrgs() {
+	for _, orgs := range x.orgsByOcc {
+		sort.SliceStable(orgs, func(i, j int) bool {
+			vi, vj := statusRank(orgs[i].Validity(x.date)), statusRank(orgs[j].Validity(x.date))
+			if vi != vj {
+				return vi < vj
+			}
+			return orgs[i].ID < orgs[j].ID
+		})
+	}
 }
 
 // statusRank orders organisations for a reader: those in force first.

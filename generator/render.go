@@ -172,34 +172,81 @@ type rendered struct {
 	hansText, hantText   string
 }
 
-// renderAll renders every page in both scripts on a bounded pool of
-// workers, one per CPU; the first error stops the others.
-func (r *renderer) renderAll(ctx context.Context, ps []*page) ([]rendered, error) {
+// parallel calls f for 0 ≤ i < n on a bounded pool of workers, one per
+// CPU, each with its own reusable buffer; the first error stops the
+// others.
+func parallel(ctx context.Context, n int, f func(i int, buf *bytes.Buffer) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	out := make([]rendered, len(ps))
 	next := atomic.Int64{}
 	var wg sync.WaitGroup
-	workers := min(runtime.GOMAXPROCS(0), len(ps))
-	for range workers {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			var buf bytes.Buffer
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(ps) || ctx.Err() != nil {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
-				res, err := r.render(&buf, ps[i])
-				if err != nil {
+				if err := f(i, &buf); err != nil {
 					cancel(err)
 					return
 				}
-				out[i] = res
 			}
 		})
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	return context.Cause(ctx)
+}
+
+// prepare renders the list rows that many pages share, once each.
+func (r *renderer) prepare(ctx context.Context) error {
+	c := r.x.cat
+	t := r.ts.pages["page.html"]
+	if t == nil {
+		return errors.New("templates: page.html: no such template")
+	}
+	qrows := make([]template.HTML, len(c.Qualifications))
+	orows := make([]template.HTML, len(c.Organisations))
+	nq := len(qrows)
+	err := parallel(ctx, nq+len(orows), func(i int, buf *bytes.Buffer) error {
+		buf.Reset()
+		if i < nq {
+			if err := t.ExecuteTemplate(buf, "qualrow", c.Qualifications[i]); err != nil {
+				return err
+			}
+			qrows[i] = template.HTML(buf.String())
+			return nil
+		}
+		if err := t.ExecuteTemplate(buf, "orgrow", c.Organisations[i-nq]); err != nil {
+			return err
+		}
+		orows[i-nq] = template.HTML(buf.String())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.x.qrows = make(map[*catalog.Qualification]template.HTML, nq)
+	for i, q := range c.Qualifications {
+		r.x.qrows[q] = qrows[i]
+	}
+	r.x.orows = make(map[*catalog.Organisation]template.HTML, len(orows))
+	for i, o := range c.Organisations {
+		r.x.orows[o] = orows[i]
+	}
+	return nil
+}
+
+// renderAll renders every page in both scripts.
+func (r *renderer) renderAll(ctx context.Context, ps []*page) ([]rendered, error) {
+	out := make([]rendered, len(ps))
+	err := parallel(ctx, len(ps), func(i int, buf *bytes.Buffer) error {
+		res, err := r.render(buf, ps[i])
+		out[i] = res
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -240,8 +287,14 @@ func (r *renderer) render(buf *bytes.Buffer, p *page) (rendered, error) {
 // write writes a file under the temp dir, creating its directory.
 func (r *renderer) write(name, data string) error {
 	full := filepath.Join(r.out, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return err
+	// One mkdir in the common case (the parent exists, since pages are
+	// listed parents first); MkdirAll's extra stat calls only when not.
+	if dir := filepath.Dir(full); dir != r.out {
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+		}
 	}
 	if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
 		return err
