@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -103,9 +104,9 @@ func issue(ctx context.Context, c *cli, o *issueOptions, now time.Time) error {
 	if base == "" {
 		base = cat.Site.VerifierURL
 	}
-	if !strings.HasPrefix(base, "https://") || strings.ContainsAny(base, " ?#") {
+	if !verifierURLOK(base) {
 		c.errorf("the verifier URL %q is not an https URL", base)
-		c.hintf("set verifier_url in catalog/site.toml or pass -verifier https://…")
+		c.hintf("set verifier_url in catalog/site.toml or pass -verifier https://… (http only for localhost, in demos)")
 		return errReported
 	}
 
@@ -369,8 +370,8 @@ func printAll(ctx context.Context, out, base string, certs []issued) error {
 
 func printOne(out, base string, tpl *template.Template, enc *pngEncoder, cert issued) error {
 	p, a := cert.public, cert.app
-	url := p.Token.URL(base)
-	q, err := newQR(url)
+	link := p.Token.URL(base)
+	q, err := newQR(link)
 	if err != nil {
 		return err
 	}
@@ -396,7 +397,7 @@ func printOne(out, base string, tpl *template.Template, enc *pngEncoder, cert is
 		Issuer:         p.Issuer,
 		IssueDate:      chineseDate(p.IssueDate),
 		Token:          string(p.Token),
-		URL:            url,
+		URL:            link,
 		QR:             template.HTML(q.SVG(true)),
 	}
 	if !p.ValidUntil.IsZero() {
@@ -421,3 +422,20 @@ func printOne(out, base string, tpl *template.Template, enc *pngEncoder, cert is
 }
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// verifierURLOK accepts an https URL without query or fragment, or plain
+// http to the loopback host for a local demo of the verifier.
+func verifierURLOK(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(base, " ?#") {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		return h == "localhost" || h == "127.0.0.1" || h == "::1"
+	}
+	return false
+}
