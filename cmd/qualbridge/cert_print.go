@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	_ "embed"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -217,9 +216,4 @@ func idLabel(t record.IDType) string {
 	}
 	// The template of seed 000 prints 往来, not the document's own 来往.
 	return "台湾居民往来大陆通行证号"
-}
-
-// pngDataURL is for tests and tools that want the PNG inline.
-func pngDataURL(b []byte) string {
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b)
 }
