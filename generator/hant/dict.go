@@ -22,6 +22,19 @@ type dict struct {
 	values []string
 	dense  []int32 // root child for each BMP rune, or -1; nil when the dict is empty
 	starts [1 << 16 / 64]uint64
+
+	// pairs, when built, is a hash table of the nodes two BMP runes deep,
+	// for [dict.second]: the root's children have up to hundreds of
+	// children each, too many to search quickly.
+	pairs     []pair
+	pairShift uint
+}
+
+// pair is an entry of dict.pairs: the node after runes key>>16, key&0xffff.
+// The zero key marks an empty slot, so NUL never starts a key there.
+type pair struct {
+	key  uint32
+	node int32
 }
 
 type node struct {
@@ -130,6 +143,55 @@ func (d *dict) fill(nd int32, ents []entry, depth int) {
 	d.nodes[nd].first, d.nodes[nd].end = first, int32(len(d.edges))
 	for i, g := range groups {
 		d.fill(d.edges[int(first)+i].child, ents[g.start:g.end], depth+g.size)
+	}
+}
+
+// indexPairs builds d.pairs.
+func (d *dict) indexPairs() {
+	n := 0
+	for _, e := range d.edges[d.nodes[0].first:d.nodes[0].end] {
+		if 0 < e.r && e.r < 0x10000 {
+			n += int(d.nodes[e.child].end - d.nodes[e.child].first)
+		}
+	}
+	bits := uint(1)
+	for 1<<bits < 2*n {
+		bits++
+	}
+	d.pairs, d.pairShift = make([]pair, 1<<bits), 32-bits
+	for _, e := range d.edges[d.nodes[0].first:d.nodes[0].end] {
+		if e.r <= 0 || e.r >= 0x10000 {
+			continue
+		}
+		for _, f := range d.edges[d.nodes[e.child].first:d.nodes[e.child].end] {
+			if f.r >= 0x10000 {
+				continue
+			}
+			key := uint32(e.r)<<16 | uint32(f.r)
+			h := key * 0x9e3779b1 >> d.pairShift
+			for d.pairs[h].key != 0 {
+				h = (h + 1) & uint32(len(d.pairs)-1)
+			}
+			d.pairs[h] = pair{key, f.child}
+		}
+	}
+}
+
+// second returns the child along r2 of nd, the root's child along r1, or
+// -1.
+func (d *dict) second(nd int32, r1, r2 rune) int32 {
+	if d.pairs == nil || r1 <= 0 || r1 >= 0x10000 || r2 >= 0x10000 {
+		return d.child(nd, r2)
+	}
+	key := uint32(r1)<<16 | uint32(r2)
+	mask := uint32(len(d.pairs) - 1)
+	for h := key * 0x9e3779b1 >> d.pairShift; ; h = (h + 1) & mask {
+		switch d.pairs[h].key {
+		case key:
+			return d.pairs[h].node
+		case 0:
+			return -1
+		}
 	}
 }
 

@@ -46,6 +46,7 @@ package hant
 
 import (
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,7 +66,51 @@ type Converter struct {
 	variants  *dict    // TWVariants
 	protected *dict    // the protected terms, each its own value
 	terms     []string // the protected terms, without duplicates
+
+	// runes holds, for each BMP rune, what chunk needs to know about it
+	// in one place: looking it up in four dictionaries at every character
+	// cost more than all the rest of the conversion.
+	runes []runeInfo
+	long  []string // values too long for runeInfo.val
+	// twValues are twPhrases.values through TWVariants, when
+	// variantsPerRune.
+	twValues []string
+
+	// variantsPerRune reports that every TWVariants key is a single rune,
+	// so that TWVariants converts text rune by rune.
+	variantsPerRune bool
 }
+
+// runeInfo describes one rune for chunk.
+type runeInfo struct {
+	phrase int32   // the STPhrases trie node after the rune, or -1
+	tw     int32   // for twStart, the TWPhrases trie node after step1
+	step1  rune    // the first rune of the rune's STCharacters value, else the rune
+	val    [4]byte // the rune through STCharacters and TWVariants, if that changes it
+	n      uint8   // len(val), or longValue: val holds an index into Converter.long
+	flags  uint8
+}
+
+// longValue is runeInfo.n for a value too long for runeInfo.val.
+const longValue = 0xff
+
+// The runeInfo flags.
+const (
+	// plain marks a rune that starts no phrase, converts to itself and
+	// starts no TWPhrases key: chunk copies runs of such runes in one
+	// append.
+	plain = 1 << iota
+	// twStart marks a rune whose STCharacters value is one rune that starts
+	// TWPhrases keys: chunk tries them there.
+	twStart
+	// twAlways marks a rune whose value holds more than one rune, of which
+	// one may start a TWPhrases match, or may start a TWVariants match of
+	// more than one rune: the rest of its segment goes the long way.
+	twAlways
+	// multi marks a rune whose STCharacters value holds more than one
+	// rune: chunk does not follow TWPhrases keys through it.
+	multi
+)
 
 // New returns a Converter. Occurrences of the protected terms (names of
 // bodies, document numbers) are never converted.
@@ -111,7 +156,23 @@ func New(protected ...string) (*Converter, error) {
 		variants:  newDict(dicts[3]),
 		protected: newDict(prot),
 	}
+	c.phrases.indexPairs()
 	c.terms = slices.Compact(slices.Sorted(slices.Values(protected)))
+	c.variantsPerRune = true
+	for _, e := range dicts[3] {
+		if utf8.RuneCountInString(e.key) != 1 {
+			c.variantsPerRune = false
+		}
+	}
+	if c.variantsPerRune {
+		for _, v := range c.twPhrases.values {
+			c.twValues = append(c.twValues, string(replace(c.variants, nil, v)))
+		}
+	}
+	c.runes = make([]runeInfo, 0x10000)
+	for r := range c.runes {
+		c.runes[r] = c.runeInfo(rune(r), &c.long)
+	}
 	var w work
 	for i, v := range c.phrases.values {
 		w.dst = w.dst[:0]
@@ -210,39 +271,230 @@ func (c *Converter) convertTrie(w *work, s string) {
 
 // chunk appends the conversion of s, which holds no protected term, to w.dst.
 //
-// It segments and takes the first step of the chain in one pass: a phrase
-// segment's result was computed in New, and the characters between phrases
-// gather in w.step1, each through STCharacters, until the next phrase or the
-// end closes their segment and sends it through the Taiwan steps.
+// It segments and converts in one pass: a phrase segment's result was
+// computed in New, and each character between phrases is appended through
+// STCharacters and TWVariants at once, which is right unless a TWPhrases key
+// matches in their segment. Only if one may does the segment go the long
+// way, through the chain step by step.
 func (c *Converter) chunk(w *work, s string) {
-	w.step1 = w.step1[:0]
-	run := false
+	dst := w.dst
+	// The current segment must go the long way from s[slow:], dst[slowDst:]
+	// on, if slow >= 0: its runes before cannot start a TWPhrases match.
+	slow, slowDst := -1, 0
+	pending := 0       // s[pending:i] converts to itself but is not in dst yet
+	var other runeInfo // info outside the BMP
 	for i := 0; i < len(s); {
-		r, size := decode(s, i)
-		if nd := c.phrases.root(r); nd >= 0 {
-			if n, v := longestFrom(c.phrases, s[i:], nd, size); n > 0 {
-				if run {
-					c.taiwan(w, w.step1)
-					w.step1, run = w.step1[:0], false
+		var r rune
+		size := 1
+		if b := s[i]; b < utf8.RuneSelf {
+			r = rune(b)
+		} else if b&0xf0 == 0xe0 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
+			// Most Chinese text is three-byte sequences.
+			r = rune(b&0x0f)<<12 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f)
+			size = 3
+			if r < 0x800 || 0xd800 <= r && r <= 0xdfff {
+				r, size = utf8.RuneError, 1
+			}
+		} else {
+			r, size = decode(s, i)
+		}
+		// A pointer into the table, not a copy: copying the struct
+		// cost more than all the rest of the loop.
+		ri := c.info(r, &other)
+		if ri.flags&plain != 0 {
+			i += size
+			continue
+		}
+		if ri.phrase >= 0 {
+			if n, v := c.phrase(s[i:], r, ri.phrase, size); n > 0 {
+				dst = append(dst, s[pending:i]...)
+				if slow >= 0 {
+					dst = c.segment(w, dst[:slowDst], s[slow:i])
+					slow = -1
 				}
-				w.dst = append(w.dst, c.phrases.values[v]...)
+				dst = append(dst, c.phrases.values[v]...)
 				i += n
+				pending = i
 				continue
 			}
 		}
-		// STCharacters has only single-character keys (New checks), so
-		// its longest match within the segment is the character's own.
+		if slow < 0 && ri.flags&(twAlways|twStart) != 0 {
+			n, v := 0, int32(-1)
+			if ri.flags&twStart != 0 {
+				n, v = c.taiwanPhrase(s, i, ri.tw, size)
+			}
+			switch {
+			case n > 0:
+				dst = append(dst, s[pending:i]...)
+				dst = append(dst, c.twValues[v]...)
+				i += n
+				pending = i
+				continue
+			case n < 0 || ri.flags&twAlways != 0:
+				dst = append(dst, s[pending:i]...)
+				pending, slow, slowDst = i, i, len(dst)
+			}
+		}
+		if ri.n == 0 {
+			i += size
+			continue
+		}
+		dst = append(dst, s[pending:i]...)
+		if ri.n == longValue {
+			dst = append(dst, c.long[binary.LittleEndian.Uint32(ri.val[:])]...)
+		} else {
+			dst = append(dst, ri.val[:ri.n]...)
+		}
+		i += size
+		pending = i
+	}
+	dst = append(dst, s[pending:]...)
+	if slow >= 0 {
+		dst = c.segment(w, dst[:slowDst], s[slow:])
+	}
+	w.dst = dst
+}
+
+// phrase is longestFrom(c.phrases, s, nd, size) for nd, the node after r,
+// the first rune of s, which is size bytes long; the second step goes
+// through the hash table.
+func (c *Converter) phrase(s string, r rune, nd int32, size int) (n int, value int32) {
+	d := c.phrases
+	value = d.nodes[nd].value
+	if value >= 0 {
+		n = size
+	}
+	if size >= len(s) || d.nodes[nd].first == d.nodes[nd].end {
+		return n, value
+	}
+	r2, size2 := decode(s, size)
+	if r2 == utf8.RuneError && size2 == 1 {
+		return n, value // invalid UTF-8 matches no key
+	}
+	if nd = d.second(nd, r, r2); nd >= 0 {
+		if n2, v2 := longestFrom(d, s, nd, size+size2); n2 > 0 {
+			return n2, v2
+		}
+	}
+	return n, value
+}
+
+// taiwanPhrase returns the length in s and the value of the longest
+// TWPhrases match at s[i:], within the segment that s[i:] starts, after its
+// first rune has taken the walk to node nd and is size bytes long. It reads
+// the following characters through STCharacters, and stops at the end of
+// the segment, where a phrase starts. It returns -1 when it cannot tell,
+// at a character that STCharacters turns into several runes.
+func (c *Converter) taiwanPhrase(s string, i int, nd int32, size int) (n int, value int32) {
+	d := c.twPhrases
+	value = d.nodes[nd].value
+	if value >= 0 {
+		n = i + size
+	}
+	var other runeInfo
+	for j := i + size; j < len(s) && d.nodes[nd].first != d.nodes[nd].end; {
+		r, size := decode(s, j)
+		if r == utf8.RuneError && size == 1 {
+			break // invalid UTF-8 matches no key
+		}
+		ri := c.info(r, &other)
+		if ri.flags&multi != 0 {
+			return -1, -1
+		}
+		if nd = d.child(nd, ri.step1); nd < 0 {
+			break
+		}
+		if ri.phrase >= 0 {
+			if m, _ := c.phrase(s[j:], r, ri.phrase, size); m > 0 {
+				break // the segment ends at j
+			}
+		}
+		j += size
+		if v := d.nodes[nd].value; v >= 0 {
+			n, value = j, v
+		}
+	}
+	if n > 0 {
+		n -= i
+	}
+	return n, value
+}
+
+// info returns r's runeInfo: an element of c.runes, or *other filled in.
+func (c *Converter) info(r rune, other *runeInfo) *runeInfo {
+	if r < 0x10000 {
+		return &c.runes[r]
+	}
+	*other = c.runeInfo(r, nil)
+	return other
+}
+
+// segment appends the conversion of s, the rest of a segment of characters
+// none of which starts a phrase, to dst the long way: through STCharacters, then
+// TWPhrases, then TWVariants.
+func (c *Converter) segment(w *work, dst []byte, s string) []byte {
+	w.step1 = w.step1[:0]
+	for i := 0; i < len(s); {
+		r, size := decode(s, i)
 		if nd := c.chars.root(r); nd >= 0 && c.chars.nodes[nd].value >= 0 {
 			w.step1 = append(w.step1, c.chars.values[c.chars.nodes[nd].value]...)
 		} else {
 			w.step1 = append(w.step1, s[i:i+size]...)
 		}
-		run = true
 		i += size
 	}
-	if run {
-		c.taiwan(w, w.step1)
+	w.step2 = replace(c.twPhrases, w.step2[:0], w.step1)
+	return replace(c.variants, dst, w.step2)
+}
+
+// runeInfo computes info(r), keeping a long value in *long. An invalid byte,
+// which decode and so every step of the chain reads as utf8.RuneError, gets
+// that rune's information.
+func (c *Converter) runeInfo(r rune, long *[]string) runeInfo {
+	ri := runeInfo{phrase: c.phrases.root(r), tw: -1}
+	step1 := string(r)
+	if nd := c.chars.root(r); nd >= 0 && c.chars.nodes[nd].value >= 0 {
+		step1 = c.chars.values[c.chars.nodes[nd].value]
 	}
+	first, size := utf8.DecodeRuneInString(step1)
+	ri.step1 = first
+	if size != len(step1) {
+		ri.flags |= multi
+	}
+	for _, r := range step1 {
+		nd := c.twPhrases.root(r)
+		switch {
+		case nd < 0:
+		case size == len(step1) && c.variantsPerRune:
+			ri.tw = nd
+			ri.flags |= twStart
+		default:
+			ri.flags |= twAlways
+		}
+	}
+	out := step1
+	if c.variantsPerRune {
+		out = string(replace(c.variants, nil, step1))
+	} else if strings.ContainsFunc(step1, func(r rune) bool { return c.variants.root(r) >= 0 }) {
+		ri.flags |= twAlways
+	}
+	switch {
+	case out == string(r):
+	case len(out) <= len(ri.val):
+		ri.n = uint8(copy(ri.val[:], out))
+	case long == nil:
+		// Called from chunk, which must not write to c: leave the rune
+		// to the long way.
+		ri.flags |= twAlways
+	default:
+		ri.n = longValue
+		binary.LittleEndian.PutUint32(ri.val[:], uint32(len(*long)))
+		*long = append(*long, out)
+	}
+	if ri.phrase < 0 && ri.n == 0 && ri.flags == 0 {
+		ri.flags = plain
+	}
+	return ri
 }
 
 // taiwan appends s to w.dst through the chain's last two steps, TWPhrases

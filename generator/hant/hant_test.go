@@ -523,7 +523,7 @@ func BenchmarkConvertHTML(b *testing.B) {
 
 // benchText is about a megabyte of page-like text: the seed notices when
 // present, else a built-in paragraph, mixed with Markdown and ASCII.
-func benchText(b *testing.B) string {
+func benchText(b testing.TB) string {
 	files, _ := filepath.Glob("../../../shared/seeds/*.txt")
 	var seed strings.Builder
 	for _, f := range files {
