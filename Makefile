@@ -3,6 +3,8 @@ GO ?= go
 BIN := bin/qualbridge
 
 .PHONY: all site serve verifier demo test lint bench bench-verifier fuzz golden clean
+DEMO_PASSPHRASE ?= demo passphrase
+VERIFIER_ADDR ?= 127.0.0.1:8089
 
 all: test
 
@@ -23,16 +25,38 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# demo: a fresh demo registry with the fictional batch, QR codes and
+# printable certificates in demo/out, scanning into a local verifier.
+demo: $(BIN)
+	rm -rf demo/out
+	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) keygen -registry demo/out/registry -key demo/out/signing-key.age
+	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) issue -registry demo/out/registry -key demo/out/signing-key.age \
+		-recipients-file demo/testdata/TEST-ONLY-centre-recipient.txt -verifier http://$(VERIFIER_ADDR) \
+		-out demo/out demo/applicants.toml
 
+# verifier: the verification service on the demo registry (run make demo first).
+verifier:
+	$(GO) run ./cmd/verifier -addr $(VERIFIER_ADDR) -registry demo/out/registry
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./generator/... ./verifier/...
+	$(GO) test -run '^$$' -bench Issue10k -benchtime 1x ./cmd/qualbridge
+
+bench-verifier:
+	$(GO) run ./bench/verifier
+
+FUZZTIME ?= 20s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 30s ./generator/catalog
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./generator/catalog
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verifier/record
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./verifier/record
+	$(GO) test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./verifier/record
+	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./generator/hant
 
 golden:
 	$(GO) test ./... -update
 
 clean:
-	rm -rf bin public public.* .bench
+	rm -rf bin public public.* .bench demo/out
 
 FORCE:
