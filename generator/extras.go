@@ -103,10 +103,10 @@ func (r *renderer) writeExtras(ps []*page, done []rendered) error {
 		return err
 	}
 	feed := r.atom()
-	if err := r.write("zh-hans/atom.xml", r.hansRep.Replace(feed)); err != nil {
+	if err := r.writeBytes("zh-hans/atom.xml", swap(nil, feed, false, r.def)); err != nil {
 		return err
 	}
-	if err := r.write("zh-hant/atom.xml", r.hantRep.Replace(r.conv.ConvertHTML(feed))); err != nil {
+	if err := r.writeBytes("zh-hant/atom.xml", swap(nil, r.conv.ConvertHTML(feed), true, r.def)); err != nil {
 		return err
 	}
 	if r.x.trust != nil {

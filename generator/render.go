@@ -25,7 +25,7 @@ import (
 
 // The two scripts. Every page is rendered once, in zh-Hans, from the
 // editors' text; the zh-Hant page is that HTML through the converter, with
-// the URL prefixes and lang attributes swapped by one replacer pass. The
+// the URL prefixes and lang attributes swapped in one pass (see swap). The
 // templates therefore always link with the zh-Hans prefix, and write two
 // markers the swap fills in differently per script.
 const (
@@ -35,8 +35,63 @@ const (
 	// x-default alternate), which must not swap.
 	defaultMarker = "/zh-default/"
 	// switchMarker is the label of the link to the other script.
-	switchMarker = "QB-SWITCH-LABEL"
+	switchMarker = "zh-switch-label"
 )
+
+// swap appends s to dst with the script-dependent parts filled in: in the
+// zh-Hant page "/zh-hans/" and "/zh-hant/" trade places, and so do
+// lang="zh-Hans" and lang="zh-Hant" (hreflang too); in both, the markers
+// become the default script's prefix and the switch label. Every one of
+// them contains "zh-", so one search for it does the whole page; this
+// runs twice per page, so it avoids strings.Replacer's generic path.
+func swap(dst []byte, s string, hant bool, def string) []byte {
+	for {
+		i := strings.Index(s, "zh-")
+		if i < 0 {
+			return append(dst, s...)
+		}
+		rest := s[i+3:]
+		slash := i > 0 && s[i-1] == '/'
+		lang := i >= 6 && s[i-6:i] == `lang="`
+		n, with := 0, ""
+		switch {
+		case slash && strings.HasPrefix(rest, "hans/"):
+			n, with = 5, "hans/"
+			if hant {
+				with = "hant/"
+			}
+		case slash && strings.HasPrefix(rest, "hant/"):
+			n, with = 5, "hant/"
+			if hant {
+				with = "hans/"
+			}
+		case slash && strings.HasPrefix(rest, "default/"):
+			n, with = 8, def+"/"
+		case lang && strings.HasPrefix(rest, `Hans"`):
+			n, with = 5, `Hans"`
+			if hant {
+				with = `Hant"`
+			}
+		case lang && strings.HasPrefix(rest, `Hant"`):
+			n, with = 5, `Hant"`
+			if hant {
+				with = `Hans"`
+			}
+		case strings.HasPrefix(rest, "switch-label"):
+			dst = append(dst, s[:i]...)
+			if hant {
+				dst = append(dst, "简体"...)
+			} else {
+				dst = append(dst, "繁體"...)
+			}
+			s = rest[len("switch-label"):]
+			continue
+		}
+		dst = append(dst, s[:i+3]...)
+		dst = append(dst, with...)
+		s = rest[n:]
+	}
+}
 
 // templateSet is the parsed templates: one clone of the layout per page
 // template, parsed once per build.
@@ -137,14 +192,13 @@ type view struct {
 // renderer renders pages in parallel; its fields are read-only while the
 // workers run.
 type renderer struct {
-	x       *index
-	ts      *templateSet
-	conv    *hant.Converter
-	out     string // the temp dir
-	base    string
-	dev     bool
-	hansRep *strings.Replacer
-	hantRep *strings.Replacer
+	x    *index
+	ts   *templateSet
+	conv *hant.Converter
+	out  string // the temp dir
+	base string
+	dev  bool
+	def  string // the default script, "hans" or "hant"
 
 	pages atomic.Int64
 	files atomic.Int64
@@ -152,18 +206,11 @@ type renderer struct {
 }
 
 func newRenderer(x *index, ts *templateSet, conv *hant.Converter, out, base string, dev bool) *renderer {
-	def := "/zh-" + string(x.cat.Site.Script) + "/"
-	if x.cat.Site.Script == "" {
-		def = hansPrefix
+	def := string(x.cat.Site.Script)
+	if def == "" {
+		def = string(catalog.Hans)
 	}
-	return &renderer{
-		x: x, ts: ts, conv: conv, out: out, base: base, dev: dev,
-		hansRep: strings.NewReplacer(defaultMarker, def, switchMarker, "繁體"),
-		hantRep: strings.NewReplacer(
-			hansPrefix, hantPrefix, hantPrefix, hansPrefix,
-			`lang="zh-Hans"`, `lang="zh-Hant"`, `lang="zh-Hant"`, `lang="zh-Hans"`,
-			defaultMarker, def, switchMarker, "简体"),
-	}
+	return &renderer{x: x, ts: ts, conv: conv, out: out, base: base, dev: dev, def: def}
 }
 
 // rendered is what a page gives the search index and the sitemap.
@@ -269,10 +316,12 @@ func (r *renderer) render(buf *bytes.Buffer, p *page) (rendered, error) {
 	if name == "" || strings.HasSuffix(name, "/") {
 		name += "index.html"
 	}
-	if err := r.write(path.Join("zh-hans", name), r.hansRep.Replace(src)); err != nil {
+	b := swap(buf.AvailableBuffer(), src, false, r.def)
+	if err := r.writeBytes(path.Join("zh-hans", name), b); err != nil {
 		return rendered{}, err
 	}
-	if err := r.write(path.Join("zh-hant", name), r.hantRep.Replace(r.conv.ConvertHTML(src))); err != nil {
+	b = swap(b[:0], r.conv.ConvertHTML(src), true, r.def)
+	if err := r.writeBytes(path.Join("zh-hant", name), b); err != nil {
 		return rendered{}, err
 	}
 	r.pages.Add(2)
@@ -286,6 +335,10 @@ func (r *renderer) render(buf *bytes.Buffer, p *page) (rendered, error) {
 
 // write writes a file under the temp dir, creating its directory.
 func (r *renderer) write(name, data string) error {
+	return r.writeBytes(name, []byte(data))
+}
+
+func (r *renderer) writeBytes(name string, data []byte) error {
 	full := filepath.Join(r.out, filepath.FromSlash(name))
 	// One mkdir in the common case (the parent exists, since pages are
 	// listed parents first); MkdirAll's extra stat calls only when not.
@@ -296,16 +349,12 @@ func (r *renderer) write(name, data string) error {
 			}
 		}
 	}
-	if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+	if err := os.WriteFile(full, data, 0o644); err != nil {
 		return err
 	}
 	r.files.Add(1)
 	r.bytes.Add(int64(len(data)))
 	return nil
-}
-
-func (r *renderer) writeBytes(name string, data []byte) error {
-	return r.write(name, string(data))
 }
 
 // markdown renders editors' Markdown with goldmark's safe default: raw
