@@ -198,9 +198,18 @@ func (c *Converter) Convert(s string) string {
 	if isASCII(s) {
 		return s
 	}
-	w := work{dst: make([]byte, 0, len(s)+len(s)/16)}
+	return string(c.AppendConvert(make([]byte, 0, len(s)+len(s)/16), s))
+}
+
+// AppendConvert appends the conversion of s to dst and returns the extended
+// buffer, like Convert but without allocating when dst has room.
+func (c *Converter) AppendConvert(dst []byte, s string) []byte {
+	if isASCII(s) {
+		return append(dst, s...)
+	}
+	w := work{dst: dst}
 	c.convert(&w, s)
-	return string(w.dst)
+	return w.dst
 }
 
 // convert appends the conversion of s to w.dst.

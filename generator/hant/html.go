@@ -16,7 +16,17 @@ func (c *Converter) ConvertHTML(s string) string {
 	if isASCII(s) {
 		return s
 	}
-	w := work{dst: make([]byte, 0, len(s)+len(s)/16)}
+	return string(c.AppendConvertHTML(make([]byte, 0, len(s)+len(s)/16), s))
+}
+
+// AppendConvertHTML appends the conversion of the HTML s to dst and returns
+// the extended buffer, like ConvertHTML but without allocating when dst has
+// room.
+func (c *Converter) AppendConvertHTML(dst []byte, s string) []byte {
+	if isASCII(s) {
+		return append(dst, s...)
+	}
+	w := work{dst: dst}
 	text := 0 // start of the text not yet written
 	// No markup starts past the last '>', so stop looking there: this keeps
 	// malformed input with many a '<' from costing quadratic time.
@@ -50,7 +60,7 @@ func (c *Converter) ConvertHTML(s string) string {
 		i, text = end, end
 	}
 	c.convert(&w, s[text:])
-	return string(w.dst)
+	return w.dst
 }
 
 // markupEnd returns the end of the markup that starts with the '<' at s[i],
