@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"html"
 	"io/fs"
@@ -44,17 +46,24 @@ func (r *renderer) writeExtras(ps []*page, done []rendered) error {
 		hans = append(hans, search.Doc{URL: hansPrefix + p.Path, Title: d.hansTitle, Kind: p.Kind, Text: text, AltTitle: d.hantTitle})
 		hant = append(hant, search.Doc{URL: hantPrefix + p.Path, Title: d.hantTitle, Kind: p.Kind, Text: text, AltTitle: d.hansTitle})
 	}
-	for _, s := range []struct {
+	// The indexes and the open data are independent: build them side by
+	// side.
+	indexes := []struct {
 		name string
 		docs []search.Doc
-	}{{"zh-hans/search-index.json", hans}, {"zh-hant/search-index.json", hant}} {
-		b, err := search.Index(s.docs)
+	}{{"zh-hans/search-index.json", hans}, {"zh-hant/search-index.json", hant}}
+	err = parallel(context.Background(), len(indexes)+1, func(i int, _ *bytes.Buffer) error {
+		if i == len(indexes) {
+			return r.writeData()
+		}
+		b, err := search.Index(indexes[i].docs)
 		if err != nil {
 			return err
 		}
-		if err := r.writeBytes(s.name, b); err != nil {
-			return err
-		}
+		return r.writeBytes(indexes[i].name, b)
+	})
+	if err != nil {
+		return err
 	}
 
 	// The root: a redirect to the default script that needs no script,
@@ -114,7 +123,7 @@ func (r *renderer) writeExtras(ps []*page, done []rendered) error {
 			return err
 		}
 	}
-	return r.writeData()
+	return nil
 }
 
 func (r *renderer) sitemap(ps []*page) string {
