@@ -13,10 +13,10 @@
 //
 // # Outcomes
 //
-// Every answer, HTML or JSON, is one [Outcome]. Only a valid certificate
-// answers 200 and only a valid one shows holder fields (already masked by
-// the issuer: the service never holds a full name, birth date or
-// document number). See [Outcome.Status] for the status of each.
+// Every answer, HTML or JSON, is one [Outcome]; see [Outcome.Status] for
+// the HTTP status of each. Only a valid certificate shows holder fields,
+// already masked by the issuer: the service never holds a full name,
+// birth date or document number.
 //
 // # Privacy
 //

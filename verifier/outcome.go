@@ -24,19 +24,20 @@ const (
 
 // Status is the HTTP status of an answer with this outcome.
 //
-// Only Valid answers 2xx. A client or a monitor that looks at the status
-// code alone can then never take a negative verdict for a positive one.
-// Revoked answers 410 Gone: the certificate existed and was withdrawn for
-// good, which is exactly what 410 says. Not genuine and key compromised
-// answer 422: the token is well formed and names a record we hold, but
-// that record cannot be accepted. Unavailable (a storage fault, no
-// snapshot) answers 503, never a verdict.
+// 200 means "we hold a genuine record of this certificate, and here is
+// its state": valid or revoked. Clients must read the outcome field, not
+// the status alone. Revoked is 200 rather than 410 Gone on purpose: the
+// revocation page is the answer the reader needs (date, reason), and a
+// 4xx makes browsers log a failed load and lets scanner apps and in-app
+// browsers put their own error page in its place. Not genuine and key
+// compromised answer 422: the token is well formed and names a record we
+// hold, but that record cannot be accepted. Unknown is 404, a malformed
+// token 400. Unavailable (a storage fault, no snapshot) answers 503,
+// never a verdict.
 func (o Outcome) Status() int {
 	switch o {
-	case Valid:
+	case Valid, Revoked:
 		return http.StatusOK
-	case Revoked:
-		return http.StatusGone
 	case Unknown:
 		return http.StatusNotFound
 	case NotGenuine, KeyCompromised:
