@@ -1,0 +1,43 @@
+// Package generator builds the public site from a checked catalog: every
+// page in zh-Hans and zh-Hant, the search indexes, the open data, the
+// feeds and sitemap, published atomically.
+//
+// # Pipeline
+//
+// [Build] loads and checks the catalog (package catalog; any error stops
+// the build), lists the site's pages (site.go), renders the list rows that
+// many pages share once, then renders every page on a pool of one worker
+// per CPU and writes it into a fresh temp dir beside the output. Only when
+// everything is written does it swap the temp dir into place (publish.go:
+// one renameat2 exchange on Linux), so a failed or cancelled build leaves
+// the previous output byte for byte as it was.
+//
+// # One source, two scripts
+//
+// A page is rendered once, in zh-Hans, from the editors' text. The zh-Hant
+// page is that HTML through [hant.Converter.ConvertHTML] (Taiwan phrasing,
+// like OpenCC s2twp), then one pass swaps the "/zh-hans/" and "/zh-hant/"
+// prefixes and the lang="zh-Hans"/"zh-Hant" attributes. Templates
+// therefore always link with the "/zh-hans/" prefix. Names of bodies,
+// document numbers and the site's protected terms are never converted.
+//
+// # Templates
+//
+// The html/template files and assets live in the templates package,
+// embedded in the binary. A deployment overrides any of them by placing a
+// file with the same name under <src>/templates/ (for example
+// <src>/templates/assets/style.css or <src>/templates/home.html); extra
+// files under <src>/templates/assets/ are published too. layout.html
+// defines the page around a "main" template that each page template
+// defines; partials.html holds the shared pieces. Markdown goes through
+// goldmark with its safe default: raw HTML never reaches a page.
+//
+// # Output
+//
+// Pages end in "/" and are written as …/index.html under /zh-hans/ and
+// /zh-hant/; "/" is a redirect page. Assets are under /assets/, open data
+// under /data/, feeds at /zh-hans/atom.xml and /zh-hant/atom.xml, and the
+// trust list, when catalog/trust.json exists, at
+// /.well-known/qualbridge-trust.json. The same inputs and build date give
+// byte-identical files.
+package generator
