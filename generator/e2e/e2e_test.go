@@ -356,14 +356,19 @@ func TestSite(t *testing.T) {
 	})
 
 	t.Run("question flow without JavaScript", func(t *testing.T) {
-		ctx, cancel := chromedp.NewContext(b.ctx) // a new tab
-		defer cancel()
-		nb := &browser{ctx: ctx}
-		nb.do(t, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile))
-		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
-			t.Fatal(err)
+		nb := b
+		scripts := func(off bool) {
+			_, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
+		scripts(true)
+		defer scripts(false)
 		nb.do(t, "open home", chromedp.Navigate(s.url+"/zh-hans/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if role := run(t, nb, "role", chromedp.Evaluate[string](`document.getElementById('q').getAttribute('role') || ''`)); role != "" {
+			t.Fatalf("scripts still run: the search box has role %q", role)
+		}
 		nb.do(t, "start the flow", chromedp.Click(chromedp.CSS(`a[href="/zh-hans/path/"]`)), chromedp.WaitVisible(chromedp.CSS(".answers a")))
 		for step := 0; ; step++ {
 			if step == 6 {
