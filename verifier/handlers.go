@@ -64,7 +64,7 @@ func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict
 	var body []byte
 	ct := "text/html; charset=utf-8"
 	if f == jsonFormat {
-		body = marshal(a)
+		body = a.appendJSON(make([]byte, 0, 1024))
 		ct = "application/json"
 		if v.outcome == Malformed || v.outcome == Unavailable {
 			ct = "application/problem+json"

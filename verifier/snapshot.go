@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
 )
@@ -104,12 +105,25 @@ func (s *Snapshot) verify(e record.Entry) *verdict {
 	if err != nil {
 		return &verdict{outcome: outcomeOf(err), err: err}
 	}
+	intern(pub, e)
 	// The record is checked before the revocation: a revocation must not
 	// hide that the record behind it is forged.
 	if rev, ok := s.reg.Revocations[e.Token]; ok {
 		return &verdict{outcome: Revoked, pub: pub, rev: rev}
 	}
 	return &verdict{outcome: Valid, pub: pub}
+}
+
+// intern shares the strings that most records repeat (qualification,
+// issuer, key) and the token with the registry's index, so that the
+// memo of 100,000 verified records stays small.
+func intern(p *record.Public, e record.Entry) {
+	p.Token = e.Token
+	for _, s := range []*string{&p.TaiwanName, &p.TaiwanGrade, &p.OccupationCode, &p.OccupationName,
+		&p.Level, &p.QualificationID, &p.Issuer, &p.KID} {
+		*s = unique.Make(*s).Value()
+	}
+	p.IDType = record.IDType(unique.Make(string(p.IDType)).Value())
 }
 
 // decoyToken keys the name check done for numbers we do not hold, so that

@@ -202,6 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		results = append(results, runResult{r.name, res})
 	}
 	hwm, rss := procMem(cmd.Process.Pid)
+	heap := heapInuse(base)
 
 	w := stdout
 	fmt.Fprintf(w, "verifier benchmark: %d certificates, wrk -t%d -c%d -d%v on loopback, %d cores\n\n", o.n, o.threads, o.conns, o.duration, runtime.NumCPU())
@@ -214,7 +215,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(w, "%-40s %12.0f   (%v; first rendering of every page)\n", "cold pass HTML, 8 clients", coldHTML.rps, coldHTML.took.Round(time.Millisecond))
 	fmt.Fprintf(w, "\nregistry: generated and signed in %v, %.1f MB on disk\n", genTime.Round(time.Millisecond), float64(size)/1e6)
 	fmt.Fprintf(w, "start-up to /readyz 200: %v\n", startup.Round(time.Millisecond))
-	fmt.Fprintf(w, "verifier memory: peak RSS (VmHWM) %.0f MB, RSS now %.0f MB\n\n", float64(hwm)/1024, float64(rss)/1024)
+	fmt.Fprintf(w, "verifier memory: peak RSS (VmHWM) %.0f MB, RSS now %.0f MB, Go heap in use %.0f MB\n\n", float64(hwm)/1024, float64(rss)/1024, heap/1e6)
 
 	jsonRatio, htmlRatio := results[1].rps/bareRPS, results[2].rps/bareRPS
 	p99 := max(results[1].p99, results[2].p99)
@@ -413,6 +414,21 @@ func runWrk(ctx context.Context, o options, script, url, prefix string) (wrkResu
 	e2, _ := strconv.Atoi(m[5])
 	r.errors = e1 + e2
 	return r, nil
+}
+
+// heapInuse reads go_memstats_heap_inuse_bytes from the verifier's /metrics.
+func heapInuse(base string) float64 {
+	b, err := get(base + "/metrics")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }
 
 // procMem returns the peak and current resident set of pid, in KiB.
