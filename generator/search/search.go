@@ -56,7 +56,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -227,21 +226,6 @@ func cut(text string) []unit {
 		}
 	}
 	return out
-}
-
-// terms returns the distinct index terms of text, sorted: what [Index]
-// stores for it.
-func terms(text string) []string {
-	set := map[string]bool{}
-	for _, u := range cut(text) {
-		set[u.s] = true
-	}
-	ts := make([]string, 0, len(set))
-	for t := range set {
-		ts = append(ts, t)
-	}
-	sort.Strings(ts)
-	return ts
 }
 
 // isHan reports whether r is a CJK ideograph. search.js uses the same
