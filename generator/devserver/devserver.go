@@ -106,7 +106,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.Handler(ctx), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go s.loop(ctx, w)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	looped := make(chan struct{})
+	go func() {
+		defer close(looped)
+		s.loop(ctx, w)
+	}()
+	// Return only when no build is writing to Out any more.
+	defer func() { <-looped }()
 	select {
 	case err := <-errc:
 		return err
@@ -126,6 +134,9 @@ func (s *Server) Rebuild(ctx context.Context) {
 		Src: s.cfg.Src, Out: s.cfg.Out, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
 	})
 	took := time.Since(start)
+	if ctx.Err() != nil {
+		return // shutting down: nothing to show
+	}
 	errs := []string{}
 	if err != nil {
 		var be *generator.BuildError
