@@ -114,7 +114,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.loop(ctx, w)
 	}()
 	// Return only when no build is writing to Out any more.
-	defer func() { <-looped }()
+	defer func() {
+		stop()
+		<-looped
+	}()
 	select {
 	case err := <-errc:
 		return err
