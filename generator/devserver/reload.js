@@ -12,7 +12,7 @@
     box.id = 'qualbridge-dev-errors';
     var s = box.style;
     s.position = 'fixed'; s.inset = '0'; s.zIndex = '2147483647'; s.overflow = 'auto';
-    s.background = 'rgba(255,255,255,.97)'; s.color = '#8b0000'; s.padding = '1rem';
+    s.background = '#fff'; s.color = '#8b0000'; s.padding = '1rem';
     var h = document.createElement('h2');
     h.textContent = '构建失败：修改以下错误并保存后，页面会自动刷新（仍在显示上次成功构建的网站）';
     var pre = document.createElement('pre');

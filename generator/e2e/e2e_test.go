@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +30,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/devserver"
 )
 
 var shots = flag.String("shots", "", "save a screenshot of each page visited in this `dir`")
@@ -419,4 +421,82 @@ func waitNotLocation(t *testing.T, b *browser, old string) {
 		}
 	}
 	t.Fatal(errors.New("the page did not change"))
+}
+
+// TestDevReload opens a page of the dev server and edits the catalog: the
+// page reloads by itself, shows a broken file's error over the page, and
+// reloads again once it is fixed.
+func TestDevReload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are slow")
+	}
+	exec := need(t, "chromium", os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser")
+	src := t.TempDir()
+	for _, d := range []string{"catalog", "content"} {
+		if err := os.CopyFS(filepath.Join(src, d), os.DirFS(filepath.Join(repo, d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := devserver.New(devserver.Config{
+		Src: src, Out: filepath.Join(src, "public"), BuildDate: catalog.NewDate(2025, time.December, 1),
+		Debounce: 20 * time.Millisecond, Logf: t.Logf,
+	})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	url := "http://" + ln.Addr().String() + "/zh-hans/"
+	b := newBrowser(t, exec)
+	b.do(t, "open", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main h1")))
+
+	site := filepath.Join(src, "catalog", "site.toml")
+	orig, err := os.ReadFile(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(from, to string) {
+		t.Helper()
+		if !strings.Contains(string(orig), from) {
+			t.Fatalf("site.toml lacks %q", from)
+		}
+		if err := os.WriteFile(site, []byte(strings.Replace(string(orig), from, to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A fictional name, for the test.
+	const name = `name = "福建省台胞职业资格采信采认服务"`
+	write(name, `name = "测试用站点名称"`)
+	waitText(t, b, "测试用站点名称")
+
+	write(name, `name = "测试用站点名称`)
+	b.do(t, "see the error", chromedp.WaitVisible(chromedp.ID("qualbridge-dev-errors")))
+	msg := run(t, b, "read the error", chromedp.Text(chromedp.ID("qualbridge-dev-errors")))
+	if !strings.Contains(msg, "catalog/site.toml:3:") {
+		t.Errorf("the overlay does not give the position:\n%s", msg)
+	}
+	b.screenshot(t, "dev-error")
+
+	write(name, `name = "测试用站点名称（已修复）"`)
+	waitText(t, b, "测试用站点名称（已修复）")
+	b.do(t, "see the error go", chromedp.WaitNotPresent(chromedp.ID("qualbridge-dev-errors")))
+}
+
+// waitText waits until the page's h1 shows s.
+func waitText(t *testing.T, b *browser, s string) {
+	t.Helper()
+	var h1 string
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		h1, _ = chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('main h1') || {}).textContent || ''`))
+		if strings.Contains(h1, s) {
+			return
+		}
+	}
+	t.Fatalf("the page shows %q, not %q", h1, s)
 }
