@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // testDocs are fictional pages for the tests: the names are real
@@ -351,4 +353,17 @@ func BenchmarkIndex(b *testing.B) {
 	w.Close()
 	b.ReportMetric(float64(len(out)), "index-bytes")
 	b.ReportMetric(float64(z.Len()), "gzip-bytes")
+}
+
+// FuzzNFKC checks the fast path against the whole-string normalisation
+// that search.js uses.
+func FuzzNFKC(f *testing.F) {
+	for _, s := range []string{"养老护理员", "闽人社办〔2025〕141号，四级", "ＡＢＣ１２３　全角", "e\u0301 café", "养\u0301老", "…—“”", "ﬁ ㈱ ①", "\u1100\u1161\u11a8", "a\u0308\u0301", "豈更"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := nfkc(s), norm.NFKC.String(s); got != want {
+			t.Errorf("nfkc(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
