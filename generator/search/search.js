@@ -189,13 +189,18 @@
       }
     });
     input.addEventListener('focus', function () { load(url).catch(function () {}); });
-    input.addEventListener('input', function () {
+    // While a Chinese input method composes (pinyin, zhuyin), the box
+    // holds Latin letters: search when the characters are chosen.
+    function typed(e) {
+      if (e.isComposing) return;
       if (page && history.replaceState) history.replaceState(null, '', '?q=' + encodeURIComponent(input.value));
       update();
-    });
+    }
+    input.addEventListener('input', typed);
+    input.addEventListener('compositionend', typed);
     input.addEventListener('blur', close);
     input.addEventListener('keydown', function (e) {
-      if (page || list.hidden && e.key !== 'ArrowDown') return;
+      if (e.isComposing || page || list.hidden && e.key !== 'ArrowDown') return;
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         if (list.hidden) return update();
