@@ -24,6 +24,22 @@ type Options struct {
 	BaseURL   string                           // overrides site.toml base_url when set
 	Dev       bool                             // dev server: inject the live-reload script before </body>
 	Logf      func(format string, args ...any) // optional progress log
+
+	// Converter, when set, is the zh-Hant converter to use instead of a new
+	// one: making a Converter costs about 30 ms, so the dev server keeps
+	// the one of the last build (Result.Converter) for the next. Build
+	// uses it only if it leaves every one of the catalog's ProtectedTerms
+	// as written, and otherwise makes a new one (after an edit that adds
+	// an organisation, say).
+	Converter *hant.Converter
+
+	// renderOnly renders every page but writes nothing and leaves Out
+	// alone: the benchmark's measure of rendering apart from the file
+	// system.
+	renderOnly bool
+	// checkHant makes every zh-Hant page be converted whole as well and
+	// compared with the line-by-line conversion (tests).
+	checkHant bool
 }
 
 // Result reports a build.
@@ -33,6 +49,10 @@ type Result struct {
 	Bytes       int64               // their total size
 	Diagnostics catalog.Diagnostics // warnings (and errors when the build failed)
 	Duration    time.Duration
+
+	// Converter is the zh-Hant converter the build used, for the next
+	// build's Options.Converter.
+	Converter *hant.Converter
 }
 
 // BuildError is returned when the catalog check finds errors: nothing was
@@ -101,10 +121,15 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	x.trust = trust
-	conv, err := hant.New(protectedTerms(cat)...)
-	if err != nil {
-		return res, err
+	terms := ProtectedTerms(cat)
+	conv := opts.Converter
+	if conv == nil || !protects(conv, terms) {
+		conv, err = hant.New(terms...)
+		if err != nil {
+			return res, err
+		}
 	}
+	res.Converter = conv
 	ps, err := x.pages()
 	if err != nil {
 		return res, err
@@ -114,27 +139,32 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("templates: %w", err)
 	}
+	x.partials.root = ts.root
 	logf("loaded %d pages to render in %v", len(ps), time.Since(start).Round(time.Millisecond))
 
 	out := filepath.Clean(opts.Out)
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return res, err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".tmp-")
-	if err != nil {
-		return res, err
-	}
-	published := false
-	defer func() {
-		if !published {
-			os.RemoveAll(tmp)
+	tmp := ""
+	published := opts.renderOnly
+	if !opts.renderOnly {
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return res, err
 		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return res, err
+		tmp, err = os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".tmp-")
+		if err != nil {
+			return res, err
+		}
+		defer func() {
+			if !published {
+				os.RemoveAll(tmp)
+			}
+		}()
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return res, err
+		}
 	}
 
 	r := newRenderer(x, ts, conv, tmp, base, opts.Dev)
+	r.discard, r.checkHant = opts.renderOnly, opts.checkHant
 	if err := r.prepare(ctx); err != nil {
 		return res, err
 	}
@@ -149,10 +179,12 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	if err := publish(tmp, out); err != nil {
-		return res, err
+	if !opts.renderOnly {
+		if err := publish(tmp, out); err != nil {
+			return res, err
+		}
+		published = true
 	}
-	published = true
 	res.Pages = int(r.pages.Load())
 	res.Files = int(r.files.Load())
 	res.Bytes = r.bytes.Load()
@@ -177,9 +209,11 @@ func readTrust(src string) ([]byte, error) {
 	return b, nil
 }
 
-// protectedTerms are never converted to Traditional script: the site's
-// list, every document number and the names of organisations and offices.
-func protectedTerms(c *catalog.Catalog) []string {
+// ProtectedTerms are the terms of a catalog never converted to
+// Traditional script: the site's list, every document number and the
+// names of organisations and offices. A [Options.Converter] must be made
+// with them: hant.New(ProtectedTerms(c)...).
+func ProtectedTerms(c *catalog.Catalog) []string {
 	seen := map[string]bool{}
 	var ts []string
 	add := func(s string) {
@@ -206,4 +240,15 @@ func protectedTerms(c *catalog.Catalog) []string {
 	}
 	sort.Strings(ts)
 	return ts
+}
+
+// protects reports whether c leaves every term as written, as a converter
+// made with them as protected terms does.
+func protects(c *hant.Converter, terms []string) bool {
+	for _, t := range terms {
+		if c.Convert(t) != t {
+			return false
+		}
+	}
+	return true
 }

@@ -1,14 +1,11 @@
 package generator
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"html"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/qualbridge/qualbridge/generator/search"
@@ -52,7 +49,7 @@ func (r *renderer) writeExtras(ps []*page, done []rendered) error {
 		name string
 		docs []search.Doc
 	}{{"zh-hans/search-index.json", hans}, {"zh-hant/search-index.json", hant}}
-	err = parallel(context.Background(), len(indexes)+1, func(i int, _ *bytes.Buffer) error {
+	err = parallel(context.Background(), len(indexes)+1, func(i int, _ *worker) error {
 		if i == len(indexes) {
 			return r.writeData()
 		}
@@ -97,11 +94,7 @@ func (r *renderer) writeExtras(ps []*page, done []rendered) error {
 	if err := r.write("index.html", root); err != nil {
 		return err
 	}
-	b404, err := os.ReadFile(filepath.Join(r.out, def, "404.html"))
-	if err != nil {
-		return err
-	}
-	if err := r.writeBytes("404.html", b404); err != nil {
+	if err := r.writeBytes("404.html", r.page404); err != nil {
 		return err
 	}
 

@@ -1,8 +1,11 @@
 package generator
 
 import (
+	"fmt"
 	"html/template"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 )
@@ -31,6 +34,10 @@ func (x *index) funcs() template.FuncMap {
 		"orgsFor":      x.orgsFor,
 		"qrow":         func(q *catalog.Qualification) template.HTML { return x.qrows[q] },
 		"orow":         func(o *catalog.Organisation) template.HTML { return x.orows[o] },
+		"qrows":        x.qualRows,
+		"orows":        x.orgRows,
+		"partial":      x.partials.get,
+		"built":        func() catalog.Date { return x.date },
 		"qualsForOcc":  func(code string) []*catalog.Qualification { return x.qualsByOcc[code] },
 		"qualsForDoc":  func(id string) []*catalog.Qualification { return x.qualsByDoc[id] },
 		"guidesForDoc": func(id string) []*catalog.Guide { return x.guidesByDoc[id] },
@@ -69,4 +76,69 @@ func telURL(phone string) template.URL {
 		}
 	}
 	return template.URL(b.String())
+}
+
+// qualRows and orgRows join the rows of a list, rendered once each by
+// renderer.prepare: one template call per list instead of one per row.
+func (x *index) qualRows(qs []*catalog.Qualification) template.HTML {
+	var b strings.Builder
+	for _, q := range qs {
+		b.WriteString(string(x.qrows[q]))
+	}
+	return template.HTML(b.String())
+}
+
+func (x *index) orgRows(os []*catalog.Organisation) template.HTML {
+	var b strings.Builder
+	for _, o := range os {
+		b.WriteString(string(x.orows[o]))
+	}
+	return template.HTML(b.String())
+}
+
+// partials renders a named template once per argument and reuses the
+// HTML: {{partial "qualorgs" .Occupation}} on 10,000 qualification pages
+// runs the template once per occupation. The template must depend on its
+// argument alone (and the build, through the functions), which is why the
+// argument must be comparable: a code or id, or a pointer into the
+// catalog. The HTML is the same as {{template}} in a text context gives.
+type partials struct {
+	root *template.Template // the layout and partials, set once parsed
+	mu   sync.Mutex
+	m    map[partialKey]*partial
+}
+
+type partialKey struct {
+	name string
+	arg  any
+}
+
+type partial struct {
+	once sync.Once
+	html template.HTML
+	err  error
+}
+
+func (ps *partials) get(name string, arg any) (template.HTML, error) {
+	if arg != nil && !reflect.TypeOf(arg).Comparable() {
+		return "", fmt.Errorf("partial %q: argument of type %T cannot be a cache key", name, arg)
+	}
+	k := partialKey{name, arg}
+	ps.mu.Lock()
+	p := ps.m[k]
+	if p == nil {
+		if ps.m == nil {
+			ps.m = map[partialKey]*partial{}
+		}
+		p = &partial{}
+		ps.m[k] = p
+	}
+	ps.mu.Unlock()
+	p.once.Do(func() {
+		var b strings.Builder
+		if p.err = ps.root.ExecuteTemplate(&b, name, arg); p.err == nil {
+			p.html = template.HTML(b.String())
+		}
+	})
+	return p.html, p.err
 }

@@ -27,6 +27,8 @@ type index struct {
 	// on many pages (lists, filters, search, documents, answers).
 	qrows map[*catalog.Qualification]template.HTML
 	orows map[*catalog.Organisation]template.HTML
+
+	partials partials
 }
 
 func newIndex(c *catalog.Catalog, date catalog.Date) *index {

@@ -8,13 +8,13 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
@@ -96,6 +96,7 @@ func swap(dst []byte, s string, hant bool, def string) []byte {
 // templateSet is the parsed templates: one clone of the layout per page
 // template, parsed once per build.
 type templateSet struct {
+	root  *template.Template // layout.html and partials.html, which every page clones
 	pages map[string]*template.Template
 	fsys  fs.FS // the templates, embedded with the deployment's overrides on top
 }
@@ -159,7 +160,7 @@ func loadTemplates(src string, funcs template.FuncMap) (*templateSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &templateSet{pages: map[string]*template.Template{}, fsys: fsys}
+	ts := &templateSet{root: root, pages: map[string]*template.Template{}, fsys: fsys}
 	for _, n := range names {
 		if n == "layout.html" || n == "partials.html" {
 			continue
@@ -176,17 +177,23 @@ func loadTemplates(src string, funcs template.FuncMap) (*templateSet, error) {
 	return ts, nil
 }
 
-// view is what a page template sees as ".".
+// view is what a page template sees as ".". It copies the page's fields
+// rather than embedding *page: text/template looks a field up by name on
+// every access, and a promoted field costs a breadth-first search.
 type view struct {
-	*page
-	Site   *catalog.Site
-	L      string // this script's prefix: always "/zh-hans/", swapped for zh-Hant
-	Alt    string // the other script's prefix
-	XDef   string // the default script's prefix (a marker filled in after conversion)
-	Switch string // the label of the switch link (a marker)
-	Base   string // absolute base URL with the trailing slash
-	Built  catalog.Date
-	Dev    bool
+	Path    string
+	Title   string
+	Crumbs  []crumb
+	Updated catalog.Date
+	Data    any
+	Site    *catalog.Site
+	L       string // this script's prefix: always "/zh-hans/", swapped for zh-Hant
+	Alt     string // the other script's prefix
+	XDef    string // the default script's prefix (a marker filled in after conversion)
+	Switch  string // the label of the switch link (a marker)
+	Base    string // absolute base URL with the trailing slash
+	Built   catalog.Date
+	Dev     bool
 }
 
 // renderer renders pages in parallel; its fields are read-only while the
@@ -199,6 +206,12 @@ type renderer struct {
 	base string
 	dev  bool
 	def  string // the default script, "hans" or "hant"
+
+	discard   bool // render only: count the files, write nothing
+	checkHant bool // compare each zh-Hant page with its whole conversion
+
+	mu      sync.Mutex
+	page404 []byte // the default script's 404 page, copied to the root
 
 	pages atomic.Int64
 	files atomic.Int64
@@ -219,23 +232,30 @@ type rendered struct {
 	hansText, hantText   string
 }
 
+// worker is the reusable state of one goroutine of parallel.
+type worker struct {
+	buf   bytes.Buffer // the page in zh-Hans, as rendered
+	out   []byte       // a page in one script, as written
+	lines *lineCache   // made by the first page the worker renders
+}
+
 // parallel calls f for 0 ≤ i < n on a bounded pool of workers, one per
-// CPU, each with its own reusable buffer; the first error stops the
+// CPU, each with its own reusable state; the first error stops the
 // others.
-func parallel(ctx context.Context, n int, f func(i int, buf *bytes.Buffer) error) error {
+func parallel(ctx context.Context, n int, f func(i int, w *worker) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := atomic.Int64{}
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
-			var buf bytes.Buffer
+			var w worker
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				if err := f(i, &buf); err != nil {
+				if err := f(i, &w); err != nil {
 					cancel(err)
 					return
 				}
@@ -256,7 +276,8 @@ func (r *renderer) prepare(ctx context.Context) error {
 	qrows := make([]template.HTML, len(c.Qualifications))
 	orows := make([]template.HTML, len(c.Organisations))
 	nq := len(qrows)
-	err := parallel(ctx, nq+len(orows), func(i int, buf *bytes.Buffer) error {
+	err := parallel(ctx, nq+len(orows), func(i int, w *worker) error {
+		buf := &w.buf
 		buf.Reset()
 		if i < nq {
 			if err := t.ExecuteTemplate(buf, "qualrow", c.Qualifications[i]); err != nil {
@@ -288,8 +309,8 @@ func (r *renderer) prepare(ctx context.Context) error {
 // renderAll renders every page in both scripts.
 func (r *renderer) renderAll(ctx context.Context, ps []*page) ([]rendered, error) {
 	out := make([]rendered, len(ps))
-	err := parallel(ctx, len(ps), func(i int, buf *bytes.Buffer) error {
-		res, err := r.render(buf, ps[i])
+	err := parallel(ctx, len(ps), func(i int, w *worker) error {
+		res, err := r.render(w, ps[i])
 		out[i] = res
 		return err
 	})
@@ -300,13 +321,17 @@ func (r *renderer) renderAll(ctx context.Context, ps []*page) ([]rendered, error
 }
 
 // render writes one page in both scripts.
-func (r *renderer) render(buf *bytes.Buffer, p *page) (rendered, error) {
+func (r *renderer) render(w *worker, p *page) (rendered, error) {
 	t := r.ts.pages[p.Tmpl]
 	if t == nil {
 		return rendered{}, fmt.Errorf("templates: %s: no such template", p.Tmpl)
 	}
+	if w.lines == nil {
+		w.lines = newLineCache(r.conv, r.def)
+	}
+	buf := &w.buf
 	buf.Reset()
-	v := &view{page: p, Site: &r.x.cat.Site, L: hansPrefix, Alt: hantPrefix, XDef: defaultMarker, Switch: switchMarker,
+	v := &view{Path: p.Path, Title: p.Title, Crumbs: p.Crumbs, Updated: p.Updated, Data: p.Data, Site: &r.x.cat.Site, L: hansPrefix, Alt: hantPrefix, XDef: defaultMarker, Switch: switchMarker,
 		Base: r.base, Built: r.x.date, Dev: r.dev}
 	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		return rendered{}, err
@@ -316,13 +341,25 @@ func (r *renderer) render(buf *bytes.Buffer, p *page) (rendered, error) {
 	if name == "" || strings.HasSuffix(name, "/") {
 		name += "index.html"
 	}
-	b := swap(buf.AvailableBuffer(), src, false, r.def)
-	if err := r.writeBytes(path.Join("zh-hans", name), b); err != nil {
-		return rendered{}, err
-	}
-	b = swap(b[:0], r.conv.ConvertHTML(src), true, r.def)
-	if err := r.writeBytes(path.Join("zh-hant", name), b); err != nil {
-		return rendered{}, err
+	for _, script := range []string{"hans", "hant"} {
+		if script == "hans" {
+			w.out = swap(w.out[:0], src, false, r.def)
+		} else {
+			w.out = w.lines.appendHant(w.out[:0], src)
+			if r.checkHant {
+				if whole := swap(nil, r.conv.ConvertHTML(src), true, r.def); !bytes.Equal(whole, w.out) {
+					return rendered{}, fmt.Errorf("%s: zh-Hant page converted line by line differs from its whole conversion", name)
+				}
+			}
+		}
+		if name == "404.html" && script == r.def {
+			r.mu.Lock()
+			r.page404 = bytes.Clone(w.out)
+			r.mu.Unlock()
+		}
+		if err := r.writeBytes("zh-"+script+"/"+name, w.out); err != nil {
+			return rendered{}, err
+		}
 	}
 	r.pages.Add(2)
 	res := rendered{hansTitle: p.Title, hansText: p.Text}
@@ -339,6 +376,11 @@ func (r *renderer) write(name, data string) error {
 }
 
 func (r *renderer) writeBytes(name string, data []byte) error {
+	if r.discard {
+		r.files.Add(1)
+		r.bytes.Add(int64(len(data)))
+		return nil
+	}
 	full := filepath.Join(r.out, filepath.FromSlash(name))
 	// One mkdir in the common case (the parent exists, since pages are
 	// listed parents first); MkdirAll's extra stat calls only when not.
@@ -365,10 +407,33 @@ func markdown() func(string) template.HTML {
 		if strings.TrimSpace(s) == "" {
 			return ""
 		}
+		if plainParagraph(s) {
+			// What goldmark gives for it, at a fraction of the cost: a
+			// note on each of 10,000 rows is mostly such text.
+			return template.HTML("<p>" + s + "</p>\n")
+		}
 		var b strings.Builder
 		if err := md.Convert([]byte(s), &b); err != nil {
 			return template.HTML(template.HTMLEscapeString(s))
 		}
 		return template.HTML(b.String())
 	}
+}
+
+// plainParagraph reports whether the Markdown s is one paragraph of text
+// with nothing for Markdown to do: no line break, no ASCII punctuation
+// (which all Markdown syntax, escaping and autolinks need), no control
+// characters, no space at either end.
+func plainParagraph(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c == ' ' || '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z' {
+			continue
+		}
+		return false
+	}
+	return utf8.ValidString(s)
 }

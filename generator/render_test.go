@@ -1,6 +1,14 @@
 package generator
 
-import "testing"
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
 
 func TestSwap(t *testing.T) {
 	in := `<html lang="zh-Hans"><link hreflang="zh-Hant" href="https://example.org/zh-hant/a/">` +
@@ -24,6 +32,75 @@ func TestSwap(t *testing.T) {
 	for _, tt := range tests {
 		if got := string(swap(nil, in, tt.hant, tt.def)); got != tt.want {
 			t.Errorf("swap(hant=%v, %s):\n got %s\nwant %s", tt.hant, tt.def, got, tt.want)
+		}
+	}
+}
+
+// TestLineCache holds the line-by-line zh-Hant conversion to the whole
+// page's conversion, on every page of the test site and of a synthetic
+// site, whose rows repeat like a real catalog's.
+func TestLineCache(t *testing.T) {
+	synth := t.TempDir()
+	writeSynthetic(t, synth, 300, 40)
+	for _, src := range []string{"testdata/site", synth} {
+		res, err := Build(context.Background(), Options{Src: src, Out: "unused", BuildDate: testDate(), renderOnly: true, checkHant: true})
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if res.Pages == 0 {
+			t.Fatalf("%s: no pages", src)
+		}
+	}
+}
+
+func TestCut(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"<p>软件</p>\n<p>鼠标</p>\n", []string{"<p>软件</p>\n", "<p>鼠标</p>\n"}},
+		{"no break", []string{"no break"}},
+		{"<p>a</p>\n<script>if (a>\nb) {}</script>\n<p>b</p>\n", []string{"<p>a</p>\n", "<script>if (a>\nb) {}</script>\n", "<p>b</p>\n"}},
+		{"<STYLE>a>\nb</Style>\nx>\n", []string{"<STYLE>a>\nb</Style>\n", "x>\n"}},
+		{"<!-- a>\n -->\n<p>\n", []string{"<!-- a>\n -->\n", "<p>\n"}},
+		{"<script>never closed>\n", []string{"<script>never closed>\n"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for s := tt.in; len(s) > 0; {
+			n := cut(s, openRaw(s))
+			got = append(got, s[:n])
+			s = s[n:]
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("cut(%q) pieces %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestPlainParagraph holds markdown's shortcut to goldmark's output.
+func TestPlainParagraph(t *testing.T) {
+	md := markdown()
+	full := goldmark.New(goldmark.WithExtensions(extension.Table, extension.Linkify, extension.Strikethrough))
+	for _, s := range []string{
+		"合成备注：第1项，只用于性能测试。", "备注 with ASCII words 2025", "１．全角编号", "\u3000全角空格开头",
+		"www example com", "a  b", "中文　中文", "一", "x", "�",
+	} {
+		if !plainParagraph(s) {
+			t.Errorf("plainParagraph(%q) = false, want true", s)
+			continue
+		}
+		var b strings.Builder
+		if err := full.Convert([]byte(s), &b); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(md(s)); got != b.String() {
+			t.Errorf("md(%q) = %q, goldmark gives %q", s, got, b.String())
+		}
+	}
+	for _, s := range []string{"1. 列表", "# 标题", "a\nb", " 前导空格", "见 https://example.org", "a@b", "**粗**", "a_b_", "&amp;", "<b>", "尾随 "} {
+		if plainParagraph(s) {
+			t.Errorf("plainParagraph(%q) = true, want false", s)
 		}
 	}
 }
