@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -136,8 +137,12 @@ func benchBuild(b *testing.B, renderOnly bool) {
 	out := filepath.Join(b.TempDir(), "public")
 	var pages int
 	var total time.Duration
+	opts := Options{Src: src, Out: out}
+	if renderOnly {
+		opts.Write = func(string, []byte) error { return nil }
+	}
 	for b.Loop() {
-		res, err := Build(context.Background(), Options{Src: src, Out: out, renderOnly: renderOnly})
+		res, err := Build(context.Background(), opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -151,20 +156,38 @@ func benchBuild(b *testing.B, renderOnly bool) {
 
 // BenchmarkBuildShipped rebuilds the repository's own site, what the dev
 // server does after an edit: like it, it keeps the converter of the
-// previous build.
+// previous build. "disk" writes and swaps the site in the temp dir
+// (TMPDIR); "memory" hands the files to Options.Write.
 func BenchmarkBuildShipped(b *testing.B) {
-	out := filepath.Join(b.TempDir(), "public")
-	var pages int
-	opts := Options{Src: "..", Out: out}
-	for b.Loop() {
-		res, err := Build(context.Background(), opts)
-		if err != nil {
-			b.Fatal(err)
+	for _, mem := range []bool{false, true} {
+		name := "disk"
+		if mem {
+			name = "memory"
 		}
-		pages = res.Pages
-		opts.Converter = res.Converter
+		b.Run(name, func(b *testing.B) {
+			opts := Options{Src: "..", Out: filepath.Join(b.TempDir(), "public")}
+			if mem {
+				var mu sync.Mutex
+				site := map[string][]byte{}
+				opts.Write = func(name string, data []byte) error {
+					mu.Lock()
+					site[name] = append(site[name][:0], data...)
+					mu.Unlock()
+					return nil
+				}
+			}
+			var pages int
+			for b.Loop() {
+				res, err := Build(context.Background(), opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pages = res.Pages
+				opts.Converter = res.Converter
+			}
+			b.ReportMetric(float64(pages), "pages")
+		})
 	}
-	b.ReportMetric(float64(pages), "pages")
 }
 
 // peakMB reads the peak resident set size of the process from Linux's

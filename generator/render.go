@@ -207,8 +207,8 @@ type renderer struct {
 	dev  bool
 	def  string // the default script, "hans" or "hant"
 
-	discard   bool // render only: count the files, write nothing
-	checkHant bool // compare each zh-Hant page with its whole conversion
+	sink      func(name string, data []byte) error // Options.Write
+	checkHant bool                                 // compare each zh-Hant page with its whole conversion
 
 	mu      sync.Mutex
 	page404 []byte // the default script's 404 page, copied to the root
@@ -376,7 +376,10 @@ func (r *renderer) write(name, data string) error {
 }
 
 func (r *renderer) writeBytes(name string, data []byte) error {
-	if r.discard {
+	if r.sink != nil {
+		if err := r.sink(name, data); err != nil {
+			return err
+		}
 		r.files.Add(1)
 		r.bytes.Add(int64(len(data)))
 		return nil

@@ -2,8 +2,12 @@ package generator
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/yuin/goldmark"
@@ -43,7 +47,8 @@ func TestLineCache(t *testing.T) {
 	synth := t.TempDir()
 	writeSynthetic(t, synth, 300, 40)
 	for _, src := range []string{"testdata/site", synth} {
-		res, err := Build(context.Background(), Options{Src: src, Out: "unused", BuildDate: testDate(), renderOnly: true, checkHant: true})
+		res, err := Build(context.Background(), Options{Src: src, BuildDate: testDate(), checkHant: true,
+			Write: func(string, []byte) error { return nil }})
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
@@ -101,6 +106,38 @@ func TestPlainParagraph(t *testing.T) {
 	for _, s := range []string{"1. 列表", "# 标题", "a\nb", " 前导空格", "见 https://example.org", "a@b", "**粗**", "a_b_", "&amp;", "<b>", "尾随 "} {
 		if plainParagraph(s) {
 			t.Errorf("plainParagraph(%q) = true, want false", s)
+		}
+	}
+}
+
+// TestWrite builds the test site through Options.Write and holds it to the
+// build on disk, file for file.
+func TestWrite(t *testing.T) {
+	var mu sync.Mutex
+	mem := map[string]string{}
+	res, err := Build(context.Background(), Options{Src: "testdata/site", BuildDate: testDate(),
+		Write: func(name string, data []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, dup := mem[name]; dup {
+				return fmt.Errorf("%s written twice", name)
+			}
+			mem[name] = string(data)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, disk := build(t, "testdata/site")
+	if res.Files != disk.Files || res.Pages != disk.Pages || res.Bytes != disk.Bytes || len(mem) != disk.Files {
+		t.Errorf("in memory %d files, %d pages, %d bytes (%d names); on disk %d, %d, %d", res.Files, res.Pages, res.Bytes, len(mem), disk.Files, disk.Pages, disk.Bytes)
+	}
+	for name, data := range mem {
+		b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
+		if err != nil {
+			t.Error(err)
+		} else if string(b) != data {
+			t.Errorf("%s: in memory differs from disk", name)
 		}
 	}
 }
