@@ -90,29 +90,29 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time) *answer {
 	}
 	switch o {
 	case Valid:
-		p := v.pub
+		p, sh := v.cert, v.cert.shared.Value()
 		c := &certView{
-			Number: p.Number,
+			Number: p.number,
 			Holder: &holderView{
-				Name: p.HolderMasked, BirthYear: p.BirthYear, BirthYearText: strconv.Itoa(p.BirthYear),
-				IDType: string(p.IDType), IDTypeName: t.IDTypes[p.IDType], IDNumber: p.IDMasked,
+				Name: p.holder, BirthYear: p.birthYear, BirthYearText: strconv.Itoa(p.birthYear),
+				IDType: string(p.idType), IDTypeName: t.IDTypes[p.idType], IDNumber: p.idMasked,
 			},
-			TaiwanQualification: p.TaiwanName,
-			TaiwanGrade:         p.TaiwanGrade,
-			OccupationCode:      p.OccupationCode,
-			OccupationName:      p.OccupationName,
-			Level:               p.Level,
-			QualificationID:     p.QualificationID,
-			Issuer:              p.Issuer,
-			IssueDate:           p.IssueDate.Format(dateLayout),
-			KID:                 p.KID,
+			TaiwanQualification: sh.TaiwanName,
+			TaiwanGrade:         sh.TaiwanGrade,
+			OccupationCode:      sh.OccupationCode,
+			OccupationName:      sh.OccupationName,
+			Level:               sh.Level,
+			QualificationID:     sh.QualificationID,
+			Issuer:              sh.Issuer,
+			IssueDate:           p.issued.Format(dateLayout),
+			KID:                 sh.KID,
 		}
 		if c.Holder.IDTypeName == "" {
-			c.Holder.IDTypeName = p.IDType.Label()
+			c.Holder.IDTypeName = p.idType.Label()
 		}
-		if !p.ValidUntil.IsZero() {
-			c.ValidUntil = p.ValidUntil.Format(dateLayout)
-			c.Expired = expired(p.ValidUntil, now)
+		if !p.validUntil.IsZero() {
+			c.ValidUntil = p.validUntil.Format(dateLayout)
+			c.Expired = expired(p.validUntil, now)
 		}
 		a.Certificate = c
 	case Revoked:
