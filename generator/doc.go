@@ -40,4 +40,15 @@
 // trust list, when catalog/trust.json exists, at
 // /.well-known/qualbridge-trust.json. The same inputs and build date give
 // byte-identical files.
+//
+// # Speed
+//
+// Pages render in parallel, one worker per CPU. What thousands of pages
+// share is rendered once: list rows (the qrows and orows template
+// functions), the parts of a page that depend on one field (partial), and
+// the zh-Hant conversion of every line that repeats across pages (see
+// lineCache; a test holds it to the whole page's conversion). The dev
+// server keeps the converter between builds (Options.Converter,
+// Result.Converter) and may take the files in memory (Options.Write)
+// rather than through a slow disk.
 package generator

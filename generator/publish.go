@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 )
 
 // publish puts the finished site tmp in place of out. Where the system can
@@ -18,7 +20,7 @@ func publish(tmp, out string) error {
 	}
 	if err := exchange(tmp, out); err == nil {
 		// tmp now holds the previous site.
-		return os.RemoveAll(tmp)
+		return removeAll(tmp)
 	}
 	old, err := os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".old-")
 	if err != nil {
@@ -36,5 +38,27 @@ func publish(tmp, out string) error {
 		}
 		return err
 	}
-	return os.RemoveAll(old)
+	return removeAll(old)
+}
+
+// removeAll is os.RemoveAll of a site, its top-level directories (one per
+// script, mostly) removed side by side: removing 24,000 files is a good
+// part of a big rebuild.
+func removeAll(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return os.RemoveAll(dir)
+	}
+	errs := make([]error, len(ents))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, e := range ents {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = os.RemoveAll(filepath.Join(dir, e.Name()))
+		})
+	}
+	wg.Wait()
+	return errors.Join(append(errs, os.RemoveAll(dir))...)
 }
