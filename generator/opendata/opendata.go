@@ -39,7 +39,7 @@ import (
 // Field describes one field of a dataset.
 type Field struct {
 	Name        string // as in the JSON object and the CSV header
-	Type        string // 文本, 整数, 日期, 是/否, 文本列表, 对象列表
+	Type        string // 文本, 整数, 日期, 是/否, 文本列表, 记录列表
 	Description string // in Chinese, for readers of the /data/ page
 }
 
@@ -60,7 +60,7 @@ const (
 	typeDate    = "日期（YYYY-MM-DD）"
 	typeBool    = "是/否"
 	typeList    = "文本列表"
-	typeObjects = "对象列表"
+	typeObjects = "记录列表"
 )
 
 // listSep joins list values in CSV cells.
@@ -249,7 +249,7 @@ func Datasets() []Dataset {
 		for j, c := range t.cols {
 			d.Fields[j] = c.Field
 			if c.jsonOnly {
-				d.Fields[j].Description += "（仅见于 JSON 文件）"
+				d.Fields[j].Description += "（仅见于 JSON 格式）"
 			}
 		}
 		out[i] = d

@@ -54,7 +54,7 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("guide", typeText, "应遵循的办事指南的标识（见办事指南数据集）", func(q Q) any { return q.Guide }),
 			col("certifiers", typeList, "承担认定的评价机构的标识（见评价机构数据集）", func(q Q) any { return q.Certifiers }),
 			col("notes", typeText, "说明（Markdown 格式）", func(q Q) any { return q.Notes }),
-			col("sources", typeList, "信息来源：发布单位或媒体、日期、文号", func(q Q) any { return q.Sources }),
+			col("sources", typeList, "信息来源：公布单位或媒体、日期、文号", func(q Q) any { return q.Sources }),
 		},
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Qualifications) },
 	}
@@ -93,7 +93,7 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 		cols: []column{
 			col("id", typeText, "机构的稳定标识", func(o G) any { return o.ID }),
 			col("name", typeText, "机构名称", func(o G) any { return o.Name }),
-			col("type", typeText, "机构类型：社会培训评价组织、技工院校、企业、院校鉴定站、国外发证机构或公共服务机构", func(o G) any { return string(o.Type) }),
+			col("type", typeText, "机构类别：社会培训评价组织、技工院校、企业、院校鉴定站、国外发证机构或公共服务机构", func(o G) any { return string(o.Type) }),
 			col("code", typeText, "备案编号或机构编码；空白表示未公布", func(o G) any { return o.Code }),
 			col("region", typeText, "所在地区", func(o G) any { return o.Region }),
 			col("address", typeText, "地址", func(o G) any { return o.Address }),
@@ -202,14 +202,14 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 	guides := &table{
 		Dataset: Dataset{
 			Name: "guides", Title: "办事指南",
-			Description: "每项业务的办事指南：适用对象、办理时限、收费、办理渠道和依据。材料、步骤和常见问题在 JSON 文件中嵌套于各指南，在 CSV 中另见三个文件。",
+			Description: "每项业务的办事指南：申请条件、办理时限、收费、办理渠道和依据。材料、步骤和常见问题在 JSON 中嵌套于各指南，在 CSV 中另成三个数据表。",
 			JSON:        "data/guides.json", CSV: "data/guides.csv",
 		},
 		cols: []column{
 			col("id", typeText, "指南的稳定标识，如 caixin（采信）、cairen（采认）", func(g U) any { return g.ID }),
 			col("title", typeText, "业务名称", func(g U) any { return g.Title }),
 			col("summary", typeText, "业务简介（Markdown 格式）", func(g U) any { return g.Summary }),
-			col("eligibility", typeText, "适用对象（Markdown 格式）", func(g U) any { return g.Eligibility }),
+			col("eligibility", typeText, "申请条件（Markdown 格式）", func(g U) any { return g.Eligibility }),
 			col("time_limit", typeText, "总办理时限；空白表示未公布", func(g U) any { return g.TimeLimit }),
 			col("fees", typeText, "收费；空白表示未公布", func(g U) any { return g.Fees }),
 			col("channels", typeList, "办理窗口和渠道的标识（见服务窗口与渠道数据集）", func(g U) any { return g.Channels }),
@@ -237,8 +237,8 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("date", typeDate, "发文日期", func(d D) any { return d.Date }),
 			col("status", typeText, "效力状态：现行有效、已被替代或已废止", func(d D) any { return string(d.Status) }),
 			col("superseded_by", typeText, "替代本文件的文件的标识", func(d D) any { return d.SupersededBy }),
-			col("summary", typeText, "本站摘要所在的内容文件路径", func(d D) any { return d.Summary }),
-			col("url", typeText, "原文发布网址（如已知）", func(d D) any { return d.URL }),
+			col("summary", typeText, "本站摘要的 Markdown 源稿路径（content/ 下）", func(d D) any { return d.Summary }),
+			col("url", typeText, "原文公布网址（如已知）", func(d D) any { return d.URL }),
 			col("sources", typeList, "信息来源", func(d D) any { return d.Sources }),
 		},
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Documents) },
@@ -248,7 +248,7 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 	changes := &table{
 		Dataset: Dataset{
 			Name: "changes", Title: "更新记录",
-			Description: "目录批次、新增项目、机构变更和政策变化的记录，按日期从新到旧排列。",
+			Description: "目录批次、新增条目、机构变更和政策变化的记录，按日期从新到旧排列。",
 			JSON:        "data/changes.json", CSV: "data/changes.csv",
 		},
 		cols: []column{
