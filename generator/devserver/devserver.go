@@ -2,6 +2,19 @@
 // on localhost, rebuilds when a file under catalog/, content/ or templates/
 // changes, and reloads the open pages.
 //
+// # Memory first, disk after
+//
+// A rebuild renders the site into memory (generator.Options.Write) and
+// serves it from there: on this machine's ext4 disk, creating the shipped
+// site's ~400 files and directories costs more than rendering them. The
+// new site replaces the old in one atomic swap, and the reload event goes
+// out right after it. Only then is the site also built into Config.Out,
+// in the background, so that public/ shows what the preview showed:
+// those disk builds run one at a time, a burst of edits gives one, and
+// their failures are logged but change nothing that is served. The
+// zh-Hant converter of each build is kept for the next
+// (generator.Options.Converter).
+//
 // # Reloading
 //
 // Pages built for the dev server load /__dev/reload.js, which listens to
@@ -12,14 +25,16 @@
 //
 // # Failed builds
 //
-// A failed rebuild leaves the last good site on disk and served (the
-// generator publishes atomically); its `path:line:col` errors are shown
-// in every open page, listed at /__dev/errors, and served in place of any
-// page that the last good site does not have (or of every page when no
-// build has succeeded yet). The next good build clears them.
+// A failed rebuild leaves the last good site in memory and served, and
+// on disk (the generator publishes atomically); its `path:line:col`
+// errors are shown in every open page, listed at /__dev/errors, and
+// served in place of any page that the last good site does not have (or
+// of every page when no build has succeeded yet). The next good build
+// clears them.
 package devserver
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -27,6 +42,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -34,17 +50,21 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/hant"
 )
 
 // Config configures a [Server].
 type Config struct {
-	Src       string       // repository root
-	Out       string       // where the site is built and served from
+	Src string // repository root
+	// Out is where each good build is also written, after it is served
+	// from memory, so that it holds what the preview showed.
+	Out       string
 	BuildDate catalog.Date // passed to generator.Build; zero: its default
 	BaseURL   string       // passed to generator.Build, e.g. "http://127.0.0.1:1313/"
 	// Debounce is how long the watcher waits after the last change
@@ -60,12 +80,21 @@ type Server struct {
 	cfg   Config
 	start int64 // start time, part of build ids so a restarted server reloads pages
 
+	site atomic.Pointer[site]           // last good build, served; nil before the first
+	conv atomic.Pointer[hant.Converter] // of the last build, for the next
+
 	mu      sync.Mutex
 	st      state
 	changed chan struct{} // closed and replaced when st changes
-	builds  sync.Mutex    // one build at a time
+	builds  sync.Mutex    // one build into memory at a time
+	disk    chan struct{} // holds a token when Out is behind the served site
 
 	errorTmpl *template.Template
+}
+
+// site is a whole built site in memory.
+type site struct {
+	files map[string][]byte // by slash-separated path from the root, "zh-hans/index.html"
 }
 
 // state is what the reload script learns from each event.
@@ -87,6 +116,7 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		start:     time.Now().UnixNano(),
 		changed:   make(chan struct{}),
+		disk:      make(chan struct{}, 1),
 		st:        state{Errors: []string{}},
 		errorTmpl: template.Must(template.New("errors").Parse(errorPage)),
 	}
@@ -113,10 +143,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(looped)
 		s.loop(ctx, w)
 	}()
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		s.publishLoop(ctx)
+	}()
 	// Return only when no build is writing to Out any more.
 	defer func() {
 		stop()
 		<-looped
+		<-published
 	}()
 	select {
 	case err := <-errc:
@@ -128,43 +164,52 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return srv.Shutdown(shut)
 }
 
-// Rebuild builds the site now and publishes the outcome to open pages.
+// Rebuild builds the site into memory now, serves it if the build
+// succeeded, and publishes the outcome to open pages. Writing it to Out
+// is left to [Server.Serve]'s background publisher.
 func (s *Server) Rebuild(ctx context.Context) {
 	s.builds.Lock()
 	defer s.builds.Unlock()
 	start := time.Now()
+	var (
+		filesMu sync.Mutex
+		files   = make(map[string][]byte, s.size())
+	)
 	res, err := generator.Build(ctx, generator.Options{
-		Src: s.cfg.Src, Out: s.cfg.Out, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
+		Src: s.cfg.Src, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
+		Converter: s.conv.Load(),
+		Write: func(name string, data []byte) error {
+			b := bytes.Clone(data) // data is the generator's, only for the call
+			filesMu.Lock()
+			files[name] = b
+			filesMu.Unlock()
+			return nil
+		},
 	})
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		return // shutting down: nothing to show
 	}
+	if res != nil && res.Converter != nil {
+		s.conv.Store(res.Converter)
+	}
 	errs := []string{}
 	if err != nil {
-		var be *generator.BuildError
-		if errors.As(err, &be) {
-			for _, d := range be.Diagnostics {
-				if d.Severity == catalog.Error {
-					errs = append(errs, d.String())
-				}
-			}
-		}
-		if len(errs) == 0 {
-			errs = append(errs, err.Error())
-		}
+		errs = buildErrors(err)
 		s.cfg.Logf("build failed in %v; still serving the last good site", took.Round(time.Millisecond))
 		for _, e := range errs {
 			s.cfg.Logf("%s", e)
 		}
 	} else {
+		// Served from the next request on; the event below reloads the
+		// open pages.
+		s.site.Store(&site{files: files})
 		for _, d := range res.Diagnostics {
 			s.cfg.Logf("%s", d)
 		}
 		s.cfg.Logf("built %d pages in %v", res.Pages, took.Round(time.Millisecond))
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err == nil {
 		s.st.n++
 		s.st.Build = fmt.Sprintf("%x-%d", s.start, s.st.n)
@@ -172,6 +217,143 @@ func (s *Server) Rebuild(ctx context.Context) {
 	s.st.Errors = errs
 	close(s.changed)
 	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	if err == nil {
+		// Out is now behind; one token stands for any number of builds.
+		select {
+		case s.disk <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// size is the number of files of the served site, to size the next.
+func (s *Server) size() int {
+	if st := s.site.Load(); st != nil {
+		return len(st.files)
+	}
+	return 0
+}
+
+// buildErrors returns the errors of a failed build, one line each.
+func buildErrors(err error) []string {
+	errs := []string{}
+	var be *generator.BuildError
+	if errors.As(err, &be) {
+		for _, d := range be.Diagnostics {
+			if d.Severity == catalog.Error {
+				errs = append(errs, d.String())
+			}
+		}
+	}
+	if len(errs) == 0 {
+		errs = append(errs, err.Error())
+	}
+	return errs
+}
+
+// publishLoop writes the served site to Out each time a good build asks
+// for it, until ctx is done; a request left pending then is still
+// honoured, so that Out ends up with the last good site.
+func (s *Server) publishLoop(ctx context.Context) {
+	for {
+		select {
+		case <-s.disk:
+			s.publish()
+		case <-ctx.Done():
+			select {
+			case <-s.disk:
+				s.publish()
+			default:
+			}
+			return
+		}
+	}
+}
+
+// publish writes the site being served to Out, logging a failure: the
+// files go to a fresh sibling folder that then takes Out's place, so Out
+// is never half written. It writes the files of memory rather than
+// building again so that Out is exactly what was shown, even when the
+// source has been broken since.
+func (s *Server) publish() {
+	cur := s.site.Load()
+	if cur == nil {
+		return
+	}
+	start := time.Now()
+	if err := writeSite(cur, filepath.Clean(s.cfg.Out)); err != nil {
+		s.cfg.Logf("%s not updated: %v", s.cfg.Out, err)
+		return
+	}
+	s.cfg.Logf("wrote %d files to %s in %v", len(cur.files), s.cfg.Out, time.Since(start).Round(time.Millisecond))
+}
+
+// writeSite writes the files of st into a new folder beside out, then
+// puts it in out's place: in one step where the system can exchange two
+// folders (Linux), so that a reader of out sees the old site or the new;
+// elsewhere out is moved aside first (and back if the rename fails). The
+// previous site is removed last.
+func writeSite(st *site, out string) (err error) {
+	parent := filepath.Dir(out)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(out)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	made := map[string]bool{".": true}
+	for name, b := range st.files {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			return fmt.Errorf("%s: not a path inside the site", name)
+		}
+		if dir := path.Dir(name); !made[dir] {
+			if err := os.MkdirAll(filepath.Join(tmp, filepath.FromSlash(dir)), 0o755); err != nil {
+				return err
+			}
+			made[dir] = true
+		}
+		if err := os.WriteFile(filepath.Join(tmp, filepath.FromSlash(name)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Lstat(out); err == nil && exchange(tmp, out) == nil {
+		return os.RemoveAll(tmp) // now the previous site
+	}
+	old := ""
+	if _, err := os.Lstat(out); err == nil {
+		// A free name beside out to move it to.
+		if old, err = os.MkdirTemp(parent, filepath.Base(out)+".old-"); err != nil {
+			return err
+		}
+		if err := os.Remove(old); err != nil {
+			return err
+		}
+		if err := os.Rename(out, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if old != "" {
+			if rerr := os.Rename(old, out); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+		}
+		return err
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
 }
 
 // current returns the state and a channel closed when it changes.
@@ -335,48 +517,89 @@ func (s *Server) handleErrors() http.Handler {
 	})
 }
 
-// handleSite serves the files of Out, with the site's 404 page for what
-// is missing, or the errors of the last build when they may explain it.
+// handleSite serves the site in memory, with its 404 page for what is
+// missing, or the errors of the last build when they may explain it.
 func (s *Server) handleSite() http.Handler {
-	files := http.FileServer(http.Dir(s.cfg.Out))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := s.current()
-		if st.Build == "" && len(st.Errors) > 0 {
-			s.errorPage(w, st, http.StatusInternalServerError)
+		cur := s.site.Load()
+		if cur == nil {
+			if len(st.Errors) > 0 {
+				s.errorPage(w, st, http.StatusInternalServerError)
+			} else {
+				http.Error(w, "building…", http.StatusServiceUnavailable)
+			}
 			return
 		}
-		if s.exists(r.URL.Path) {
-			files.ServeHTTP(w, r)
+		// Clean resolves every "..", so no path leaves the site.
+		clean := path.Clean("/" + r.URL.Path)
+		name := strings.TrimPrefix(clean, "/")
+		b, ok := cur.files[name]
+		if !ok {
+			index := path.Join(name, "index.html")
+			if b, ok = cur.files[index]; ok {
+				if !strings.HasSuffix(r.URL.Path, "/") {
+					// As http.FileServer: relative links in the page
+					// resolve against the folder.
+					target := clean + "/"
+					if r.URL.RawQuery != "" {
+						target += "?" + r.URL.RawQuery
+					}
+					http.Redirect(w, r, target, http.StatusMovedPermanently)
+					return
+				}
+				name = index
+			}
+		}
+		if !ok {
+			if len(st.Errors) > 0 {
+				s.errorPage(w, st, http.StatusNotFound)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			nf, ok := cur.files["404.html"]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.WriteHeader(http.StatusNotFound)
+			w.Write(nf)
 			return
 		}
-		if len(st.Errors) > 0 {
-			s.errorPage(w, st, http.StatusNotFound)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join(s.cfg.Out, "404.html"))
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write(b)
+		w.Header().Set("Content-Type", contentType(name, b))
+		// ServeContent answers HEAD and ranges; a zero time sends no
+		// Last-Modified, and no-store keeps every reload fresh anyway.
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 	})
 }
 
-// exists reports whether the URL path names a file of the site, or a
-// folder with an index.html.
-func (s *Server) exists(urlPath string) bool {
-	p := filepath.Join(s.cfg.Out, filepath.FromSlash(path.Clean("/"+urlPath)))
-	fi, err := os.Stat(p)
-	if err != nil {
-		return false
+// contentType returns the media type of a file of the site: the types
+// the site uses are fixed here, so that they do not depend on the
+// machine's mime.types.
+func contentType(name string, b []byte) string {
+	switch ext := path.Ext(name); ext {
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".json":
+		return "application/json"
+	case ".csv":
+		return "text/csv; charset=utf-8"
+	case ".xml":
+		return "text/xml; charset=utf-8"
+	case ".txt":
+		return "text/plain; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	default:
+		if t := mime.TypeByExtension(ext); t != "" {
+			return t
+		}
+		return http.DetectContentType(b)
 	}
-	if fi.IsDir() {
-		_, err = os.Stat(filepath.Join(p, "index.html"))
-		return err == nil
-	}
-	return true
 }
 
 const errorPage = `<!DOCTYPE html>
