@@ -9,13 +9,14 @@ import (
 	"github.com/qualbridge/qualbridge/generator/devserver"
 )
 
-// runServe builds the site for preview, serves it on localhost and
-// rebuilds on change until interrupted.
+// runServe builds the site for preview, serves it on localhost from
+// memory and rebuilds on change until interrupted; each good build is
+// also written to -out, after it is served.
 func runServe(ctx context.Context, c *cli, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	src := fs.String("src", ".", "repository root holding catalog/ and content/")
-	out := fs.String("out", "public", "output directory")
+	out := fs.String("out", "public", "output directory: each good build is written here after it is served")
 	addr := fs.String("addr", "127.0.0.1:1313", "address to listen on")
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "usage: qualbridge serve [-src dir] [-out dir] [-addr host:port]")
