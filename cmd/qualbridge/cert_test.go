@@ -23,11 +23,12 @@ import (
 	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// Everything here is TEST-ONLY: the passphrase, the age identity below
-// (also in testdata/script/*.txtar) and the fictional holders.
+// Everything here is TEST-ONLY: the passphrase, the age identity in
+// testdata/TEST-ONLY-identity.txt (also in testdata/script/*.txtar) and the
+// fictional holders.
 const (
 	testPassphrase = "TEST-ONLY-passphrase"
-	testIdentity   = "AGE-SECRET-KEY-1G2FZURSKVKCTV3NTL9Y97VAFYU4LUQZJ85MACK2HMDSUT6FMWL5QS3VGRR"
+	testIdentity   = "testdata/TEST-ONLY-identity.txt"
 	testRecipient  = "age167whh6hcxeewyl2azc9hy3fx5dyytmuka3xceltvh952v2utsfhs7tm9d5"
 	testCatalog    = "testdata/certcatalog"
 )
@@ -95,10 +96,16 @@ func TestIssueEndToEnd(t *testing.T) {
 
 	// The personal records decrypt with the centre's identity and match
 	// the signed digests.
-	id, err := age.ParseX25519Identity(testIdentity)
+	idFile, err := os.Open(testIdentity)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer idFile.Close()
+	ids, err := age.ParseIdentities(idFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ids[0]
 	sealed, err := os.ReadFile(filepath.Join(reg, "certs", "000001.personal.age"))
 	if err != nil {
 		t.Fatal(err)
