@@ -35,7 +35,7 @@ func handleVerify(s *server, forceJSON bool) http.Handler {
 			s.writeVerdict(w, r, s.malformed, f, l, channel)
 			return
 		}
-		info(r).tokenHash = tok.Hash()
+		info(w).tokenHash = tok.Hash()
 		snap := s.store.Current()
 		if snap == nil {
 			s.writeVerdict(w, r, s.unavailable, f, l, channel)
@@ -83,7 +83,7 @@ func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict
 		h["Retry-After"] = []string{"30"}
 	}
 	s.m.outcomes.WithLabelValues(channel, string(v.outcome)).Inc()
-	info(r).outcome = v.outcome
+	info(w).outcome = v.outcome
 	writeBody(w, ct, v.outcome.Status(), body)
 }
 

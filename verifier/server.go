@@ -1,10 +1,10 @@
 package verifier
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -80,11 +80,13 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics, gather pr
 		malformed: &verdict{outcome: Malformed}, unavailable: &verdict{outcome: Unavailable},
 	}
 	r := chi.NewRouter()
-	clientIP := middleware.ClientIPFromRemoteAddr
+	r.Use(s.observe, s.recoverer, securityHeaders, s.limitRequest)
 	if len(cfg.TrustedProxies) > 0 {
-		clientIP = middleware.ClientIPFromXFF(cfg.TrustedProxies...)
+		// Behind proxies the client is named by X-Forwarded-For; else
+		// clientKey takes the TCP peer, without this middleware's copy
+		// of every request.
+		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
 	}
-	r.Use(s.observe, s.recoverer, securityHeaders, clientIP, s.limitRequest)
 	addRoutes(r, s)
 	return r, nil
 }
@@ -95,13 +97,54 @@ type reqInfo struct {
 	outcome   Outcome
 }
 
-type infoKey struct{}
+// statusWriter records the status and size of an answer, and carries
+// the handler's reqInfo back to observe (cheaper than a context value,
+// which would copy every request).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	info   reqInfo
+}
 
-func info(r *http.Request) *reqInfo {
-	if i, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
-		return i
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// info returns the request's log record; a no-op record when w is not
+// from observe (handlers called directly).
+func info(w http.ResponseWriter) *reqInfo {
+	if sw, ok := w.(*statusWriter); ok {
+		return &sw.info
 	}
 	return &reqInfo{}
+}
+
+// clientKey is the rate limits' key: the client address, IPv6 by /64.
+func clientKey(r *http.Request) (string, error) {
+	ip := middleware.GetClientIP(r.Context())
+	if ip == "" {
+		ip = r.RemoteAddr
+		if host, _, err := net.SplitHostPort(ip); err == nil {
+			ip = host
+		}
+	}
+	return httprate.CanonicalizeIP(ip), nil
 }
 
 // observe logs every request and counts it in the metrics. The log holds
@@ -109,16 +152,15 @@ func info(r *http.Request) *reqInfo {
 func (s *server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ww := &statusWriter{ResponseWriter: w}
+		ri := &ww.info
 		next.ServeHTTP(ww, r)
 		took := time.Since(start)
 		route := "unmatched"
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
 		}
-		status := ww.Status()
+		status := ww.status
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -137,7 +179,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("ms", float64(took.Microseconds())/1000),
-			slog.Int("bytes", ww.BytesWritten()),
+			slog.Int("bytes", ww.bytes),
 		}
 		if ri.tokenHash != "" {
 			attrs = append(attrs, slog.String("token_hash", ri.tokenHash))
@@ -220,9 +262,7 @@ func (s *server) rateLimit(name string, n int) func(http.Handler) http.Handler {
 		return func(next http.Handler) http.Handler { return next }
 	}
 	return httprate.LimitBy(n, time.Minute,
-		func(r *http.Request) (string, error) {
-			return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
-		},
+		clientKey,
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.m.rateLimits.WithLabelValues(name).Inc()
 			t := s.text[s.lang(r)]
