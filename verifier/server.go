@@ -80,7 +80,7 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics, gather pr
 		malformed: &verdict{outcome: Malformed}, unavailable: &verdict{outcome: Unavailable},
 	}
 	r := chi.NewRouter()
-	r.Use(s.observe, s.recoverer, securityHeaders, s.limitRequest)
+	r.Use(s.observe, s.recoverer, securityHeaders(), s.limitRequest)
 	if len(cfg.TrustedProxies) > 0 {
 		// Behind proxies the client is named by X-Forwarded-For; else
 		// clientKey takes the TCP peer, without this middleware's copy
@@ -164,7 +164,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+		s.m.requests.WithLabelValues(route, statusText(status)).Inc()
 		s.m.duration.WithLabelValues(route).Observe(took.Seconds())
 		level := slog.LevelInfo
 		switch route {
@@ -191,6 +191,25 @@ func (s *server) observe(next http.Handler) http.Handler {
 	})
 }
 
+// statusText is strconv.Itoa without an allocation for the usual codes.
+func statusText(code int) string {
+	switch code {
+	case 200:
+		return "200"
+	case 400:
+		return "400"
+	case 404:
+		return "404"
+	case 422:
+		return "422"
+	case 429:
+		return "429"
+	case 503:
+		return "503"
+	}
+	return strconv.Itoa(code)
+}
+
 // recoverer turns a panic into a 500 with nothing of it shown.
 func (s *server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -211,21 +230,29 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 // and nothing else: no script at all, no inline style, no framing.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// securityHeaders are set on every answer. Answers are never cached
-// (a revocation must show at once, and nothing of a holder may stay in a
-// shared cache); only /static/ overrides Cache-Control.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h["Content-Security-Policy"] = []string{contentSecurityPolicy}
-		h["Cache-Control"] = []string{"no-store"}
-		h["Referrer-Policy"] = []string{"no-referrer"}
-		h["X-Robots-Tag"] = []string{"noindex"}
-		h["X-Content-Type-Options"] = []string{"nosniff"}
-		h["Cross-Origin-Opener-Policy"] = []string{"same-origin"}
-		h["Cross-Origin-Resource-Policy"] = []string{"same-origin"}
-		next.ServeHTTP(w, r)
-	})
+// securityHeaders returns the middleware that sets the headers of every
+// answer. Answers are never cached (a revocation must show at once, and
+// nothing of a holder may stay in a shared cache); only /static/
+// overrides Cache-Control. The header values are built once and shared
+// by every answer: net/http replaces a header's slice on Set, never
+// writes into it, and each has len == cap, so an Add copies it.
+func securityHeaders() func(http.Handler) http.Handler {
+	one := func(v string) []string { return []string{v}[:1:1] }
+	csp, noStore, noRef, noIndex, nosniff, same := one(contentSecurityPolicy), one("no-store"),
+		one("no-referrer"), one("noindex"), one("nosniff"), one("same-origin")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h["Content-Security-Policy"] = csp
+			h["Cache-Control"] = noStore
+			h["Referrer-Policy"] = noRef
+			h["X-Robots-Tag"] = noIndex
+			h["X-Content-Type-Options"] = nosniff
+			h["Cross-Origin-Opener-Policy"] = same
+			h["Cross-Origin-Resource-Policy"] = same
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // limitRequest refuses over-long URLs and bodies before any handler runs,
@@ -279,7 +306,11 @@ func (s *server) rateLimit(name string, n int) func(http.Handler) http.Handler {
 // lang picks the script: ?lang= first, then Accept-Language (zh-TW,
 // zh-HK and zh-Hant choose Traditional), else Simplified.
 func (s *server) lang(r *http.Request) lang {
-	switch r.URL.Query().Get("lang") {
+	var q string
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query().Get("lang")
+	}
+	switch q {
 	case "zh-Hant", "zh-hant", "zh-TW", "zh-HK":
 		return hant
 	case "zh-Hans", "zh-hans", "zh-CN":
