@@ -60,7 +60,6 @@ type options struct {
 	bin         string
 	keep        bool
 	logLevel    string
-	scanLimit   int
 	workdirRoot string
 }
 
