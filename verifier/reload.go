@@ -55,6 +55,10 @@ func (r *Reloader) Reload(why string) error {
 	r.m.snapshot(s, took.Seconds())
 	r.log.Info("registry loaded", "cause", why, "snapshot", s.describe(),
 		"certificates", s.Certificates(), "revocations", s.Revocations(), "took_ms", took.Milliseconds())
+	if n := s.UntrustedRevocations(); n > 0 {
+		r.log.Warn("revocations signed by a compromised key were skipped; re-sign the ones that stand with a trusted key",
+			"skipped", n)
+	}
 	return nil
 }
 

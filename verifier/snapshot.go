@@ -78,6 +78,10 @@ func (s *Snapshot) Certificates() int { return len(s.reg.Entries) }
 // Revocations is the number of revocations in the snapshot.
 func (s *Snapshot) Revocations() int { return len(s.reg.Revocations) }
 
+// UntrustedRevocations is the number of revocations skipped because
+// their signing key is marked compromised.
+func (s *Snapshot) UntrustedRevocations() int { return s.reg.Untrusted }
+
 // Keys is the number of keys in the trust list.
 func (s *Snapshot) Keys() int { return len(s.reg.Trust.Keys) }
 

@@ -42,6 +42,12 @@ type Registry struct {
 	Entries     map[Token]Entry
 	ByNumber    map[string]Token
 	Revocations map[Token]*Revocation // verified at load
+	// Untrusted counts revocations skipped because their key is now
+	// marked compromised: they may be forgeries, and refusing the whole
+	// registry for them would keep a verifier on its old snapshot, so
+	// marking a key compromised would never take effect. The centre
+	// re-signs the revocations it stands by with a trusted key.
+	Untrusted int
 }
 
 var b64 = base64.RawURLEncoding
@@ -88,6 +94,10 @@ func LoadRegistry(fsys fs.FS) (*Registry, error) {
 			return fmt.Errorf("%w: not base64url", ErrMalformed)
 		}
 		rev, err := tl.VerifyRevocation(env)
+		if errors.Is(err, ErrKeyCompromised) {
+			r.Untrusted++
+			return nil
+		}
 		if err != nil {
 			return err
 		}

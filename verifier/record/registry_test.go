@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -224,5 +225,30 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := tl.Verify(env); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Marking a key compromised must take effect: the registry still loads,
+// the revocations that key signed are skipped (they may be forged) and
+// counted, and its certificates then verify as key compromised.
+func TestLoadRegistryCompromisedRevocations(t *testing.T) {
+	key := testKey("a")
+	fsys, entries := testRegistry(t, key, 2)
+	rev := revocationFor(t, key, entries[0])
+	trust, err := trustFor(KeyCompromised, key).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys[TrustFile] = &fstest.MapFile{Data: trust}
+	fsys[RevocationsFile] = &fstest.MapFile{Data: []byte(b64.EncodeToString(rev) + "\n")}
+	r, err := LoadRegistry(fsys)
+	if err != nil {
+		t.Fatalf("LoadRegistry: %v", err)
+	}
+	if len(r.Revocations) != 0 || r.Untrusted != 1 {
+		t.Fatalf("revocations = %d, untrusted = %d; want 0 and 1", len(r.Revocations), r.Untrusted)
+	}
+	if _, err := r.Trust.VerifyEntry(r.Entries[entries[0].Token]); !errors.Is(err, ErrKeyCompromised) {
+		t.Fatalf("VerifyEntry error = %v, want ErrKeyCompromised", err)
 	}
 }
