@@ -135,7 +135,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer cmd.Wait()
+	// Stop the verifier before waiting for it: deferred calls run last
+	// first, so a bare "defer cmd.Wait()" would wait forever.
+	defer func() {
+		stopVerifier()
+		cmd.Wait()
+	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("verifier did not start: %v (see %s)", err, logFile.Name())

