@@ -189,7 +189,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	if opts.Write == nil {
-		if err := publish(tmp, out); err != nil {
+		if err := Publish(tmp, out); err != nil {
 			return res, err
 		}
 		published = true

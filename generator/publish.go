@@ -9,12 +9,13 @@ import (
 	"sync"
 )
 
-// publish puts the finished site tmp in place of out. Where the system can
+// Publish puts the finished site tmp in place of out. Where the system can
 // exchange two directories in one step (Linux renameat2), a reader of out
 // sees either the old site or the new, never neither; elsewhere out is
 // moved aside and tmp renamed in its place, and the old one restored if
-// that fails.
-func publish(tmp, out string) error {
+// that fails. The previous site is removed. The dev server publishes its
+// in-memory site with it too.
+func Publish(tmp, out string) error {
 	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
 		return os.Rename(tmp, out)
 	}

@@ -291,10 +291,7 @@ func (s *Server) publish() {
 }
 
 // writeSite writes the files of st into a new folder beside out, then
-// puts it in out's place: in one step where the system can exchange two
-// folders (Linux), so that a reader of out sees the old site or the new;
-// elsewhere out is moved aside first (and back if the rename fails). The
-// previous site is removed last.
+// puts it in out's place with [generator.Publish].
 func writeSite(st *site, out string) (err error) {
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -327,34 +324,7 @@ func writeSite(st *site, out string) (err error) {
 			return err
 		}
 	}
-	if _, err := os.Lstat(out); err == nil && exchange(tmp, out) == nil {
-		return os.RemoveAll(tmp) // now the previous site
-	}
-	old := ""
-	if _, err := os.Lstat(out); err == nil {
-		// A free name beside out to move it to.
-		if old, err = os.MkdirTemp(parent, filepath.Base(out)+".old-"); err != nil {
-			return err
-		}
-		if err := os.Remove(old); err != nil {
-			return err
-		}
-		if err := os.Rename(out, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		if old != "" {
-			if rerr := os.Rename(old, out); rerr != nil {
-				return errors.Join(err, rerr)
-			}
-		}
-		return err
-	}
-	if old != "" {
-		return os.RemoveAll(old)
-	}
-	return nil
+	return generator.Publish(tmp, out)
 }
 
 // current returns the state and a channel closed when it changes.
