@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -35,7 +36,7 @@ func handleVerify(s *server, forceJSON bool) http.Handler {
 			s.writeVerdict(w, r, s.malformed, f, l, channel)
 			return
 		}
-		info(w).tokenHash = tok.Hash()
+		info(w).token = tok
 		snap := s.store.Current()
 		if snap == nil {
 			s.writeVerdict(w, r, s.unavailable, f, l, channel)
@@ -58,17 +59,14 @@ func (s *server) checked(r *http.Request, tok record.Token, v *verdict, fresh bo
 	}
 }
 
-// writeVerdict writes v's answer in format f and script l.
+// writeVerdict writes v's answer in format f and script l. Bodies are
+// built per request: memoising them per token measured ~600 MB for
+// 100,000 certificates, far past the memory budget, and slower under it.
 func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict, f format, l lang, channel string) {
 	a := newAnswer(s.text[l], v.outcome, v, s.cfg.Now())
 	var body []byte
-	ct := "text/html; charset=utf-8"
 	if f == jsonFormat {
 		body = a.appendJSON(make([]byte, 0, 1024))
-		ct = "application/json"
-		if v.outcome == Malformed || v.outcome == Unavailable {
-			ct = "application/problem+json"
-		}
 	} else {
 		var err error
 		if body, err = s.page(l, a); err != nil {
@@ -77,14 +75,24 @@ func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict
 			return
 		}
 	}
-	h := w.Header()
-	h["Vary"] = []string{"Accept, Accept-Language"}
-	if v.outcome == Unavailable {
-		h["Retry-After"] = []string{"30"}
+	ct := s.hdr.html
+	if f == jsonFormat {
+		ct = s.hdr.json
+		if v.outcome == Malformed || v.outcome == Unavailable {
+			ct = s.hdr.problem
+		}
 	}
-	s.m.outcomes.WithLabelValues(channel, string(v.outcome)).Inc()
+	h := w.Header()
+	h["Vary"] = s.hdr.vary
+	if v.outcome == Unavailable {
+		h["Retry-After"] = s.hdr.retryAfter
+	}
+	s.m.outcome(channel, v.outcome).Inc()
 	info(w).outcome = v.outcome
-	writeBody(w, ct, v.outcome.Status(), body)
+	h["Content-Type"] = ct
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(v.outcome.Status())
+	w.Write(body)
 }
 
 // handleLookupForm answers GET /lookup (and /): the manual lookup form.

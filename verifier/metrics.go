@@ -18,6 +18,43 @@ type Metrics struct {
 	revs       prometheus.Gauge
 	loadTime   prometheus.Gauge
 	rateLimits *prometheus.CounterVec // limit
+
+	// byOutcome holds the outcomes series per channel and outcome,
+	// resolved once: the verify handlers count one per request.
+	byOutcome [3][7]prometheus.Counter
+}
+
+// channels and outcomes index Metrics.byOutcome; functions rather than
+// package variables, which would be mutable state.
+func channels() [3]string { return [...]string{"scan", "api", "lookup"} }
+
+func outcomes() [7]Outcome {
+	return [...]Outcome{Valid, Revoked, Unknown, NotGenuine, KeyCompromised, Malformed, Unavailable}
+}
+
+// routeMetrics is one route pattern's series, resolved once.
+type routeMetrics struct {
+	duration prometheus.Observer
+	ok       prometheus.Counter // status 200; other codes are rare and looked up
+}
+
+func (m *Metrics) route(pattern string) *routeMetrics {
+	return &routeMetrics{duration: m.duration.WithLabelValues(pattern), ok: m.requests.WithLabelValues(pattern, "200")}
+}
+
+// outcome returns the series of one verification answer.
+func (m *Metrics) outcome(channel string, o Outcome) prometheus.Counter {
+	for i, c := range channels() {
+		if c != channel {
+			continue
+		}
+		for j, oc := range outcomes() {
+			if oc == o {
+				return m.byOutcome[i][j]
+			}
+		}
+	}
+	return m.outcomes.WithLabelValues(channel, string(o))
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -71,6 +108,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	// refused reloads see 0 rather than nothing.
 	m.reloads.WithLabelValues("ok")
 	m.reloads.WithLabelValues("refused")
+	for i, c := range channels() {
+		for j, o := range outcomes() {
+			m.byOutcome[i][j] = m.outcomes.WithLabelValues(c, string(o))
+		}
+	}
 	return m
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/text/language"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
 // Config is the service's configuration.
@@ -62,6 +64,13 @@ type server struct {
 	malformed, unavailable *verdict
 
 	skeletons sync.Map // shape → *skeleton, see render.go
+
+	// hdr holds header values shared by every answer; net/http never
+	// writes into a header's slice, and len == cap makes an Add copy it.
+	hdr struct{ vary, retryAfter, html, json, problem []string }
+	// routes holds each route pattern's metric series, resolved once at
+	// start-up: a WithLabelValues lookup hashes and locks per request.
+	routes map[string]*routeMetrics
 }
 
 // NewServer returns the verifier service. The gatherer serves /metrics;
@@ -88,13 +97,23 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics, gather pr
 		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
 	}
 	addRoutes(r, s)
+	one := func(v string) []string { return []string{v}[:1:1] }
+	s.hdr.vary, s.hdr.retryAfter = one("Accept, Accept-Language"), one("30")
+	s.hdr.html, s.hdr.json, s.hdr.problem = one("text/html; charset=utf-8"), one("application/json"), one("application/problem+json")
+	s.routes = map[string]*routeMetrics{"unmatched": m.route("unmatched")}
+	if err := chi.Walk(r, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		s.routes[route] = m.route(route)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("verifier: routes: %w", err)
+	}
 	return r, nil
 }
 
 // reqInfo is what a handler tells the request log about the request.
 type reqInfo struct {
-	tokenHash string
-	outcome   Outcome
+	token   record.Token // logged as its hash only
+	outcome Outcome
 }
 
 // statusWriter records the status and size of an answer, and carries
@@ -164,11 +183,29 @@ func (s *server) observe(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.m.requests.WithLabelValues(route, statusText(status)).Inc()
-		s.m.duration.WithLabelValues(route).Observe(took.Seconds())
+		if rm := s.routes[route]; rm != nil {
+			rm.duration.Observe(took.Seconds())
+			if status == http.StatusOK {
+				rm.ok.Inc()
+			} else {
+				s.m.requests.WithLabelValues(route, statusText(status)).Inc()
+			}
+		} else {
+			s.m.requests.WithLabelValues(route, statusText(status)).Inc()
+			s.m.duration.WithLabelValues(route).Observe(took.Seconds())
+		}
+		// A valid verification is logged at debug, not info: at tens of
+		// thousands of scans a second one log line each costs more CPU
+		// than the answer (encoding, a lock, a write), and a valid scan
+		// is counted in the metrics anyway. What an operator must see
+		// stays at info: every other outcome (revoked, unknown, not
+		// genuine, malformed, unavailable), every error status, and every
+		// route other than the verdicts.
 		level := slog.LevelInfo
-		switch route {
-		case "/healthz", "/readyz", "/metrics", "/static/*":
+		switch {
+		case route == "/healthz", route == "/readyz", route == "/metrics", route == "/static/*":
+			level = slog.LevelDebug
+		case ri.outcome == Valid && status == http.StatusOK:
 			level = slog.LevelDebug
 		}
 		if !s.log.Enabled(r.Context(), level) {
@@ -181,8 +218,9 @@ func (s *server) observe(next http.Handler) http.Handler {
 			slog.Float64("ms", float64(took.Microseconds())/1000),
 			slog.Int("bytes", ww.bytes),
 		}
-		if ri.tokenHash != "" {
-			attrs = append(attrs, slog.String("token_hash", ri.tokenHash))
+		if ri.token != "" {
+			// Hashed only here, when the line is written: never the token.
+			attrs = append(attrs, slog.String("token_hash", ri.token.Hash()))
 		}
 		if ri.outcome != "" {
 			attrs = append(attrs, slog.String("outcome", string(ri.outcome)))
