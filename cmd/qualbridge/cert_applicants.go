@@ -473,19 +473,11 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// levelDigit is the level's digit in a certificate number (五级 5 … 一级 1).
+// levelDigit is the level's digit in a certificate number (五级 5 … 一级
+// 1), or 0 for an unknown level.
 func levelDigit(l catalog.Level) byte {
-	switch l {
-	case catalog.Level5:
-		return '5'
-	case catalog.Level4:
-		return '4'
-	case catalog.Level3:
-		return '3'
-	case catalog.Level2:
-		return '2'
-	case catalog.Level1:
-		return '1'
+	if r := l.Rank(); r > 0 {
+		return '0' + byte(r)
 	}
 	return 0
 }
