@@ -90,9 +90,9 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time) *answer {
 	}
 	switch o {
 	case Valid:
-		p, sh := v.cert, v.cert.shared.Value()
+		p, sh := v.cert, v.shared
 		c := &certView{
-			Number: p.number,
+			Number: v.number,
 			Holder: &holderView{
 				Name: p.holder, BirthYear: p.birthYear, BirthYearText: strconv.Itoa(p.birthYear),
 				IDType: string(p.idType), IDTypeName: t.IDTypes[p.idType], IDNumber: p.idMasked,

@@ -159,6 +159,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The bare handler runs with as many scheduler threads as the
+	// verifier chose (cmd/verifier's -procs), so that neither gets a
+	// larger share of the CPUs than the other against wrk.
+	procs := int(metric(base, "go_sched_gomaxprocs_threads"))
+	if procs > 0 {
+		runtime.GOMAXPROCS(procs)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -206,10 +213,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		results = append(results, runResult{r.name, res})
 	}
 	hwm, rss := procMem(cmd.Process.Pid)
-	heap := heapInuse(base)
+	heap := metric(base, "go_memstats_heap_inuse_bytes")
 
 	w := stdout
-	fmt.Fprintf(w, "verifier benchmark: %d certificates, wrk -t%d -c%d -d%v on loopback, %d cores\n\n", o.n, o.threads, o.conns, o.duration, runtime.NumCPU())
+	fmt.Fprintf(w, "verifier benchmark: %d certificates, wrk -t%d -c%d -d%v on loopback, %d cores, GOMAXPROCS %d in both servers\n\n", o.n, o.threads, o.conns, o.duration, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "%-40s %12s %8s %10s %10s %8s\n", "run", "requests/s", "ratio", "p50", "p99", "errors")
 	bareRPS := results[0].rps
 	for _, r := range results {
@@ -420,14 +427,15 @@ func runWrk(ctx context.Context, o options, script, url, prefix string) (wrkResu
 	return r, nil
 }
 
-// heapInuse reads go_memstats_heap_inuse_bytes from the verifier's /metrics.
-func heapInuse(base string) float64 {
+// metric reads one unlabelled sample from the verifier's /metrics; 0
+// when it is missing.
+func metric(base, name string) float64 {
 	b, err := get(base + "/metrics")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			f, _ := strconv.ParseFloat(v, 64)
 			return f
 		}
