@@ -81,7 +81,7 @@ func (e *BuildError) Error() string {
 }
 
 // Build checks the catalog (errors stop the build and leave Out
-// untouched), renders the whole site into a fresh sibling temp dir, then
+// untouched), renders the whole site into a [Stage] beside Out, then
 // swaps it into place atomically, so a failed build leaves the previous
 // Out exactly as it was. The same inputs and build date give
 // byte-identical files.
@@ -151,54 +151,53 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	x.partials.root = ts.root
 	logf("loaded %d pages to render in %v", len(ps), time.Since(start).Round(time.Millisecond))
 
-	out := filepath.Clean(opts.Out)
-	tmp := ""
-	published := opts.Write != nil
-	if opts.Write == nil {
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return res, err
-		}
-		tmp, err = os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".tmp-")
-		if err != nil {
+	// Pages go to opts.Write, or to a stage published once all is
+	// written; a failed build abandons the stage and leaves Out as it was.
+	write := opts.Write
+	var stage *Stage
+	if write == nil {
+		if stage, err = NewStage(opts.Out); err != nil {
 			return res, err
 		}
 		defer func() {
-			if !published {
-				os.RemoveAll(tmp)
+			if stage != nil {
+				stage.Abort()
 			}
 		}()
-		if err := os.Chmod(tmp, 0o755); err != nil {
-			return res, err
-		}
+		write = stage.WriteFile
 	}
 
-	r := newRenderer(x, ts, conv, tmp, base, opts.Dev)
-	r.sink, r.checkHant = opts.Write, opts.checkHant
+	r := newRenderer(x, ts, conv, write, base, opts.Dev)
+	r.checkHant = opts.checkHant
 	if err := r.prepare(ctx); err != nil {
 		return res, err
 	}
-	done, err := r.renderAll(ctx, ps)
+	wait := r.background(ctx, ps)
+	err = r.renderAll(ctx, ps)
+	if berr := wait(); err == nil {
+		err = berr
+	}
 	if err != nil {
 		return res, err
 	}
 	logf("rendered %d pages in %v", r.pages.Load(), time.Since(start).Round(time.Millisecond))
-	if err := r.writeExtras(ps, done); err != nil {
+	if err := r.writeExtras(ps); err != nil {
 		return res, err
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	if opts.Write == nil {
-		if err := Publish(tmp, out); err != nil {
+	if stage != nil {
+		if err := stage.Commit(); err != nil {
 			return res, err
 		}
-		published = true
+		stage = nil
 	}
 	res.Pages = int(r.pages.Load())
 	res.Files = int(r.files.Load())
 	res.Bytes = r.bytes.Load()
 	res.Duration = time.Since(start)
-	logf("published %s: %d pages, %d files in %v", out, res.Pages, res.Files, res.Duration.Round(time.Millisecond))
+	logf("published %s: %d pages, %d files in %v", opts.Out, res.Pages, res.Files, res.Duration.Round(time.Millisecond))
 	return res, nil
 }
 

@@ -443,40 +443,58 @@ func TestFailedBuild(t *testing.T) {
 			},
 		},
 	}
+	// After one build the stage is a fresh directory; after two it is
+	// the site before last, kept as public.prev and updated in place.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, _ := build(t, "testdata/site")
-			before := hashTree(t, out)
-			src := copyTree(t, "testdata/site")
-			if tt.file != "" {
-				if err := os.MkdirAll(filepath.Dir(filepath.Join(src, tt.file)), 0o755); err != nil {
+		for _, prior := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/after %d", tt.name, prior), func(t *testing.T) {
+				out, _ := build(t, "testdata/site")
+				if prior == 2 {
+					if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: catalog.NewDate(2025, 7, 1)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				before := hashTree(t, out)
+				src := copyTree(t, "testdata/site")
+				if tt.file != "" {
+					if err := os.MkdirAll(filepath.Dir(filepath.Join(src, tt.file)), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(src, tt.file), []byte(tt.data), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ctx := context.Background()
+				if tt.ctx != nil {
+					ctx = tt.ctx()
+				}
+				res, err := Build(ctx, Options{Src: src, Out: out, BuildDate: testDate()})
+				if err == nil {
+					t.Fatal("build succeeded")
+				}
+				if tt.check != nil {
+					tt.check(t, res, err)
+				}
+				if hashTree(t, out) != before {
+					t.Error("failed build changed the output")
+				}
+				ents, _ := os.ReadDir(filepath.Dir(out))
+				for _, e := range ents {
+					if e.Name() != "public" && (e.Name() != "public.prev" || prior == 1) {
+						t.Errorf("left behind: %s", e.Name())
+					}
+				}
+				// Whatever the failed build left in the stage, the next
+				// build is whole.
+				if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: testDate()}); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(src, tt.file), []byte(tt.data), 0o644); err != nil {
-					t.Fatal(err)
+				fresh, _ := build(t, "testdata/site")
+				if hashTree(t, out) != hashTree(t, fresh) {
+					t.Error("the build after a failed one differs from a fresh build")
 				}
-			}
-			ctx := context.Background()
-			if tt.ctx != nil {
-				ctx = tt.ctx()
-			}
-			res, err := Build(ctx, Options{Src: src, Out: out, BuildDate: testDate()})
-			if err == nil {
-				t.Fatal("build succeeded")
-			}
-			if tt.check != nil {
-				tt.check(t, res, err)
-			}
-			if hashTree(t, out) != before {
-				t.Error("failed build changed the output")
-			}
-			ents, _ := os.ReadDir(filepath.Dir(out))
-			for _, e := range ents {
-				if e.Name() != "public" {
-					t.Errorf("left behind: %s", e.Name())
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -525,20 +543,62 @@ func TestDev(t *testing.T) {
 	}
 }
 
-// TestRebuild replaces an existing output in place.
+// TestRebuild builds one output again and again. From the third build
+// on, the stage is the site before last, updated in place: the result
+// must be exactly a fresh build's, whatever that old site held (a stale
+// file, a file where a directory goes and the reverse), and a file of it
+// hard-linked elsewhere must keep its content.
 func TestRebuild(t *testing.T) {
 	out, _ := build(t, "testdata/site")
-	if err := os.WriteFile(filepath.Join(out, "stale.html"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: testDate()}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(out, "stale.html")); err == nil {
-		t.Error("stale file survived a rebuild")
-	}
-	ents, _ := os.ReadDir(filepath.Dir(out))
-	if len(ents) != 1 {
-		t.Errorf("left behind: %v", ents)
+	dates := []catalog.Date{catalog.NewDate(2025, 7, 1), catalog.NewDate(2025, 8, 1), catalog.NewDate(2025, 9, 1)}
+	prev := out + ".prev"
+	backup := filepath.Join(t.TempDir(), "backup.html")
+	for i, date := range dates {
+		switch i {
+		case 0:
+			// In the site that the third build will write over.
+			if err := os.WriteFile(filepath.Join(out, "stale.html"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(out, "zh-hans", "guides")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "zh-hans", "guides"), []byte("a file where a directory goes"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(filepath.Join(out, "robots.txt")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(filepath.Join(out, "robots.txt"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		case 2:
+			if err := os.Link(filepath.Join(prev, "zh-hans", "index.html"), backup); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var saved []byte
+		if i == 2 {
+			saved, _ = os.ReadFile(backup)
+		}
+		if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: date}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := filepath.Join(t.TempDir(), "public")
+		if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: fresh, BuildDate: date}); err != nil {
+			t.Fatal(err)
+		}
+		if hashTree(t, out) != hashTree(t, fresh) {
+			t.Errorf("build %d differs from a fresh build of the same date", i+2)
+		}
+		if i == 2 {
+			if b, _ := os.ReadFile(backup); !bytes.Equal(b, saved) {
+				t.Error("a hard-linked copy of an old page was written over")
+			}
+		}
+		ents, _ := os.ReadDir(filepath.Dir(out))
+		if len(ents) != 2 || ents[0].Name() != "public" || ents[1].Name() != "public.prev" {
+			t.Errorf("beside the output: %v, want public and public.prev", ents)
+		}
 	}
 }

@@ -11,9 +11,51 @@ import (
 	"github.com/qualbridge/qualbridge/generator/search"
 )
 
-// writeExtras writes what is not a page: assets, search indexes, the root
-// redirect, 404, sitemap, robots.txt, feeds, open data and the trust list.
-func (r *renderer) writeExtras(ps []*page, done []rendered) error {
+// background starts what needs the pages' text but not their HTML,
+// the search indexes and the open data, on a goroutine of its own beside
+// the page workers, so that no CPU idles while the last pages render or
+// while the indexes are built. wait returns its error; it must be called
+// before the build returns, whatever happens, since the goroutine writes
+// files.
+func (r *renderer) background(ctx context.Context, ps []*page) (wait func() error) {
+	errc := make(chan error, 1)
+	go func() {
+		errc <- func() error {
+			if err := r.writeData(); err != nil {
+				return err
+			}
+			// Each script's index holds both scripts' text (see package
+			// search).
+			var hans, hant []search.Doc
+			for _, p := range ps {
+				if p.Kind == "" {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				title := r.conv.Convert(p.Title)
+				text := p.Text + " " + r.conv.Convert(p.Text)
+				hans = append(hans, search.Doc{URL: hansPrefix + p.Path, Title: p.Title, Kind: p.Kind, Text: text, AltTitle: title})
+				hant = append(hant, search.Doc{URL: hantPrefix + p.Path, Title: title, Kind: p.Kind, Text: text, AltTitle: p.Title})
+			}
+			idx, err := search.Indexes(hans, hant)
+			if err != nil {
+				return err
+			}
+			if err := r.writeBytes("zh-hans/search-index.json", idx[0]); err != nil {
+				return err
+			}
+			return r.writeBytes("zh-hant/search-index.json", idx[1])
+		}()
+	}()
+	return func() error { return <-errc }
+}
+
+// writeExtras writes what is not a page, once the pages are done:
+// assets, the root redirect, 404, sitemap, robots.txt, feeds and the
+// trust list (the search indexes and open data come from background).
+func (r *renderer) writeExtras(ps []*page) error {
 	// Assets, embedded or overridden.
 	err := fs.WalkDir(r.ts.fsys, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -29,37 +71,6 @@ func (r *renderer) writeExtras(ps []*page, done []rendered) error {
 		return err
 	}
 	if err := r.writeBytes("assets/search.js", search.Script()); err != nil {
-		return err
-	}
-
-	// Search: each script's index holds both scripts' text (see package search).
-	var hans, hant []search.Doc
-	for i, p := range ps {
-		d := done[i]
-		if p.Kind == "" {
-			continue
-		}
-		text := d.hansText + " " + d.hantText
-		hans = append(hans, search.Doc{URL: hansPrefix + p.Path, Title: d.hansTitle, Kind: p.Kind, Text: text, AltTitle: d.hantTitle})
-		hant = append(hant, search.Doc{URL: hantPrefix + p.Path, Title: d.hantTitle, Kind: p.Kind, Text: text, AltTitle: d.hansTitle})
-	}
-	// The indexes and the open data are independent: build them side by
-	// side.
-	indexes := []struct {
-		name string
-		docs []search.Doc
-	}{{"zh-hans/search-index.json", hans}, {"zh-hant/search-index.json", hant}}
-	err = parallel(context.Background(), len(indexes)+1, func(i int, _ *worker) error {
-		if i == len(indexes) {
-			return r.writeData()
-		}
-		b, err := search.Index(indexes[i].docs)
-		if err != nil {
-			return err
-		}
-		return r.writeBytes(indexes[i].name, b)
-	})
-	if err != nil {
 		return err
 	}
 

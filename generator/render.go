@@ -202,12 +202,11 @@ type renderer struct {
 	x    *index
 	ts   *templateSet
 	conv *hant.Converter
-	out  string // the temp dir
+	sink func(name string, data []byte) error // where files go
 	base string
 	dev  bool
 	def  string // the default script, "hans" or "hant"
 
-	sink      func(name string, data []byte) error // Options.Write
 	checkHant bool                                 // compare each zh-Hant page with its whole conversion
 
 	mu      sync.Mutex
@@ -218,18 +217,12 @@ type renderer struct {
 	bytes atomic.Int64
 }
 
-func newRenderer(x *index, ts *templateSet, conv *hant.Converter, out, base string, dev bool) *renderer {
+func newRenderer(x *index, ts *templateSet, conv *hant.Converter, sink func(string, []byte) error, base string, dev bool) *renderer {
 	def := string(x.cat.Site.Script)
 	if def == "" {
 		def = string(catalog.Hans)
 	}
-	return &renderer{x: x, ts: ts, conv: conv, out: out, base: base, dev: dev, def: def}
-}
-
-// rendered is what a page gives the search index and the sitemap.
-type rendered struct {
-	hansTitle, hantTitle string
-	hansText, hantText   string
+	return &renderer{x: x, ts: ts, conv: conv, sink: sink, base: base, dev: dev, def: def}
 }
 
 // worker is the reusable state of one goroutine of parallel.
@@ -307,24 +300,17 @@ func (r *renderer) prepare(ctx context.Context) error {
 }
 
 // renderAll renders every page in both scripts.
-func (r *renderer) renderAll(ctx context.Context, ps []*page) ([]rendered, error) {
-	out := make([]rendered, len(ps))
-	err := parallel(ctx, len(ps), func(i int, w *worker) error {
-		res, err := r.render(w, ps[i])
-		out[i] = res
-		return err
+func (r *renderer) renderAll(ctx context.Context, ps []*page) error {
+	return parallel(ctx, len(ps), func(i int, w *worker) error {
+		return r.render(w, ps[i])
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // render writes one page in both scripts.
-func (r *renderer) render(w *worker, p *page) (rendered, error) {
+func (r *renderer) render(w *worker, p *page) error {
 	t := r.ts.pages[p.Tmpl]
 	if t == nil {
-		return rendered{}, fmt.Errorf("templates: %s: no such template", p.Tmpl)
+		return fmt.Errorf("templates: %s: no such template", p.Tmpl)
 	}
 	if w.lines == nil {
 		w.lines = newLineCache(r.conv, r.def)
@@ -334,7 +320,7 @@ func (r *renderer) render(w *worker, p *page) (rendered, error) {
 	v := &view{Path: p.Path, Title: p.Title, Crumbs: p.Crumbs, Updated: p.Updated, Data: p.Data, Site: &r.x.cat.Site, L: hansPrefix, Alt: hantPrefix, XDef: defaultMarker, Switch: switchMarker,
 		Base: r.base, Built: r.x.date, Dev: r.dev}
 	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
-		return rendered{}, err
+		return err
 	}
 	src := buf.String()
 	name := p.Path
@@ -348,7 +334,7 @@ func (r *renderer) render(w *worker, p *page) (rendered, error) {
 			w.out = w.lines.appendHant(w.out[:0], src)
 			if r.checkHant {
 				if whole := swap(nil, r.conv.ConvertHTML(src), true, r.def); !bytes.Equal(whole, w.out) {
-					return rendered{}, fmt.Errorf("%s: zh-Hant page converted line by line differs from its whole conversion", name)
+					return fmt.Errorf("%s: zh-Hant page converted line by line differs from its whole conversion", name)
 				}
 			}
 		}
@@ -358,43 +344,20 @@ func (r *renderer) render(w *worker, p *page) (rendered, error) {
 			r.mu.Unlock()
 		}
 		if err := r.writeBytes("zh-"+script+"/"+name, w.out); err != nil {
-			return rendered{}, err
+			return err
 		}
 	}
 	r.pages.Add(2)
-	res := rendered{hansTitle: p.Title, hansText: p.Text}
-	if p.Kind != "" {
-		res.hantTitle = r.conv.Convert(p.Title)
-		res.hantText = r.conv.Convert(p.Text)
-	}
-	return res, nil
+	return nil
 }
 
-// write writes a file under the temp dir, creating its directory.
+// write writes a file of the site.
 func (r *renderer) write(name, data string) error {
 	return r.writeBytes(name, []byte(data))
 }
 
 func (r *renderer) writeBytes(name string, data []byte) error {
-	if r.sink != nil {
-		if err := r.sink(name, data); err != nil {
-			return err
-		}
-		r.files.Add(1)
-		r.bytes.Add(int64(len(data)))
-		return nil
-	}
-	full := filepath.Join(r.out, filepath.FromSlash(name))
-	// One mkdir in the common case (the parent exists, since pages are
-	// listed parents first); MkdirAll's extra stat calls only when not.
-	if dir := filepath.Dir(full); dir != r.out {
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-		}
-	}
-	if err := os.WriteFile(full, data, 0o644); err != nil {
+	if err := r.sink(name, data); err != nil {
 		return err
 	}
 	r.files.Add(1)

@@ -31,6 +31,7 @@ func (l *loader) decodeFile(path, text string, lineOff int, dst any) *index {
 	shell := reflect.New(l.shell(v.Type()))
 	md, err := toml.Decode(text, shell.Interface())
 	if err != nil {
+		l.syntax = true
 		l.syntaxError(path, text, lineOff, err)
 		return nil
 	}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Options control [Load].
@@ -129,6 +132,19 @@ type loader struct {
 	// at maps each decoded row (a pointer into a slice) to its table in
 	// the file's index, for positioning what the checks find.
 	at map[any]*table
+	// syntax is set when a file did not parse.
+	syntax bool
+}
+
+func newLoader(fsys fs.FS) *loader {
+	return &loader{fsys: fsys, shells: map[reflect.Type]reflect.Type{}, fold: map[reflect.Type]map[string]string{}, at: map[any]*table{}}
+}
+
+// merge takes in what another loader found.
+func (l *loader) merge(sub *loader) {
+	l.diags = append(l.diags, sub.diags...)
+	maps.Copy(l.at, sub.at)
+	l.syntax = l.syntax || sub.syntax
 }
 
 func (l *loader) report(sev Severity, p Pos, hint, format string, args ...any) {
@@ -157,7 +173,7 @@ func (l *loader) keyPos(row any, key string) Pos {
 // problem found, sorted by position. The catalog is usable only when
 // ds.Err() is nil.
 func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
-	l := &loader{fsys: fsys, shells: map[reflect.Type]reflect.Type{}, fold: map[reflect.Type]map[string]string{}, at: map[any]*table{}}
+	l := newLoader(fsys)
 	c := &Catalog{Pages: map[string]*Page{}}
 
 	const sitePath = "catalog/site.toml"
@@ -169,13 +185,23 @@ func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
 		l.errorf(Pos{File: sitePath}, "", "无法读取：%v", err)
 	}
 	l.strayFiles()
-	c.Occupations = loadKind[Occupation](l, 0)
-	c.Qualifications = loadKind[Qualification](l, 1)
-	c.Organisations = loadKind[Organisation](l, 2)
-	c.Offices = loadKind[Office](l, 3)
-	c.Guides = loadKind[Guide](l, 4)
-	c.Documents = loadKind[Document](l, 5)
-	c.Changes = loadKind[Change](l, 6)
+	// The kinds side by side, each with a loader of its own.
+	subs := make([]*loader, len(kinds()))
+	for i := range subs {
+		subs[i] = newLoader(fsys)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { c.Occupations = loadKind[Occupation](subs[0], 0) })
+	wg.Go(func() { c.Qualifications = loadKind[Qualification](subs[1], 1) })
+	wg.Go(func() { c.Organisations = loadKind[Organisation](subs[2], 2) })
+	wg.Go(func() { c.Offices = loadKind[Office](subs[3], 3) })
+	wg.Go(func() { c.Guides = loadKind[Guide](subs[4], 4) })
+	wg.Go(func() { c.Documents = loadKind[Document](subs[5], 5) })
+	wg.Go(func() { c.Changes = loadKind[Change](subs[6], 6) })
+	wg.Wait()
+	for _, sub := range subs {
+		l.merge(sub)
+	}
 	l.loadPages(c)
 
 	c.buildDate = c.Site.BuildDate
@@ -208,14 +234,102 @@ func loadKind[T any](l *loader, k int) []*T {
 			}
 			continue
 		}
-		v := reflect.New(root)
-		l.decodeFile(p, string(data), 0, v.Interface())
-		s := v.Elem().Field(0)
-		for j := range s.Len() {
-			rows = append(rows, s.Index(j).Addr().Interface().(*T))
+		for _, v := range l.decodeRows(p, string(data), name, root) {
+			s := v.Elem().Field(0)
+			for j := range s.Len() {
+				rows = append(rows, s.Index(j).Addr().Interface().(*T))
+			}
 		}
 	}
 	return rows
+}
+
+// splitSize is the size of file above which decodeRows decodes pieces
+// side by side, and splitPieces how many; variables for the tests.
+var (
+	splitSize   = 256 << 10
+	splitPieces = runtime.GOMAXPROCS(0)
+)
+
+// decodeRows decodes the file path into values of type *root. A big file
+// is cut before its [[table]] headers into a piece per CPU, decoded side
+// by side (TOML parsing is most of loading a big catalog, and one
+// parser uses one CPU), each with a loader of its own whose findings are
+// then merged in file order. Should any piece fail to parse (a header
+// line inside a multi-line string, which the cut cannot tell), the file
+// is decoded again whole, so that errors read exactly as they would.
+func (l *loader) decodeRows(path, text, table string, root reflect.Type) []reflect.Value {
+	pieces := splitRows(text, table, splitPieces)
+	if len(pieces) > 1 {
+		vs := make([]reflect.Value, len(pieces))
+		subs := make([]*loader, len(pieces))
+		var wg sync.WaitGroup
+		for i, pc := range pieces {
+			subs[i] = newLoader(l.fsys)
+			vs[i] = reflect.New(root)
+			wg.Go(func() { subs[i].decodeFile(path, pc.text, pc.line, vs[i].Interface()) })
+		}
+		wg.Wait()
+		ok := true
+		for _, sub := range subs {
+			ok = ok && !sub.syntax
+		}
+		if ok {
+			for _, sub := range subs {
+				l.merge(sub)
+			}
+			return vs
+		}
+	}
+	v := reflect.New(root)
+	l.decodeFile(path, text, 0, v.Interface())
+	return []reflect.Value{v}
+}
+
+// piece is part of a file: its text and the line it starts after.
+type piece struct {
+	text string
+	line int
+}
+
+// splitRows cuts text into at most n pieces of about equal size, each
+// cut just before a line that is exactly "[[table]]", outside the
+// multi-line strings it can see. Text under splitSize is one piece.
+func splitRows(text, table string, n int) []piece {
+	if len(text) < splitSize || n < 2 {
+		return []piece{{text, 0}}
+	}
+	header := "[[" + table + "]]"
+	want := len(text) / n
+	var out []piece
+	start, startLine, line := 0, 0, 0
+	var inString string // the delimiter of the multi-line string open, if any
+	for off := 0; off < len(text); line++ {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += off + 1
+		}
+		l := text[off:end]
+		if inString == "" && off-start >= want && len(out) < n-1 && strings.TrimSpace(l) == header {
+			out = append(out, piece{text[start:off], startLine})
+			start, startLine = off, line
+		}
+		for _, d := range []string{`"""`, "'''"} {
+			if inString == "" || inString == d {
+				if strings.Count(l, d)%2 == 1 {
+					if inString == "" {
+						inString = d
+					} else {
+						inString = ""
+					}
+				}
+			}
+		}
+		off = end
+	}
+	return append(out, piece{text[start:], startLine})
 }
 
 // strayFiles reports .toml files under catalog/ that Load would not read:

@@ -1,9 +1,14 @@
 package catalog
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // testDate is the build date of the tests: the day the window checks
@@ -197,5 +202,66 @@ catalog/qualifications.toml:7:1: error: 字段 "certifiers" 的类型不对：�
 				t.Errorf("diagnostics:\n%s\n\nwant:\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestSplitLoad loads every test catalog, the shipped one and synthetic
+// ones (clean and broken), with big files cut into pieces decoded side
+// by side (cut as finely as the headers allow), and whole: the
+// diagnostics and rows must be the same.
+func TestSplitLoad(t *testing.T) {
+	type result struct {
+		diags []string
+		rows  []string
+	}
+	load := func(fsys fs.FS) result {
+		c, ds := Load(fsys, Options{})
+		var r result
+		for _, d := range ds {
+			r.diags = append(r.diags, d.String())
+		}
+		for _, q := range c.Qualifications {
+			r.rows = append(r.rows, fmt.Sprintf("%+v", *q))
+		}
+		for _, o := range c.Organisations {
+			r.rows = append(r.rows, fmt.Sprintf("%+v", *o))
+		}
+		for _, g := range c.Guides {
+			r.rows = append(r.rows, fmt.Sprintf("%s %v %d", g.ID, g.Pos, len(g.Steps)))
+		}
+		return r
+	}
+	cases := map[string]fs.FS{
+		"shipped":          os.DirFS("../.."),
+		"synthetic":        synthetic(300, false),
+		"synthetic-broken": synthetic(300, true),
+		// A header line inside multi-line strings: the cut must not
+		// take it for one (or must notice, and decode whole).
+		"header-in-string": fstest.MapFS{
+			"catalog/site.toml": {Data: []byte("name = \"测试站（虚构）\"\n")},
+			"catalog/qualifications.toml": {Data: []byte(strings.Repeat(
+				"[[qualification]]\nid = \"a\"\nnotes = \"\"\"\n[[qualification]]\nid = 'x'\n\"\"\"\n[[qualification]]\nid = \"b\"\nnotes = '''\n[[qualification]]\n'''\n", 3))},
+		},
+	}
+	ents, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		cases["testdata/"+e.Name()] = os.DirFS(filepath.Join("testdata", e.Name()))
+	}
+	size, pieces := splitSize, splitPieces
+	t.Cleanup(func() { splitSize, splitPieces = size, pieces })
+	for name, fsys := range cases {
+		splitSize, splitPieces = 1<<40, 1
+		whole := load(fsys)
+		splitSize, splitPieces = 1, 64
+		cut := load(fsys)
+		if !reflect.DeepEqual(whole, cut) {
+			t.Errorf("%s: loaded in pieces differs from whole:\n%q\n%q", name, cut.diags, whole.diags)
+		}
+		if name == "synthetic" && len(cut.rows) != 300+15+len(whole.rows)-315 {
+			t.Errorf("synthetic: %d rows", len(cut.rows))
+		}
 	}
 }

@@ -290,41 +290,24 @@ func (s *Server) publish() {
 	s.cfg.Logf("wrote %d files to %s in %v", len(cur.files), s.cfg.Out, time.Since(start).Round(time.Millisecond))
 }
 
-// writeSite writes the files of st into a new folder beside out, then
-// puts it in out's place with [generator.Publish].
+// writeSite writes the files of st into a [generator.Stage] beside out,
+// then puts it in out's place.
 func writeSite(st *site, out string) (err error) {
-	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, filepath.Base(out)+".tmp-")
+	stage, err := generator.NewStage(out)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	made := map[string]bool{".": true}
 	for name, b := range st.files {
-		if !filepath.IsLocal(filepath.FromSlash(name)) {
-			return fmt.Errorf("%s: not a path inside the site", name)
-		}
-		if dir := path.Dir(name); !made[dir] {
-			if err := os.MkdirAll(filepath.Join(tmp, filepath.FromSlash(dir)), 0o755); err != nil {
-				return err
-			}
-			made[dir] = true
-		}
-		if err := os.WriteFile(filepath.Join(tmp, filepath.FromSlash(name)), b, 0o644); err != nil {
+		if err := stage.WriteFile(name, b); err != nil {
+			stage.Abort()
 			return err
 		}
 	}
-	return generator.Publish(tmp, out)
+	if err := stage.Commit(); err != nil {
+		stage.Abort()
+		return err
+	}
+	return nil
 }
 
 // current returns the state and a channel closed when it changes.

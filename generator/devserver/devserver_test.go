@@ -384,13 +384,15 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-// TestWriteSite writes two sites in turn to the same folder: the second
-// replaces the first whole.
+// TestWriteSite writes sites in turn to the same folder: each replaces
+// the one before whole, the third written over the first (kept as
+// public.prev), where a directory becomes a file and a file a directory.
 func TestWriteSite(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "public")
 	sites := []map[string][]byte{
 		{"index.html": []byte("one"), "a/b/c.txt": []byte("c"), "gone.txt": []byte("x")},
 		{"index.html": []byte("two"), "a/b/c.txt": []byte("c2"), "d/e.css": []byte("e")},
+		{"index.html": []byte("three"), "a/b": []byte("b"), "gone.txt/f.txt": []byte("f")},
 	}
 	for _, files := range sites {
 		if err := writeSite(&site{files: files}, out); err != nil {
@@ -413,8 +415,8 @@ func TestWriteSite(t *testing.T) {
 		}
 	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "public.*"))
-	if len(left) > 0 {
-		t.Errorf("left behind: %q", left)
+	if len(left) != 1 || filepath.Base(left[0]) != "public.prev" {
+		t.Errorf("left behind: %q, want public.prev", left)
 	}
 	if err := writeSite(&site{files: map[string][]byte{"../x": nil}}, out); err == nil {
 		t.Errorf("a path outside the site was written")

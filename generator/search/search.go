@@ -90,6 +90,39 @@ type index struct {
 // the order given (it breaks ties in the ranking); the same docs give the
 // same bytes.
 func Index(docs []Doc) ([]byte, error) {
+	return indexCut(docs, nil)
+}
+
+// Indexes is Index of each set of docs. The sets of a site hold the same
+// texts (each script's index holds both scripts' text), so each distinct
+// text is cut once for all of them.
+func Indexes(sets ...[]Doc) ([][]byte, error) {
+	cuts := map[string][]unit{}
+	out := make([][]byte, len(sets))
+	for i, docs := range sets {
+		b, err := indexCut(docs, cuts)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// indexCut is Index, keeping the cut of each document's text in cuts
+// when it is not nil.
+func indexCut(docs []Doc, cuts map[string][]unit) ([]byte, error) {
+	cutText := func(text string) []unit {
+		if cuts == nil {
+			return cut(text)
+		}
+		us, ok := cuts[text]
+		if !ok {
+			us = cut(text)
+			cuts[text] = us
+		}
+		return us
+	}
 	ix := index{V: Version, Kinds: []string{}, Prefixes: []string{}, Docs: make([][4]any, 0, len(docs))}
 	kinds := map[string]int{}
 	prefixes := map[string]int{}
@@ -138,7 +171,7 @@ func Index(docs []Doc) ([]byte, error) {
 		for _, u := range cut(d.Title + " " + d.AltTitle) {
 			post(u.s, i, 1)
 		}
-		for _, u := range cut(d.Text) {
+		for _, u := range cutText(d.Text) {
 			post(u.s, i, 0)
 		}
 	}

@@ -237,6 +237,34 @@ func TestIndexDeterministic(t *testing.T) {
 	}
 }
 
+// TestIndexes: the indexes of several sets, made together, are each
+// set's own index, byte for byte.
+func TestIndexes(t *testing.T) {
+	a := testDocs()
+	b := testDocs()
+	for i := range b {
+		b[i].URL = strings.Replace(b[i].URL, "/zh-han", "/zh-x", 1)
+		b[i].Title, b[i].AltTitle = b[i].AltTitle, b[i].Title
+	}
+	b = b[1:]
+	got, err := Indexes(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, docs := range [][]Doc{a, b} {
+		want, err := Index(docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got[i], want) {
+			t.Errorf("set %d: index made with the other set differs from its own", i)
+		}
+	}
+	if _, err := Indexes(a, append(b, b[0])); err == nil {
+		t.Error("a URL indexed twice in the second set was accepted")
+	}
+}
+
 func TestIndexErrors(t *testing.T) {
 	tests := []struct {
 		name string
