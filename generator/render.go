@@ -207,7 +207,7 @@ type renderer struct {
 	dev  bool
 	def  string // the default script, "hans" or "hant"
 
-	checkHant bool                                 // compare each zh-Hant page with its whole conversion
+	checkHant bool // compare each zh-Hant page with its whole conversion
 
 	mu      sync.Mutex
 	page404 []byte // the default script's 404 page, copied to the root
