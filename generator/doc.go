@@ -7,10 +7,13 @@
 // [Build] loads and checks the catalog (package catalog; any error stops
 // the build), lists the site's pages (site.go), renders the list rows that
 // many pages share once, then renders every page on a pool of one worker
-// per CPU and writes it into a fresh temp dir beside the output. Only when
-// everything is written does it swap the temp dir into place (publish.go:
-// one renameat2 exchange on Linux), so a failed or cancelled build leaves
-// the previous output byte for byte as it was.
+// per CPU, while one more goroutine builds the search indexes and the open
+// data, and writes it all into a [Stage] beside the output: on Linux the
+// site before last (kept as <out>.prev), written over file by file,
+// elsewhere a fresh directory. Only when everything is written does the
+// stage swap into place (publish.go: one renameat2 exchange on Linux), so
+// a failed or cancelled build leaves the previous output byte for byte as
+// it was.
 //
 // # One source, two scripts
 //
