@@ -276,19 +276,36 @@ func cut(text string) []unit {
 // them (punctuation, mostly) normalised one by one: on Chinese text that
 // is several times faster than normalising the whole string.
 func nfkc(s string) string {
-	stable := func(r rune) bool { return r < 0x80 || r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF }
+	if !utf8.ValidString(s) {
+		// The normaliser treats bytes that are not UTF-8 its own way
+		// (a mark after one combines differently): follow it.
+		return norm.NFKC.String(s)
+	}
 	var b strings.Builder
 	done := 0 // bytes of s already copied or normalised into b
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if stable(r) {
+		if nfkcStable(r) {
 			i += n
+			continue
+		}
+		if c, ok := nfkcASCII(r); ok && nfkcStableAt(s, i+n) {
+			// A full-width letter, digit or sign (，：（）) or the
+			// ideographic space, before a character that cannot combine
+			// with it: its form KC is one ASCII byte.
+			if b.Len() == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[done:i])
+			b.WriteByte(c)
+			i += n
+			done = i
 			continue
 		}
 		j := i + n
 		for j < len(s) {
 			r, n := utf8.DecodeRuneInString(s[j:])
-			if stable(r) {
+			if nfkcStable(r) {
 				break
 			}
 			j += n
@@ -314,6 +331,43 @@ func nfkc(s string) string {
 	}
 	b.WriteString(s[done:])
 	return b.String()
+}
+
+// nfkcStable reports whether r is its own form KC whatever surrounds it
+// (bar a combining mark after it, which the slow path sees): ASCII, the
+// unified ideographs and the punctuation of Chinese text that has no
+// compatibility form (、。《》「」『』【】—‘’“”·).
+func nfkcStable(r rune) bool {
+	switch {
+	case r < 0x80, r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF:
+		return true
+	case r == 0x3001, r == 0x3002, r >= 0x300A && r <= 0x3011:
+		return true
+	case r == 0x2014, r >= 0x2018 && r <= 0x2019, r >= 0x201C && r <= 0x201D, r == 0x00B7:
+		return true
+	}
+	return false
+}
+
+// nfkcStableAt reports whether s ends at i or has a stable rune there.
+func nfkcStableAt(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return nfkcStable(r)
+}
+
+// nfkcASCII returns the form KC of the full-width forms of ASCII
+// (U+FF01-FF5E) and of the ideographic space, which is one ASCII byte.
+func nfkcASCII(r rune) (byte, bool) {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return byte(r - 0xFEE0), true
+	case r == 0x3000:
+		return ' ', true
+	}
+	return 0, false
 }
 
 // isHan reports whether r is a CJK ideograph. search.js uses the same
