@@ -167,51 +167,34 @@ func (st *Stage) prune() error {
 			dirs[d] = true
 		}
 	}
-	var walk func(dir string) error
-	walk = func(dir string) error {
-		ents, err := os.ReadDir(filepath.Join(st.Dir, filepath.FromSlash(dir)))
-		if err != nil {
-			return err
-		}
-		var errs []error
-		for _, e := range ents {
-			name := path.Join(dir, e.Name())
-			full := filepath.Join(st.Dir, filepath.FromSlash(name))
-			switch {
-			case e.IsDir() && dirs[name]:
-				errs = append(errs, walk(name))
-			case e.IsDir():
-				errs = append(errs, os.RemoveAll(full))
-			case !st.written[name] || !e.Type().IsRegular():
-				errs = append(errs, os.Remove(full))
+	// entry prunes the entry e of the directory dir ("." for the root).
+	var entry func(dir string, e fs.DirEntry) error
+	entry = func(dir string, e fs.DirEntry) error {
+		name := path.Join(dir, e.Name())
+		full := filepath.Join(st.Dir, filepath.FromSlash(name))
+		switch {
+		case e.IsDir() && dirs[name]:
+			ents, err := os.ReadDir(full)
+			if err != nil {
+				return err
 			}
+			var errs []error
+			for _, e := range ents {
+				errs = append(errs, entry(name, e))
+			}
+			return errors.Join(errs...)
+		case e.IsDir():
+			return os.RemoveAll(full)
+		case !st.written[name] || !e.Type().IsRegular():
+			return os.Remove(full)
 		}
-		return errors.Join(errs...)
+		return nil
 	}
 	ents, err := os.ReadDir(st.Dir)
 	if err != nil {
 		return err
 	}
-	errs := make([]error, len(ents))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, e := range ents {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			name, full := e.Name(), filepath.Join(st.Dir, e.Name())
-			switch {
-			case e.IsDir() && dirs[name]:
-				errs[i] = walk(name)
-			case e.IsDir():
-				errs[i] = os.RemoveAll(full)
-			case !st.written[name] || !e.Type().IsRegular():
-				errs[i] = os.Remove(full)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return sideBySide(len(ents), func(i int) error { return entry(".", ents[i]) })
 }
 
 // publish puts the finished site tmp in place of out. Where the system
@@ -265,16 +248,24 @@ func removeAll(dir string) error {
 	if err != nil {
 		return os.RemoveAll(dir)
 	}
-	errs := make([]error, len(ents))
+	err = sideBySide(len(ents), func(i int) error { return os.RemoveAll(filepath.Join(dir, ents[i].Name())) })
+	return errors.Join(err, os.RemoveAll(dir))
+}
+
+// sideBySide calls f(i) for 0 ≤ i < n, as many at a time as there are
+// CPUs (file system calls mostly wait on the kernel), and joins the
+// errors.
+func sideBySide(n int, f func(i int) error) error {
+	errs := make([]error, n)
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, e := range ents {
+	for i := range n {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = os.RemoveAll(filepath.Join(dir, e.Name()))
+			errs[i] = f(i)
 		})
 	}
 	wg.Wait()
-	return errors.Join(append(errs, os.RemoveAll(dir))...)
+	return errors.Join(errs...)
 }
