@@ -49,6 +49,9 @@ type Options struct {
 	// checkHant makes every zh-Hant page be converted whole as well and
 	// compared with the line-by-line conversion (tests).
 	checkHant bool
+	// wholePages renders every page by running its whole template, never
+	// through a skeleton of the chrome (tests; see chrome.go).
+	wholePages bool
 }
 
 // Result reports a build.
@@ -62,6 +65,8 @@ type Result struct {
 	// Converter is the zh-Hant converter the build used, for the next
 	// build's Options.Converter.
 	Converter *hant.Converter
+
+	skeletonPages int // pages rendered through a skeleton of the chrome (tests)
 }
 
 // BuildError is returned when the catalog check finds errors: nothing was
@@ -149,6 +154,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return res, fmt.Errorf("templates: %w", err)
 	}
 	x.partials.root = ts.root
+	chrome, err := newChromes(ts, ts.overridden)
+	if err != nil {
+		return res, fmt.Errorf("templates: %w", err)
+	}
+	if opts.wholePages {
+		chrome.tmpls = nil
+	}
 	logf("loaded %d pages to render in %v", len(ps), time.Since(start).Round(time.Millisecond))
 
 	// Pages go to opts.Write, or to a stage published once all is
@@ -168,7 +180,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	r := newRenderer(x, ts, conv, write, base, opts.Dev)
-	r.checkHant = opts.checkHant
+	r.checkHant, r.chrome = opts.checkHant, chrome
 	if err := r.prepare(ctx); err != nil {
 		return res, err
 	}
@@ -194,6 +206,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		stage = nil
 	}
 	res.Pages = int(r.pages.Load())
+	res.skeletonPages = int(chrome.used.Load())
 	res.Files = int(r.files.Load())
 	res.Bytes = r.bytes.Load()
 	res.Duration = time.Since(start)

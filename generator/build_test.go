@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -600,5 +601,57 @@ func TestRebuild(t *testing.T) {
 		if len(ents) != 2 || ents[0].Name() != "public" || ents[1].Name() != "public.prev" {
 			t.Errorf("beside the output: %v, want public and public.prev", ents)
 		}
+	}
+}
+
+// TestChromeSkeleton builds sites with the chrome of most pages filled
+// into skeletons (chrome.go) and with every template run whole: the files
+// must be the same, byte for byte, and the skeletons must have been used.
+// A deployment that overrides layout.html gets no skeletons.
+func TestChromeSkeleton(t *testing.T) {
+	synth := t.TempDir()
+	writeSynthetic(t, synth, 250, 40)
+	layout := copyTree(t, "testdata/site")
+	b, err := fs.ReadFile(templates.FS(), "layout.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(layout, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(layout, "templates", "layout.html"), bytes.Replace(b, []byte("<footer"), []byte("<!-- deployment -->\n<footer"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, src string
+		skeletons bool
+	}{
+		{"test site", "testdata/site", true},
+		{"shipped", "..", true},
+		{"synthetic", synth, true},
+		{"layout overridden", layout, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var hashes [2]string
+			for i, whole := range []bool{false, true} {
+				out := filepath.Join(t.TempDir(), "public")
+				res, err := Build(context.Background(), Options{Src: tt.src, Out: out, BuildDate: testDate(), wholePages: whole})
+				if err != nil {
+					t.Fatal(err)
+				}
+				hashes[i] = hashTree(t, out)
+				switch {
+				case whole && res.skeletonPages != 0:
+					t.Errorf("%d pages through skeletons when asked for none", res.skeletonPages)
+				case !whole && tt.skeletons && res.skeletonPages < res.Pages/2*8/10:
+					t.Errorf("only %d of %d pages through skeletons", res.skeletonPages, res.Pages/2)
+				case !whole && !tt.skeletons && res.skeletonPages != 0:
+					t.Errorf("%d pages through skeletons of an overridden layout", res.skeletonPages)
+				}
+			}
+			if hashes[0] != hashes[1] {
+				t.Error("pages filled into skeletons differ from whole template runs")
+			}
+		})
 	}
 }

@@ -99,6 +99,9 @@ type templateSet struct {
 	root  *template.Template // layout.html and partials.html, which every page clones
 	pages map[string]*template.Template
 	fsys  fs.FS // the templates, embedded with the deployment's overrides on top
+	// overridden reports whether the deployment overrides a template
+	// file with one that differs from the embedded one.
+	overridden func(name string) bool
 }
 
 // overlay reads a file from top when it exists there, else from base: a
@@ -160,7 +163,18 @@ func loadTemplates(src string, funcs template.FuncMap) (*templateSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &templateSet{root: root, pages: map[string]*template.Template{}, fsys: fsys}
+	ts := &templateSet{root: root, pages: map[string]*template.Template{}, fsys: fsys,
+		overridden: func(name string) bool {
+			if top == nil {
+				return false
+			}
+			mine, err := fs.ReadFile(top, name)
+			if err != nil {
+				return false
+			}
+			base, err := fs.ReadFile(templates.FS(), name)
+			return err != nil || !bytes.Equal(mine, base)
+		}}
 	for _, n := range names {
 		if n == "layout.html" || n == "partials.html" {
 			continue
@@ -199,13 +213,14 @@ type view struct {
 // renderer renders pages in parallel; its fields are read-only while the
 // workers run.
 type renderer struct {
-	x    *index
-	ts   *templateSet
-	conv *hant.Converter
-	sink func(name string, data []byte) error // where files go
-	base string
-	dev  bool
-	def  string // the default script, "hans" or "hant"
+	x      *index
+	ts     *templateSet
+	conv   *hant.Converter
+	chrome *chromes
+	sink   func(name string, data []byte) error // where files go
+	base   string
+	dev    bool
+	def    string // the default script, "hans" or "hant"
 
 	checkHant bool // compare each zh-Hant page with its whole conversion
 
@@ -319,7 +334,7 @@ func (r *renderer) render(w *worker, p *page) error {
 	buf.Reset()
 	v := &view{Path: p.Path, Title: p.Title, Crumbs: p.Crumbs, Updated: p.Updated, Data: p.Data, Site: &r.x.cat.Site, L: hansPrefix, Alt: hantPrefix, XDef: defaultMarker, Switch: switchMarker,
 		Base: r.base, Built: r.x.date, Dev: r.dev}
-	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+	if err := r.chrome.render(buf, p.Tmpl, t, v); err != nil {
 		return err
 	}
 	src := buf.String()
