@@ -48,9 +48,13 @@
 //
 // Pages render in parallel, one worker per CPU. What thousands of pages
 // share is rendered once: list rows (the qrows and orows template
-// functions), the parts of a page that depend on one field (partial), and
-// the zh-Hant conversion of every line that repeats across pages (see
-// lineCache; a test holds it to the whole page's conversion). The dev
+// functions), the parts of a page that depend on one field (partial), the
+// chrome that layout.html puts around each page's main template (a
+// skeleton per page shape, see chrome.go; a test holds it to running the
+// whole template), and the zh-Hant conversion of every line that repeats
+// across pages (see lineCache; a test holds it to the whole page's
+// conversion). Builds write over the site before last rather than making
+// every file anew (see Stage). The dev
 // server keeps the converter between builds (Options.Converter,
 // Result.Converter) and may take the files in memory (Options.Write)
 // rather than through a slow disk.
