@@ -154,7 +154,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return res, fmt.Errorf("templates: %w", err)
 	}
 	x.partials.root = ts.root
-	chrome, err := newChromes(ts, ts.overridden)
+	chrome, err := newChromes(ts)
 	if err != nil {
 		return res, fmt.Errorf("templates: %w", err)
 	}

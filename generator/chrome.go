@@ -45,6 +45,10 @@ type chromeKey struct {
 	updated catalog.Date
 }
 
+func shapeOf(tmpl string, v *view) chromeKey {
+	return chromeKey{tmpl: tmpl, path: v.Path != "", crumbs: len(v.Crumbs), updated: v.Updated}
+}
+
 // chromeSkel is a skeleton: parts[0], hole holes[0], parts[1], …
 type chromeSkel struct {
 	parts []string
@@ -69,9 +73,9 @@ type chromes struct {
 // newChromes prepares the marker clones of the page templates that can
 // use skeletons. It must run before any of them is executed (html/template
 // cannot clone a template after that).
-func newChromes(ts *templateSet, overridden func(name string) bool) (*chromes, error) {
+func newChromes(ts *templateSet) (*chromes, error) {
 	c := &chromes{tmpls: map[string]*template.Template{}, skels: map[chromeKey]*chromeSkel{}}
-	if overridden("layout.html") || overridden("partials.html") {
+	if ts.overridden("layout.html") || ts.overridden("partials.html") {
 		return c, nil
 	}
 	for name, t := range ts.pages {
@@ -138,37 +142,42 @@ func plainText(s string) bool {
 	return !strings.ContainsAny(s, "\x00\"&'+<>=`\r\n\t\f") && !strings.Contains(s, markerPrefix)
 }
 
-// render writes the page v of template t (named tmpl) into buf, through
-// a skeleton when it can.
-func (c *chromes) render(buf *bytes.Buffer, tmpl string, t *template.Template, v *view) error {
+// lookup returns the skeleton for page v of template tmpl, made if
+// need be, with v's chrome values; nil when the page must run whole.
+func (c *chromes) lookup(tmpl string, v *view) (*chromeSkel, []string) {
 	m := c.tmpls[tmpl]
 	if m == nil {
-		return t.ExecuteTemplate(buf, "layout", v)
+		return nil, nil
 	}
 	vals := chromeValues(v)
 	for i, s := range vals {
 		if i%2 == 0 && !plainPath(s) || i%2 == 1 && !plainText(s) {
-			return t.ExecuteTemplate(buf, "layout", v)
+			return nil, nil
 		}
 	}
-	key := chromeKey{tmpl: tmpl, path: v.Path != "", crumbs: len(v.Crumbs), updated: v.Updated}
+	key := shapeOf(tmpl, v)
 	c.mu.Lock()
 	sk, seen := c.skels[key]
 	c.mu.Unlock()
-	if seen && sk == nil {
-		return t.ExecuteTemplate(buf, "layout", v)
-	}
 	if !seen {
-		var err error
-		if sk, err = c.skeleton(m, v, len(vals)); err != nil {
-			return err
-		}
+		// An error running the marker clone shows again, and is
+		// reported, when the page runs whole.
+		sk, _ = c.skeleton(m, v, len(vals))
 		if sk == nil {
 			c.mu.Lock()
 			c.skels[key] = nil
 			c.mu.Unlock()
-			return t.ExecuteTemplate(buf, "layout", v)
 		}
+	}
+	return sk, vals
+}
+
+// render writes the page v of template t (named tmpl) into buf, through
+// a skeleton when it can.
+func (c *chromes) render(buf *bytes.Buffer, tmpl string, t *template.Template, v *view) error {
+	sk, vals := c.lookup(tmpl, v)
+	if sk == nil {
+		return t.ExecuteTemplate(buf, "layout", v)
 	}
 	start := buf.Len()
 	for i, part := range sk.parts {
@@ -199,6 +208,7 @@ func (c *chromes) render(buf *bytes.Buffer, tmpl string, t *template.Template, v
 		buf.Truncate(start)
 		buf.Write(whole.Bytes())
 	}
+	key := shapeOf(tmpl, v)
 	c.mu.Lock()
 	if good {
 		sk.ok = true
