@@ -1,15 +1,14 @@
 package catalog
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
+	"github.com/qualbridge/qualbridge/diag"
 	"io/fs"
 	"maps"
 	"path"
 	"reflect"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -23,88 +22,19 @@ type Options struct {
 	BuildDate Date
 }
 
-// Severity says whether a diagnostic stops the build.
-type Severity int
-
-const (
-	Error Severity = iota
-	Warning
+// Severity, Diagnostic and Diagnostics are the project's one diagnostic
+// type ([diag]), named here so catalog code reads as it always has.
+type (
+	Severity    = diag.Severity
+	Diagnostic  = diag.Diagnostic
+	Diagnostics = diag.List
 )
 
-// String returns "error" or "warning".
-func (s Severity) String() string {
-	if s == Warning {
-		return "warning"
-	}
-	return "error"
-}
-
-// Diagnostic is one problem found in the editors' files.
-type Diagnostic struct {
-	Pos      Pos
-	Severity Severity
-	Message  string // in Chinese, for an editor
-	Hint     string // how to fix it; may be empty
-}
-
-// String formats the diagnostic as "path:line:col: error: message", with
-// the hint on a second line, "\thint: …", when there is one.
-func (d Diagnostic) String() string {
-	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
-	if d.Hint != "" {
-		s += "\n\thint: " + d.Hint
-	}
-	return s
-}
-
-// String returns "path:line:col", "path:line" or "path" as far as known.
-func (p Pos) String() string {
-	switch {
-	case p.Line <= 0:
-		return p.File
-	case p.Col <= 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
-}
-
-// Diagnostics is a sorted list of problems.
-type Diagnostics []Diagnostic
-
-// Err returns an error listing every diagnostic if any is an error, else nil.
-func (ds Diagnostics) Err() error {
-	if ds.Count(Error) == 0 {
-		return nil
-	}
-	lines := make([]string, len(ds))
-	for i, d := range ds {
-		lines[i] = d.String()
-	}
-	return errors.New(strings.Join(lines, "\n"))
-}
-
-// Count returns how many diagnostics have severity s.
-func (ds Diagnostics) Count(s Severity) int {
-	n := 0
-	for _, d := range ds {
-		if d.Severity == s {
-			n++
-		}
-	}
-	return n
-}
-
-// sort orders ds by file, line and column; the order of the checks
-// breaks ties, so the output is the same on every run.
-func (ds Diagnostics) sort() {
-	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(
-			cmp.Compare(a.Pos.File, b.Pos.File),
-			cmp.Compare(a.Pos.Line, b.Pos.Line),
-			cmp.Compare(a.Pos.Col, b.Pos.Col),
-		)
-	})
-}
+// The severities of a [Diagnostic].
+const (
+	Error   = diag.Error
+	Warning = diag.Warning
+)
 
 // kind is a catalog file after site.toml: the file name (also the name
 // of the folder of further files) and the table each row is.
@@ -210,7 +140,7 @@ func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
 	}
 	l.check(c)
 	c.link()
-	l.diags.sort()
+	l.diags.Sort()
 	return c, l.diags
 }
 

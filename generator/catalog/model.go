@@ -1,5 +1,7 @@
 package catalog
 
+import "github.com/qualbridge/qualbridge/diag"
+
 // This file is the domain model: one Go type per catalog kind, with the
 // TOML keys editors write. The keys are the schema; change them only
 // together with the shipped catalog/ files and the README.
@@ -35,11 +37,7 @@ type Catalog struct {
 
 // Pos is a position in an editor's file: path relative to the
 // repository root, 1-based line and column.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
+type Pos = diag.Pos
 
 // Site holds the site settings of catalog/site.toml.
 type Site struct {

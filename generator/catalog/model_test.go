@@ -11,9 +11,9 @@ func TestDiagnosticString(t *testing.T) {
 		d    Diagnostic
 		want string
 	}{
-		{Diagnostic{Pos: Pos{"catalog/qualifications.toml", 12, 1}, Message: `未知字段 "levle"`, Hint: `是否想写 "level"？`},
+		{Diagnostic{Pos: Pos{File: "catalog/qualifications.toml", Line: 12, Col: 1}, Message: `未知字段 "levle"`, Hint: `是否想写 "level"？`},
 			"catalog/qualifications.toml:12:1: error: 未知字段 \"levle\"\n\thint: 是否想写 \"level\"？"},
-		{Diagnostic{Pos: Pos{"catalog/occupations.toml", 2, 3}, Severity: Warning, Message: "没有写来源"},
+		{Diagnostic{Pos: Pos{File: "catalog/occupations.toml", Line: 2, Col: 3}, Severity: Warning, Message: "没有写来源"},
 			"catalog/occupations.toml:2:3: warning: 没有写来源"},
 		{Diagnostic{Pos: Pos{File: "catalog/site.toml"}, Message: "缺少站点设置文件"},
 			"catalog/site.toml: error: 缺少站点设置文件"},
@@ -26,8 +26,8 @@ func TestDiagnosticString(t *testing.T) {
 }
 
 func TestDiagnosticsErr(t *testing.T) {
-	warn := Diagnostic{Pos: Pos{"a.toml", 1, 1}, Severity: Warning, Message: "w"}
-	bad := Diagnostic{Pos: Pos{"a.toml", 2, 1}, Message: "e"}
+	warn := Diagnostic{Pos: Pos{File: "a.toml", Line: 1, Col: 1}, Severity: Warning, Message: "w"}
+	bad := Diagnostic{Pos: Pos{File: "a.toml", Line: 2, Col: 1}, Message: "e"}
 	if err := (Diagnostics{warn}).Err(); err != nil {
 		t.Errorf("warnings only: Err() = %v, want nil", err)
 	}
