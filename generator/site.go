@@ -142,7 +142,7 @@ func (x *index) pages() ([]*page, error) {
 	guideCrumbs := []crumb{home, {"办事指南", "guides/"}}
 	for _, g := range c.Guides {
 		add(&page{Path: "guides/" + g.ID + "/", Tmpl: "guide.html", Title: g.Title, Crumbs: guideCrumbs, Data: g,
-			Kind: "guide", Text: join(g.Title, plain(g.Summary))})
+			Kind: "guide", Text: join(g.Title, g.Audience, plain(g.Eligibility), plain(g.Summary))})
 		if len(g.Materials) == 0 {
 			continue // nothing to print: no checklist, and no link to one
 		}
