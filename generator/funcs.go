@@ -46,12 +46,15 @@ func (x *index) funcs() template.FuncMap {
 		"latest": func(n int) []*catalog.Change {
 			return x.cat.Changes[:min(n, len(x.cat.Changes))]
 		},
-		"flow":        flowSVG,
-		"join":        strings.Join,
-		"tel":         telURL,
-		"levels":      catalog.Levels,
-		"expiring":    func() int { return catalog.ExpiringDays },
-		"statusClass": statusClass,
+		"flow":         flowSVG,
+		"groups":       groups,
+		"lead":         lead,
+		"audienceSlug": audienceSlug,
+		"join":         strings.Join,
+		"tel":          telURL,
+		"levels":       catalog.Levels,
+		"expiring":     func() int { return catalog.ExpiringDays },
+		"statusClass":  statusClass,
 		"summary": func(d *catalog.Document) template.HTML {
 			if p := x.cat.Pages[d.Summary]; p != nil {
 				return md(p.Body)
@@ -63,6 +66,64 @@ func (x *index) funcs() template.FuncMap {
 			return strings.TrimSuffix(verifier, "/") + "/lookup"
 		},
 	}
+}
+
+// group is a run of a guide's conditions, materials or duties under one
+// heading (基本条件, 优先考虑); Group is "" for items without one.
+type group struct {
+	Group string
+	Items []any
+}
+
+// groups cuts items, a slice of structs with a string field Group, into
+// runs of the same Group, in order: a heading starts a run, and items
+// after it without a heading of their own stay in it until the next.
+func groups(items any) ([]group, error) {
+	v := reflect.ValueOf(items)
+	if v.Kind() != reflect.Slice || v.Type().Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("groups: %T is not a slice of structs", items)
+	}
+	f, ok := v.Type().Elem().FieldByName("Group")
+	if !ok || f.Type.Kind() != reflect.String {
+		return nil, fmt.Errorf("groups: %s has no Group field", v.Type().Elem())
+	}
+	var gs []group
+	for i := range v.Len() {
+		e := v.Index(i)
+		name := e.FieldByIndex(f.Index).String()
+		if len(gs) == 0 || (name != "" && name != gs[len(gs)-1].Group) {
+			gs = append(gs, group{Group: name})
+		}
+		gs[len(gs)-1].Items = append(gs[len(gs)-1].Items, e.Interface())
+	}
+	return gs, nil
+}
+
+// lead returns the first paragraph of the Markdown s: a guide's summary
+// in the list of guides.
+func lead(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\n\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// audienceSlug is the ASCII id of a reader group, for anchors.
+func audienceSlug(a string) string {
+	switch a {
+	case "台胞":
+		return "residents"
+	case "评价机构":
+		return "organisations"
+	case "技工院校":
+		return "schools"
+	case "用人单位":
+		return "employers"
+	case "境外发证机构":
+		return "foreign-bodies"
+	}
+	return "other"
 }
 
 // telURL turns a published phone line into a tel: URL; area codes are

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"html/template"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -61,9 +62,20 @@ func newIndex(c *catalog.Catalog, date catalog.Date) *index {
 			x.guidesByDoc[d] = append(x.guidesByDoc[d], g)
 		}
 	}
+	// An office handles the guides its services list and the guides that
+	// name it among their channels: an editor who adds a guide need not
+	// also edit every office it sends readers to.
 	for _, o := range c.Offices {
+		seen := map[*catalog.Guide]bool{}
 		for _, s := range o.Services {
-			if g := c.Guide(s); g != nil {
+			if g := c.Guide(s); g != nil && !seen[g] {
+				seen[g] = true
+				x.guidesByOff[o.ID] = append(x.guidesByOff[o.ID], g)
+			}
+		}
+		for _, g := range c.Guides {
+			if !seen[g] && slices.Contains(g.Channels, o.ID) {
+				seen[g] = true
 				x.guidesByOff[o.ID] = append(x.guidesByOff[o.ID], g)
 			}
 		}

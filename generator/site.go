@@ -138,11 +138,14 @@ func (x *index) pages() ([]*page, error) {
 		add(&page{Path: "offices/" + o.ID + "/", Tmpl: "office.html", Title: o.Name, Crumbs: offCrumbs, Data: o,
 			Kind: "office", Text: join(o.Name, o.City, o.Address, strings.Join(o.Path, " "))})
 	}
-	add(&page{Path: "guides/", Tmpl: "guides.html", Title: "办事指南", Crumbs: []crumb{home}, Data: c.Guides})
+	add(&page{Path: "guides/", Tmpl: "guides.html", Title: "办事指南", Crumbs: []crumb{home}, Data: guidesByAudience(c.Guides)})
 	guideCrumbs := []crumb{home, {"办事指南", "guides/"}}
 	for _, g := range c.Guides {
 		add(&page{Path: "guides/" + g.ID + "/", Tmpl: "guide.html", Title: g.Title, Crumbs: guideCrumbs, Data: g,
-			Kind: "guide", Text: join(g.Title, plain(g.Summary))})
+			Kind: "guide", Text: join(g.Title, g.Audience, plain(g.Eligibility), plain(g.Summary))})
+		if len(g.Materials) == 0 {
+			continue // nothing to print: no checklist, and no link to one
+		}
 		add(&page{Path: "guides/" + g.ID + "/checklist/", Tmpl: "checklist.html", Title: g.Title + "：材料清单",
 			Crumbs: append(guideCrumbs[:2:2], crumb{g.Title, "guides/" + g.ID + "/"}), Data: g})
 	}
@@ -199,6 +202,31 @@ func (x *index) pages() ([]*page, error) {
 		add(&page{Path: path, Tmpl: "page.html", Title: title, Crumbs: []crumb{home}, Data: p.Body, Kind: "page", Text: join(title, plain(p.Body))})
 	}
 	return ps, nil
+}
+
+// audienceGuides are the guides written for one reader.
+type audienceGuides struct {
+	Audience string // "" for guides that name none
+	Guides   []*catalog.Guide
+}
+
+// guidesByAudience groups the guides by reader, in the order of
+// catalog.Audiences, guides naming none last; within a reader the
+// catalog's order.
+func guidesByAudience(gs []*catalog.Guide) []audienceGuides {
+	var out []audienceGuides
+	for _, a := range append(catalog.Audiences(), "") {
+		ag := audienceGuides{Audience: a}
+		for _, g := range gs {
+			if g.Audience == a {
+				ag.Guides = append(ag.Guides, g)
+			}
+		}
+		if len(ag.Guides) > 0 {
+			out = append(out, ag)
+		}
+	}
+	return out
 }
 
 // pathStep is the data of one page of the question flow.

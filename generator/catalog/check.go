@@ -146,9 +146,35 @@ func (l *loader) check(c *Catalog) {
 		l.need(g, "id", g.ID == "")
 		l.need(g, "title", g.Title == "")
 		l.checkID(g, g.ID)
+		if g.Audience != "" && !slices.Contains(Audiences(), g.Audience) {
+			l.errorf(l.keyPos(g, "audience"), "可选值："+strings.Join(Audiences(), "、"),
+				"读者 audience %q 不是可选的读者", g.Audience)
+		}
+		for i := range g.Conditions {
+			cd := &g.Conditions[i]
+			l.need(cd, "text", cd.Text == "")
+			l.cited(cd, cd.Source)
+		}
 		for i := range g.Materials {
 			m := &g.Materials[i]
 			l.need(m, "name", m.Name == "")
+		}
+		for i := range g.Forms {
+			f := &g.Forms[i]
+			l.need(f, "name", f.Name == "")
+			l.cited(f, f.Source)
+		}
+		for i := range g.Duties {
+			d := &g.Duties[i]
+			l.need(d, "text", d.Text == "")
+			l.cited(d, d.Source)
+		}
+		for _, id := range g.Related {
+			if id == g.ID {
+				l.errorf(l.keyPos(g, "related"), "删去这一项：related 只列同一办事过程中的其他指南", "指南 %q 把自己列为相关指南", id)
+				continue
+			}
+			ref(l, g, "related", id, "办事指南", "guides", guides)
 		}
 		for i := range g.Steps {
 			st := &g.Steps[i]
@@ -337,6 +363,25 @@ func (l *loader) need(row any, key string, missing bool) {
 		return
 	}
 	l.errorf(t.Pos(), fmt.Sprintf("在%s加上 %s = …", where, key), "缺少必填字段 %q", key)
+}
+
+// cited warns about a condition, form or duty that does not say which
+// notice and section it comes from: a reader checking the page against the
+// notice needs the section, not only the guide's list of sources.
+func (l *loader) cited(row any, source string) {
+	if strings.TrimSpace(source) != "" {
+		return
+	}
+	t := l.at[row]
+	if t == nil {
+		return
+	}
+	where := "这一条"
+	if len(t.path) > 0 {
+		where = fmt.Sprintf("[[%s]]", strings.Join(t.path, "."))
+	}
+	l.warnf(t.Pos(), `加上 source = "…"：文件名称或文号和条款，例如 source = "桂人社规〔2020〕12号 六（二）"`,
+		"%s 没有写出处 source（规则：%s）", where, srcSources)
 }
 
 // checkID reports an id that is not lowercase words joined by "-".

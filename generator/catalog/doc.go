@@ -22,8 +22,9 @@
 //     large its rows may also go in a folder of the same name,
 //     catalog/qualifications/*.toml; both are read, the file first, then
 //     the folder's files by name.
-//   - Nested tables: [[organisation.certifies]], [[guide.materials]],
-//     [[guide.steps]], [[guide.faq]].
+//   - Nested tables: [[organisation.certifies]], [[guide.conditions]],
+//     [[guide.materials]], [[guide.forms]], [[guide.steps]],
+//     [[guide.duties]], [[guide.faq]].
 //   - content/**/*.md: pages, with optional TOML front matter between two
 //     "+++" lines (title = "…"). A document's summary names one of them
 //     by its path below content/.
@@ -31,6 +32,21 @@
 // The keys are the toml tags of the types in model.go; any other key is an
 // error. A .toml file under catalog/ with any other name is reported too,
 // since its rows would otherwise vanish without a word.
+//
+// # Guides
+//
+// A guide is written for one reader (audience: 台胞, 评价机构, 技工院校,
+// 用人单位 or 境外发证机构) and leads with the task: eligibility says who
+// it is for, first what to do first. Then come the conditions, materials,
+// forms (named by the notice; asks lists what a published form asks, and
+// none means the form is not published), steps (actor, action, time_limit,
+// fee, branch), the duties once filed or approved (time_limit), related
+// guides of the same journey, and last reading: how the site read the
+// sources where they leave room. Every condition, material, form, step and
+// duty carries source = the notice and its section, 福州市人社局通知
+// （2021-04-22）一（一）2, so a reader can check the page against the notice.
+// conditions, materials and duties may carry group, a heading for a run of
+// items (基本条件, 优先考虑); an item without one stays in the run above.
 //
 // # How problems look
 //
@@ -68,10 +84,12 @@
 // URLs (absolute https; http is a warning); registration codes (uppercase
 // letters and digits); repeated ids, codes and 文号; references that name
 // nothing (a qualification's occupation, guide, document and certifiers; an
-// organisation's occupations; an office's services; a guide's channels and
-// basis; a document's superseded_by and summary; a change's rows); a
-// validity window that ends before it starts; an organisation 暂停 or 移出
-// without status_date and status_reason.
+// organisation's occupations; an office's services; a guide's channels,
+// basis and related guides; a document's superseded_by and summary; a
+// change's rows); a guide's audience that is not one of [Audiences]; a
+// guide listed as related to itself; a validity window that ends before
+// it starts; an organisation 暂停 or 移出 without status_date and
+// status_reason.
 //
 // Policy rules, from the notices (data/FACTS.md, "Rules"); each message
 // names its rule and source:
@@ -86,7 +104,8 @@
 //   - a 采认 row with no certifiers, no guide and no active organisation
 //     certifying its occupation: a warning (闽人社文〔2022〕126号 附件1,
 //     seed 000);
-//   - a row of any kind without sources: a warning.
+//   - a row of any kind without sources, and a guide's condition, form or
+//     duty without source: a warning.
 //
 // An empty level or grade is not a problem: it means "not published".
 //

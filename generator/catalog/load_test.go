@@ -119,6 +119,20 @@ catalog/organisations.toml:33:3: error: 职业 9-99-99-01（测试职业甲） �
 catalog/organisations.toml:8:1: error: 有效期结束日 2024-03-01 早于开始日 2025-03-01
 	hint: 检查 valid_from 和 valid_until 是否写反
 `},
+		{"guide-model", `
+catalog/guides.toml:5:1: error: 读者 audience "机构" 不是可选的读者
+	hint: 可选值：台胞、评价机构、技工院校、用人单位、境外发证机构
+catalog/guides.toml:6:1: error: 指南 "ceshi-jigou" 把自己列为相关指南
+	hint: 删去这一项：related 只列同一办事过程中的其他指南
+catalog/guides.toml:6:1: error: 办事指南 "ceshi-yuanxiao" 未在 catalog/guides.toml 中定义
+	hint: 先在 catalog/guides.toml 中添加，或检查是否写错
+catalog/guides.toml:14:3: warning: [[guide.conditions]] 没有写出处 source（规则：数据须注明出处（data/FACTS.md））
+	hint: 加上 source = "…"：文件名称或文号和条款，例如 source = "桂人社规〔2020〕12号 六（二）"
+catalog/guides.toml:17:3: warning: [[guide.forms]] 没有写出处 source（规则：数据须注明出处（data/FACTS.md））
+	hint: 加上 source = "…"：文件名称或文号和条款，例如 source = "桂人社规〔2020〕12号 六（二）"
+catalog/guides.toml:25:3: error: 缺少必填字段 "text"
+	hint: 在 [[guide.duties]] 下加上 text = …
+`},
 		{"key-case", `
 catalog/qualifications.toml:6:1: error: 字段名 "Level" 的大小写不对
 	hint: 改成 "level"（字段名一律小写）
@@ -157,7 +171,7 @@ catalog/guides.toml:13:3: error: "扫描件" 不是有效的材料形式
 catalog/guides.toml:15:3: error: 缺少必填字段 "action"
 	hint: 在 [[guide.steps]] 下加上 action = …
 catalog/guides.toml:17:3: error: 未知字段 "acton"
-	hint: 是否想写 "actor"？可用字段：actor、action、time_limit、branch
+	hint: 是否想写 "actor"？可用字段：actor、action、time_limit、fee、branch、source
 `},
 		{"status-without-date", `
 catalog/organisations.toml:7:1: error: 机构状态为"暂停"时须写明 status_date 和 status_reason

@@ -137,30 +137,76 @@ type Office struct {
 	Pos      Pos        `toml:"-"`
 }
 
-// Guide is the office guide (办事指南) of one service.
+// Guide is the office guide (办事指南) of one service, written for one
+// reader: a Taiwan resident, an evaluation organisation, a school, an
+// employer, a foreign certificate body. The page leads with the task (who
+// it is for, what to do first), then lists conditions, materials, forms,
+// steps and the duties that follow approval, each with the section of the
+// notice it comes from; how the site read the sources comes last.
 type Guide struct {
-	ID          string     `toml:"id"`          // caixin, cairen, kaozheng, peixun, jiuye, zixun, guangxi-foreign
-	Title       string     `toml:"title"`       // 职业资格采信
-	Summary     string     `toml:"summary"`     // Markdown: what the service is
-	Eligibility string     `toml:"eligibility"` // Markdown: who may apply
-	Materials   []Material `toml:"materials"`
-	Steps       []Step     `toml:"steps"`
-	TimeLimit   string     `toml:"time_limit"` // overall, e.g. 45个工作日内作出审批决定
-	Fees        string     `toml:"fees"`
-	Channels    []string   `toml:"channels"` // ids of offices where to apply
-	Basis       []string   `toml:"basis"`    // ids of documents (legal basis)
-	FAQ         []QA       `toml:"faq"`
-	Sources     []string   `toml:"sources"`
-	Pos         Pos        `toml:"-"`
+	ID    string `toml:"id"`    // caixin, cairen, kaozheng, peixun, jiuye, zixun, guangxi-foreign
+	Title string `toml:"title"` // 职业资格采信
+	// Audience is the reader the guide is for, one of [Audiences]; the
+	// guide list groups by it.
+	Audience    string `toml:"audience"`
+	Summary     string `toml:"summary"`     // Markdown: what the service is
+	Eligibility string `toml:"eligibility"` // Markdown: who may apply, in a sentence or two
+	// First is what to do first (Markdown), shown at the top of the page.
+	First      string      `toml:"first"`
+	Conditions []Condition `toml:"conditions"` // the conditions one by one, each with its source
+	Materials  []Material  `toml:"materials"`
+	Forms      []Annex     `toml:"forms"` // forms the notice names
+	Steps      []Step      `toml:"steps"`
+	TimeLimit  string      `toml:"time_limit"` // overall, e.g. 45个工作日内作出审批决定
+	Fees       string      `toml:"fees"`
+	Duties     []Duty      `toml:"duties"`   // what the applicant must do once approved
+	Related    []string    `toml:"related"`  // ids of the guides of the same journey
+	Channels   []string    `toml:"channels"` // ids of offices where to apply
+	Basis      []string    `toml:"basis"`    // ids of documents (legal basis)
+	FAQ        []QA        `toml:"faq"`
+	// Reading says (Markdown) how the site read the sources where they
+	// leave room: boxes put back in order, an actor the text implies.
+	Reading string   `toml:"reading"`
+	Sources []string `toml:"sources"`
+	Pos     Pos      `toml:"-"`
+}
+
+// Audiences are the readers a guide may be written for.
+func Audiences() []string {
+	return []string{"台胞", "评价机构", "技工院校", "用人单位", "境外发证机构"}
+}
+
+// Condition is one condition of a guide, as the notice states it.
+type Condition struct {
+	// Group heads a run of conditions (基本条件, 优先考虑); empty for
+	// a guide with one list.
+	Group  string `toml:"group"`
+	Text   string `toml:"text"`
+	Source string `toml:"source"` // the notice and section: 福州市人社局通知（2021-04-22）一（一）1
+	Pos    Pos    `toml:"-"`
 }
 
 // Material is one item of a guide's checklist.
 type Material struct {
+	Group       string `toml:"group"` // heads a run of materials (机构资信证明类文件); may be empty
 	Name        string `toml:"name"`
 	Form        Form   `toml:"form"`        // 原件, 复印件, 原件及复印件, 电子版; empty when not published
 	Translation bool   `toml:"translation"` // a Chinese translation is required
 	Note        string `toml:"note"`
+	Source      string `toml:"source"` // the notice and section
 	Pos         Pos    `toml:"-"`
+}
+
+// Annex is a form (表) that a notice names: what it asks when its text is
+// published, and where to get it when it is not.
+type Annex struct {
+	Name string `toml:"name"` // 《国外职业资格证书及其发证机构资格审核注册表》
+	// Asks lists what the form asks for, when the notice prints the
+	// form; empty when the form itself is not published.
+	Asks   []string `toml:"asks"`
+	Note   string   `toml:"note"`
+	Source string   `toml:"source"`
+	Pos    Pos      `toml:"-"`
 }
 
 // Step is one box of a guide's flow.
@@ -168,10 +214,22 @@ type Step struct {
 	Actor     string `toml:"actor"`      // 台胞, 各地人社部门, 一体化中心 …
 	Action    string `toml:"action"`     // what happens
 	TimeLimit string `toml:"time_limit"` // empty when not published
+	Fee       string `toml:"fee"`        // empty when not published
 	// Branch names the condition under which the step applies when a flow
 	// splits (本地有等级认定机构的项目); empty for the main line.
 	Branch string `toml:"branch"`
+	Source string `toml:"source"` // the notice and section
 	Pos    Pos    `toml:"-"`
+}
+
+// Duty is one thing the applicant must do, or must not do, once approved
+// or filed: report plans, file results, keep within its scope.
+type Duty struct {
+	Group     string `toml:"group"` // heads a run of duties (开展认定, 对外宣传); may be empty
+	Text      string `toml:"text"`
+	TimeLimit string `toml:"time_limit"` // 每次认定前10个工作日; empty when none
+	Source    string `toml:"source"`
+	Pos       Pos    `toml:"-"`
 }
 
 // QA is a question and its answer (Markdown).

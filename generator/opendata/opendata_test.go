@@ -45,10 +45,13 @@ func fixture() *catalog.Catalog {
 			{ID: "test-window", Name: "虚构窗口", Kind: catalog.WindowOffice, Path: []string{"应用", "菜单"}, Services: []string{"test-guide"}},
 		},
 		Guides: []*catalog.Guide{
-			{ID: "test-guide", Title: "测试业务",
-				Materials: []catalog.Material{{Name: "身份证件", Form: catalog.Original, Translation: true}, {Name: "申请表"}},
-				Steps:     []catalog.Step{{Actor: "申请人", Action: "提出申请"}, {Actor: "窗口", Action: "受理", TimeLimit: "1个工作日", Branch: "某情形"}},
-				FAQ:       []catalog.QA{{Q: "问？", A: "答。"}}},
+			{ID: "test-guide", Title: "测试业务", Audience: "评价机构", Related: []string{"test-empty"},
+				Conditions: []catalog.Condition{{Group: "基本条件", Text: "虚构条件", Source: "虚构通知 一（一）1"}},
+				Materials:  []catalog.Material{{Name: "身份证件", Form: catalog.Original, Translation: true}, {Name: "申请表"}},
+				Forms:      []catalog.Annex{{Name: "《虚构表》", Asks: []string{"机构名称", "职业编码"}, Source: "虚构通知 附件1"}},
+				Steps:      []catalog.Step{{Actor: "申请人", Action: "提出申请", Fee: "不收费", Source: "虚构通知 三"}, {Actor: "窗口", Action: "受理", TimeLimit: "1个工作日", Branch: "某情形"}},
+				Duties:     []catalog.Duty{{Text: "报送计划", TimeLimit: "提前10个工作日", Source: "虚构通知 三（三）1"}},
+				FAQ:        []catalog.QA{{Q: "问？", A: "答。"}}},
 			{ID: "test-empty", Title: "无步骤的业务"},
 		},
 		Documents: []*catalog.Document{
@@ -202,9 +205,13 @@ func TestValues(t *testing.T) {
 	for _, s := range []string{
 		"org-expiring,虚构评价机构甲,社会培训评价组织,,,,9-99-01-01:四级、三级,2023-01-01,2025-12-31,有效,,,即将到期,2025-12-01,,,0000-00000000,,\r\n",
 		"test-a,测试技术士,乙级,9-99-01-01,,,二级,二级/技师,采信,技能类,3,test-doc,,2025-01-02,福建,test-guide,,\"多行\r\n说明，带逗号, \"\"引号\"\" 和 <尖括号> & 符号\",虚构来源 A；虚构来源 B\r\n",
-		"test-guide,2,窗口,受理,1个工作日,某情形\r\n",
-		"test-guide,1,身份证件,原件,是,\r\n",
-		"test-guide,2,申请表,,否,\r\n",
+		"test-guide,1,申请人,提出申请,,,不收费,虚构通知 三\r\n",
+		"test-guide,2,窗口,受理,1个工作日,某情形,,\r\n",
+		"test-guide,1,身份证件,原件,是,,,\r\n",
+		"test-guide,2,申请表,,否,,,\r\n",
+		"test-guide,1,基本条件,虚构条件,虚构通知 一（一）1\r\n",
+		"test-guide,1,《虚构表》,机构名称；职业编码,,虚构通知 附件1\r\n",
+		"test-guide,1,,报送计划,提前10个工作日,虚构通知 三（三）1\r\n",
 	} {
 		found := false
 		for _, b := range fs {

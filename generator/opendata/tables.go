@@ -158,6 +158,8 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("action", typeText, "办理事项", func(s S) any { return s.v.Action }),
 			col("time_limit", typeText, "本步骤的办理时限；空白表示未公布", func(s S) any { return s.v.TimeLimit }),
 			col("branch", typeText, "流程分支时本步骤适用的情形；主流程为空白", func(s S) any { return s.v.Branch }),
+			col("fee", typeText, "本步骤的收费；空白表示未公布", func(s S) any { return s.v.Fee }),
+			col("source", typeText, "出处：文件及条款", func(s S) any { return s.v.Source }),
 		},
 		rows: func(c *catalog.Catalog) []any {
 			return items(c, func(g *catalog.Guide) []catalog.Step { return g.Steps })
@@ -177,9 +179,67 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("form", typeText, "提交形式：原件、复印件、原件及复印件或电子版；空白表示未公布", func(m M) any { return string(m.v.Form) }),
 			col("translation", typeBool, "是否须附中文译本", func(m M) any { return m.v.Translation }),
 			col("note", typeText, "说明", func(m M) any { return m.v.Note }),
+			col("group", typeText, "材料所属的类别，如“机构资信证明类文件”；空白表示不分类", func(m M) any { return m.v.Group }),
+			col("source", typeText, "出处：文件及条款", func(m M) any { return m.v.Source }),
 		},
 		rows: func(c *catalog.Catalog) []any {
 			return items(c, func(g *catalog.Guide) []catalog.Material { return g.Materials })
+		},
+	}
+	type K = item[catalog.Condition]
+	conditions := &table{
+		Dataset: Dataset{
+			Name: "guide-conditions", Title: "申请条件",
+			Description: "各办事指南的申请条件，每行一条，注明出处。",
+			CSV:         "data/guide-conditions.csv",
+		},
+		cols: []column{
+			col("guide", typeText, "办事指南的标识", func(k K) any { return k.guide.ID }),
+			col("item", typeInt, "条件序号，从 1 开始", func(k K) any { return k.n }),
+			col("group", typeText, "条件所属的一组，如“基本条件”“优先考虑”；空白表示不分组", func(k K) any { return k.v.Group }),
+			col("text", typeText, "条件（Markdown 格式）", func(k K) any { return k.v.Text }),
+			col("source", typeText, "出处：文件及条款", func(k K) any { return k.v.Source }),
+		},
+		rows: func(c *catalog.Catalog) []any {
+			return items(c, func(g *catalog.Guide) []catalog.Condition { return g.Conditions })
+		},
+	}
+	type X = item[catalog.Annex]
+	forms := &table{
+		Dataset: Dataset{
+			Name: "guide-forms", Title: "表格",
+			Description: "各办事指南所依据的通知列名的表格：表格要填的内容（表格原文公布时），每行一张表。",
+			CSV:         "data/guide-forms.csv",
+		},
+		cols: []column{
+			col("guide", typeText, "办事指南的标识", func(x X) any { return x.guide.ID }),
+			col("item", typeInt, "表格序号，从 1 开始", func(x X) any { return x.n }),
+			col("name", typeText, "表格名称", func(x X) any { return x.v.Name }),
+			col("asks", typeList, "表格要填的内容；空白表示表格原文未公布", func(x X) any { return x.v.Asks }),
+			col("note", typeText, "说明", func(x X) any { return x.v.Note }),
+			col("source", typeText, "出处：文件及条款", func(x X) any { return x.v.Source }),
+		},
+		rows: func(c *catalog.Catalog) []any {
+			return items(c, func(g *catalog.Guide) []catalog.Annex { return g.Forms })
+		},
+	}
+	type Y = item[catalog.Duty]
+	duties := &table{
+		Dataset: Dataset{
+			Name: "guide-duties", Title: "备案、获批以后的义务",
+			Description: "申请人备案或获批以后要做、不得做的事，每行一条，注明时限和出处。",
+			CSV:         "data/guide-duties.csv",
+		},
+		cols: []column{
+			col("guide", typeText, "办事指南的标识", func(y Y) any { return y.guide.ID }),
+			col("item", typeInt, "序号，从 1 开始", func(y Y) any { return y.n }),
+			col("group", typeText, "所属的一组，如“每次认定”“招生宣传”；空白表示不分组", func(y Y) any { return y.v.Group }),
+			col("text", typeText, "要做或不得做的事（Markdown 格式）", func(y Y) any { return y.v.Text }),
+			col("time_limit", typeText, "时限，如“认定工作结束后10个工作日内”；空白表示没有时限", func(y Y) any { return y.v.TimeLimit }),
+			col("source", typeText, "出处：文件及条款", func(y Y) any { return y.v.Source }),
+		},
+		rows: func(c *catalog.Catalog) []any {
+			return items(c, func(g *catalog.Guide) []catalog.Duty { return g.Duties })
 		},
 	}
 	type A = item[catalog.QA]
@@ -215,9 +275,16 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("channels", typeList, "办理窗口和渠道的标识（见服务窗口与渠道数据集）", func(g U) any { return g.Channels }),
 			col("basis", typeList, "依据的政策文件的标识（见政策文件数据集）", func(g U) any { return g.Basis }),
 			col("sources", typeList, "信息来源", func(g U) any { return g.Sources }),
+			col("audience", typeText, "指南写给谁：台胞、评价机构、技工院校、用人单位或境外发证机构", func(g U) any { return g.Audience }),
+			col("first", typeText, "先做什么（Markdown 格式）", func(g U) any { return g.First }),
+			col("related", typeList, "同一办事过程的其他指南的标识", func(g U) any { return g.Related }),
+			col("reading", typeText, "本站怎样读来源：来源没有说清、本站推断的地方（Markdown 格式）", func(g U) any { return g.Reading }),
+			nested("conditions", "申请条件，字段同“申请条件”数据集", conditions, func(g U) []any { return itemsOf(g, g.Conditions) }),
 			nested("materials", "所需材料，字段同“所需材料”数据集", materials, func(g U) []any { return itemsOf(g, g.Materials) }),
 			nested("steps", "办理步骤，字段同“办事步骤”数据集", steps, func(g U) []any { return itemsOf(g, g.Steps) }),
 			nested("faq", "常见问题，字段同“常见问题”数据集", faq, func(g U) []any { return itemsOf(g, g.FAQ) }),
+			nested("forms", "表格，字段同“表格”数据集", forms, func(g U) []any { return itemsOf(g, g.Forms) }),
+			nested("duties", "备案、获批以后的义务，字段同“备案、获批以后的义务”数据集", duties, func(g U) []any { return itemsOf(g, g.Duties) }),
 		},
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Guides) },
 	}
@@ -265,7 +332,7 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Changes) },
 	}
 
-	return []*table{qualifications, occupations, organisations, offices, guides, steps, materials, faq, documents, changes}
+	return []*table{qualifications, occupations, organisations, offices, guides, steps, materials, faq, conditions, forms, duties, documents, changes}
 }
 
 // certifies writes what an organisation certifies as
