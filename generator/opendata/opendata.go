@@ -207,6 +207,11 @@ func Files(c *catalog.Catalog, buildDate catalog.Date) (map[string][]byte, error
 		}
 		files[t.CSV] = b
 	}
+	if c != nil {
+		if err := batchFiles(c, files); err != nil {
+			return nil, err
+		}
+	}
 	return files, nil
 }
 
@@ -254,7 +259,7 @@ func Datasets() []Dataset {
 		}
 		out[i] = d
 	}
-	return out
+	return append(out, batchDataset())
 }
 
 // rowsOf converts a slice of rows to []any.
