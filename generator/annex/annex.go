@@ -221,6 +221,12 @@ func (im *importer) rows(g *Grid) ([]Entry, []Skip) {
 		return nil, nil
 	}
 	hrow := g.Rows[h.row]
+	h.texts = map[field]string{}
+	for f, x := range h.cols {
+		if x >= 0 {
+			h.texts[field(f)] = clean(hrow.cell(x).Text)
+		}
+	}
 	var missing []string
 	for _, f := range required {
 		if h.cols[f] < 0 {
@@ -333,7 +339,7 @@ func passOver(r Row, h header) (Skip, bool) {
 	if len(poss) > 1 && !slices.ContainsFunc(poss, func(p diag.Pos) bool { return p != poss[0] }) {
 		return skip, true
 	}
-	if classify(r.cell(h.cols[fOccupation]).Text) == fOccupation && classify(r.cell(h.cols[fTaiwanName]).Text) == fTaiwanName {
+	if h.texts != nil && clean(r.cell(h.cols[fOccupation]).Text) == h.texts[fOccupation] && clean(r.cell(h.cols[fTaiwanName]).Text) == h.texts[fTaiwanName] {
 		return skip, true
 	}
 	if len(texts) == 1 && clean(r.cell(0).Text) != "" {

@@ -73,6 +73,9 @@ type header struct {
 	cols [nFields]int
 	// dup is a field named by two columns: the second one's index.
 	dup [nFields]int
+	// texts are the header's words in its last row, to pass over the
+	// header repeated where a table goes on over a page.
+	texts map[field]string
 }
 
 // findHeader looks for the header among the first rows: a row, or two
