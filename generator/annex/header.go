@@ -8,12 +8,12 @@ import (
 type field int
 
 const (
-	fSerial     field = iota // 序号
-	fOccupation              // 大陆职业名称
-	fLevel                   // 大陆标准等级
-	fTaiwanName              // 台湾地区技术士名称
-	fTaiwanGrade             // 台湾地区标准等级
-	fCode                    // 职业编码 (optional)
+	fSerial      field = iota // 序号
+	fOccupation               // 大陆职业名称
+	fLevel                    // 大陆标准等级
+	fTaiwanName               // 台湾地区技术士名称
+	fTaiwanGrade              // 台湾地区标准等级
+	fCode                     // 职业编码 (optional)
 	nFields
 )
 
