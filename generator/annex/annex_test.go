@@ -283,3 +283,16 @@ func TestIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestSlug(t *testing.T) {
+	for in, want := range map[string]string{
+		"照顾服务员": "zhaogu-fuwuyuan", "中餐烹调技术士": "zhongcan-pengtiao-jishushi", "美容师": "meirongshi",
+		"示例技术士0002": "shili-jishushi-0002", "车工（数控车工）": "chegong-shukong-chegong",
+		"计算机维修工": "jisuanji-weixiugong", "保健调理师": "baojian-tiaolishi", "婴幼儿发展引导员": "yingyouer-fazhan-yindaoyuan",
+		"ABC技术士": "abc-jishushi",
+	} {
+		if got := slug(in); got != want {
+			t.Errorf("slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

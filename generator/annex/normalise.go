@@ -134,11 +134,55 @@ var words3 = map[string]bool{"婴幼儿": true, "计算机": true, "互联网": 
 // slug is the pinyin of a name, as the shipped ids write it: the
 // characters read in words of two from the front, a last word of three
 // when the count is odd (照顾-服务员, 中餐-烹调-技术士, 美容师), and the
-// three-character words of [words3] kept whole. Characters without a
-// reading (letters, digits) are kept in lower case. It is a rule of
-// thumb, not a word segmenter: an id only has to be stable and readable.
+// three-character words of [words3] kept whole. A run of letters or
+// digits is a word of its own, in lower case; brackets and other marks
+// only separate words (车工（数控车工） → chegong-shukong-chegong). It is a
+// rule of thumb, not a word segmenter: an id only has to be stable and
+// readable.
 func slug(name string) string {
-	rs := []rune(simplify(clean(name)))
+	var words []string
+	var run []rune
+	ascii := false
+	flush := func() {
+		if len(run) > 0 {
+			if ascii {
+				words = append(words, strings.ToLower(string(run)))
+			} else {
+				words = append(words, hanWords(run)...)
+			}
+		}
+		run = run[:0]
+	}
+	for _, r := range simplify(clean(name)) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if !ascii {
+				flush()
+			}
+			ascii = true
+			run = append(run, r)
+		case unicode.Is(unicode.Han, r):
+			if ascii {
+				flush()
+			}
+			ascii = false
+			run = append(run, r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	var out []string
+	for _, w := range words {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, "-")
+}
+
+// hanWords reads a run of Chinese characters in words.
+func hanWords(rs []rune) []string {
 	var words []string
 	for i := 0; i < len(rs); {
 		n := 2
@@ -148,13 +192,7 @@ func slug(name string) string {
 		words = append(words, readWord(string(rs[i:i+n])))
 		i += n
 	}
-	var out []string
-	for _, w := range words {
-		if w != "" {
-			out = append(out, w)
-		}
-	}
-	return strings.Join(out, "-")
+	return words
 }
 
 // readWord reads a word of two or three characters.
