@@ -343,7 +343,7 @@ func passOver(r Row, h header) (Skip, bool) {
 		return skip, true
 	}
 	if len(texts) == 1 && clean(r.cell(0).Text) != "" {
-		if _, err := strconv.Atoi(simplify(texts[0])); err != nil && 0 != h.cols[fOccupation] && 0 != h.cols[fTaiwanName] {
+		if _, err := strconv.Atoi(simplify(texts[0])); err != nil && h.cols[fOccupation] != 0 && h.cols[fTaiwanName] != 0 {
 			return skip, true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 )
@@ -79,5 +80,67 @@ func TestSampleAnnex(t *testing.T) {
 	all := append([][]string{{"附件：福建省直接采认台湾地区职业技能资格目录（第五批）（示例，行2至60为虚构）"}}, rows...)
 	if err := os.WriteFile(*sampleOut, xlsxOf(t, all, "A1:E1"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReimportChanged: an annex corrected and imported again rewrites
+// the batch file, and the change entry drops the row it no longer has.
+func TestReimportChanged(t *testing.T) {
+	repo := shipped(t)
+	rows := sampleRows(5)
+	p, ds := Import(repo, "annex.xlsx", xlsxOf(t, rows), batch5)
+	if ds.Err() != nil {
+		t.Fatal(lines(ds))
+	}
+	apply(repo, p)
+	dropped := p.Entries[4].Row.ID
+	p, ds = Import(repo, "annex.xlsx", xlsxOf(t, rows[:5]), batch5)
+	if ds.Err() != nil {
+		t.Fatal(lines(ds))
+	}
+	if got := p.Paths(); len(got) != 2 {
+		t.Fatalf("wrote %v, want the batch file and changes.toml", got)
+	}
+	apply(repo, p)
+	c, ds := catalog.Load(repo, catalog.Options{BuildDate: batch5.BuildDate})
+	if ds.Err() != nil {
+		t.Fatal(lines(ds))
+	}
+	if c.Qualification(dropped) != nil {
+		t.Errorf("%s still in the catalog", dropped)
+	}
+	for _, ch := range c.Changes {
+		if ch.ID == "2025-11-21-batch-5" && (len(ch.Qualifications) != 4 || ch.Qualifications[0] != "zhaogu-fuwuyuan-danyi-yanglao-huliyuan-4") {
+			t.Errorf("change lists %v", ch.Qualifications)
+		}
+	}
+}
+
+// TestNewChange: a batch with no change entry gets one at the end of
+// catalog/changes.toml.
+func TestNewChange(t *testing.T) {
+	repo := shipped(t)
+	repo["catalog/changes.toml"] = &fstest.MapFile{Data: []byte("# 变更记录\n")}
+	rows := [][]string{header5, {"1", "美发师", "四级", "示例美发技术士", "乙级"}}
+	p, ds := Import(repo, "annex.csv", csvOf(t, rows, false), batch5)
+	if ds.Err() != nil {
+		t.Fatal(lines(ds))
+	}
+	want := `# 变更记录
+
+[[change]]
+id = "2025-11-21-batch-5"
+date = 2025-11-21
+kind = "目录批次"
+title = "第5批目录（闽人社办〔2025〕141号），共1项"
+body = """
+福建省人力资源和社会保障厅公布第5批目录（闽人社办〔2025〕141号），本站据其附件收录1项。
+"""
+qualifications = ["shili-meifa-jishushi-yi-meifashi-4"]
+documents = ["minban-2025-141"]
+sources = ["福建省人社厅 闽人社办〔2025〕141号（2025-11-21）"]
+`
+	if got := string(p.Files["catalog/changes.toml"]); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
