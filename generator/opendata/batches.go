@@ -62,3 +62,20 @@ func batchDataset() Dataset {
 		},
 	}
 }
+
+// DatasetsOf is [Datasets] with the files that depend on the catalog
+// listed: one XLSX and one CSV download per batch.
+func DatasetsOf(c *catalog.Catalog) []Dataset {
+	ds := Datasets()
+	for i := range ds {
+		if ds[i].Name != "batches" || c == nil {
+			continue
+		}
+		for _, n := range annex.Batches(c) {
+			ds[i].Downloads = append(ds[i].Downloads,
+				Download{fmt.Sprintf("第%d批 XLSX", n), fmt.Sprintf("data/batch-%d.xlsx", n)},
+				Download{fmt.Sprintf("第%d批 CSV", n), fmt.Sprintf("data/batch-%d.csv", n)})
+		}
+	}
+	return ds
+}

@@ -50,7 +50,16 @@ type Dataset struct {
 	Description string // in Chinese
 	JSON        string // path relative to the site root, "" when the data is inside another dataset's JSON
 	CSV         string // path relative to the site root
-	Fields      []Field
+	// Downloads are further files of the dataset, one per batch for
+	// the batch tables; filled by [DatasetsOf].
+	Downloads []Download
+	Fields    []Field
+}
+
+// Download is one file of a dataset.
+type Download struct {
+	Label string // 第5批 XLSX
+	Path  string // relative to the site root
 }
 
 // Field types, as the documentation shows them.

@@ -378,3 +378,16 @@ func TestBatchFiles(t *testing.T) {
 		t.Errorf("two exports of batch-3.xlsx differ")
 	}
 }
+
+func TestDatasetsOf(t *testing.T) {
+	var got []Download
+	for _, d := range DatasetsOf(fixture()) {
+		if d.Name == "batches" {
+			got = d.Downloads
+		}
+	}
+	want := []Download{{"第3批 XLSX", "data/batch-3.xlsx"}, {"第3批 CSV", "data/batch-3.csv"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("downloads %v, want %v", got, want)
+	}
+}
