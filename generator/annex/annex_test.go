@@ -6,6 +6,7 @@ import (
 
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // TestXLSX imports a batch-5-shaped workbook: a merged title row above
@@ -294,5 +295,56 @@ func TestSlug(t *testing.T) {
 		if got := slug(in); got != want {
 			t.Errorf("slug(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestVariants: a code column that disagrees, a column named twice, an
+// occupation in Traditional characters, a 工种 in brackets.
+func TestVariants(t *testing.T) {
+	rows := [][]string{
+		{"序号", "職業編碼", "大陸職業名稱", "大陸標準等級", "臺灣地區技術士名稱", "臺灣地區標準等級"},
+		{"1", "4-10-01-05", "養老護理員", "四級", "示例照護技术士", "單一級"},
+		{"2", "4-10-03-01", "美发师", "三级", "示例美发技术士", "丙级"},
+		{"3", "", "车工（数控车工）", "四级", "示例车床技术士", "乙级"},
+	}
+	p, ds := Import(shipped(t), "annex.csv", csvOf(t, rows, false), batch5)
+	want := `annex.csv:3:3: error: 职业编码与职业名称不符
+	hint: 4-10-03-01 在 catalog/occupations.toml 中是“美容师”，而“美发师”是 4-10-03-02
+`
+	if got := lines(ds); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if len(p.Entries) != 2 {
+		t.Fatalf("entries %+v", p.Entries)
+	}
+	if q := p.Entries[0].Row; q.Occupation != "4-10-01-05" || q.OccupationAsPublished != "" || q.ID != "shili-zhaohu-jishushi-danyi-yanglao-huliyuan-4" {
+		t.Errorf("Traditional name: %+v", q)
+	}
+	if q := p.Entries[1].Row; q.Occupation != "6-18-01-01" || q.OccupationAsPublished != "车工（数控车工）" {
+		t.Errorf("bracketed 工种: %+v", q)
+	}
+
+	rows = [][]string{append(header5, "大陆等级"), {"1", "养老护理员", "四级", "照顾服务员", "单一级", "四级"}}
+	_, ds = Import(shipped(t), "annex.csv", csvOf(t, rows, false), batch5)
+	want = `annex.csv:1:37: error: 表头中“大陆等级”出现了两次
+	hint: 与 annex.csv:1:11 同为“大陆标准等级”；删去多余的一列，或改正列名
+annex.csv:2:1: warning: 本行已在目录中，但办理方式不同
+	hint: 目录中 catalog/qualifications.toml:7:1 的这一行写的是 route = "采信"，附件按 "采认" 导入；请核对后改正其中一处
+`
+	if got := lines(ds); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestHTMLGBK: a page saved in GBK says so in its <meta>.
+func TestHTMLGBK(t *testing.T) {
+	page := strings.Replace(string(htmlOf(sampleRows(3))), `charset="utf-8"`, `charset="gbk"`, 1)
+	data, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ds := Import(shipped(t), "notice.html", data, batch5)
+	if ds.Err() != nil || p.Grid.Encoding != "GB18030" || len(p.Entries) != 3 || p.Entries[2].Row.TaiwanName != "示例技术士0003" {
+		t.Errorf("grid %+v, entries %+v:\n%s", p.Grid, p.Entries, lines(ds))
 	}
 }

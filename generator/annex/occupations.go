@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/hant"
 )
 
 // occupations finds an occupation by the name an annex writes: its 大典
@@ -17,6 +18,10 @@ type occupations struct {
 	cat    *catalog.Catalog
 	byName map[string]*catalog.Occupation
 	names  []string // every name, for hints
+	// hant maps the Traditional (Taiwan) form of every name, made the
+	// first time a name is not found (making the converter takes a
+	// tenth of a second).
+	hant map[string]*catalog.Occupation
 }
 
 func newOccupations(c *catalog.Catalog) *occupations {
@@ -49,6 +54,10 @@ func (o *occupations) find(name, code string) (oc *catalog.Occupation, published
 			oc = o.byName[base]
 		}
 	}
+	if oc == nil {
+		// 養老護理員: the same name in Traditional characters.
+		oc = o.traditional()[published]
+	}
 	code = simplify(clean(code))
 	var byCode *catalog.Occupation
 	if code != "" {
@@ -56,6 +65,9 @@ func (o *occupations) find(name, code string) (oc *catalog.Occupation, published
 	}
 	if oc == nil {
 		return nil, published, o.hint(published, byCode)
+	}
+	if o.hant[published] == oc {
+		published = oc.Name // the same name, in the other script
 	}
 	switch {
 	case code == "":
@@ -67,6 +79,26 @@ func (o *occupations) find(name, code string) (oc *catalog.Occupation, published
 		problem = fmt.Sprintf("%s 在 catalog/occupations.toml 中是“%s”，而“%s”是 %s", code, byCode.Name, published, oc.Code)
 	}
 	return oc, published, problem
+}
+
+// traditional returns the Traditional forms of the names.
+func (o *occupations) traditional() map[string]*catalog.Occupation {
+	if o.hant != nil {
+		return o.hant
+	}
+	o.hant = map[string]*catalog.Occupation{}
+	conv, err := hant.New()
+	if err != nil {
+		return o.hant
+	}
+	for _, n := range o.names {
+		if t := conv.Convert(n); t != n {
+			if _, dup := o.hant[t]; !dup {
+				o.hant[t] = o.byName[n]
+			}
+		}
+	}
+	return o.hant
 }
 
 // hint names the nearest names: those containing the text or contained

@@ -182,7 +182,8 @@ func readSheet(f *excelize.File, name, sheet string) (*Grid, error) {
 // GBK and GB2312, the encodings Chinese spreadsheet programs write).
 func decodeText(data []byte) (string, string) {
 	if b, ok := bytes.CutPrefix(data, []byte("\xef\xbb\xbf")); ok {
-		return string(b), "UTF-8"
+		// The mark says UTF-8; a broken byte after it is shown as �.
+		return strings.ToValidUTF8(string(b), "\ufffd"), "UTF-8"
 	}
 	if utf8.Valid(data) {
 		return string(data), "UTF-8"
