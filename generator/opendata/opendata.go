@@ -23,6 +23,12 @@
 //
 // One table of columns per dataset drives the JSON, the CSV and the
 // documentation, so a field cannot be exported without being described.
+//
+// Each numbered batch is also given back as its official annex prints it
+// (data/batch-N.csv and data/batch-N.xlsx: 序号, 大陆职业名称, 大陆标准等级,
+// 台湾地区技术士名称, 台湾地区标准等级, in the annex's own order; made by
+// package annex, which reads annexes too), so that a window can print the
+// list it is used to; [DatasetsOf] lists them for the /data/ page.
 package opendata
 
 import (
