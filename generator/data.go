@@ -6,7 +6,7 @@ import (
 	"github.com/qualbridge/qualbridge/generator/opendata"
 )
 
-func datasets() []opendata.Dataset { return opendata.Datasets() }
+func datasets(x *index) []opendata.Dataset { return opendata.DatasetsOf(x.cat) }
 
 func dataFiles(x *index) (map[string][]byte, error) { return opendata.Files(x.cat, x.date) }
 

@@ -57,6 +57,7 @@ func commands() map[string]command {
 		"keygen": {"create an issuer signing key, age-encrypted", runKeygen},
 		"issue":  {"issue signed certificates for a batch of applicants", runIssue},
 		"revoke": {"record a signed revocation of a certificate", runRevoke},
+		"import": {"read an official batch annex into catalog rows", runImport},
 	}
 }
 

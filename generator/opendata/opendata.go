@@ -23,6 +23,12 @@
 //
 // One table of columns per dataset drives the JSON, the CSV and the
 // documentation, so a field cannot be exported without being described.
+//
+// Each numbered batch is also given back as its official annex prints it
+// (data/batch-N.csv and data/batch-N.xlsx: 序号, 大陆职业名称, 大陆标准等级,
+// 台湾地区技术士名称, 台湾地区标准等级, in the annex's own order; made by
+// package annex, which reads annexes too), so that a window can print the
+// list it is used to; [DatasetsOf] lists them for the /data/ page.
 package opendata
 
 import (
@@ -50,7 +56,16 @@ type Dataset struct {
 	Description string // in Chinese
 	JSON        string // path relative to the site root, "" when the data is inside another dataset's JSON
 	CSV         string // path relative to the site root
-	Fields      []Field
+	// Downloads are further files of the dataset, one per batch for
+	// the batch tables; filled by [DatasetsOf].
+	Downloads []Download
+	Fields    []Field
+}
+
+// Download is one file of a dataset.
+type Download struct {
+	Label string // 第5批 XLSX
+	Path  string // relative to the site root
 }
 
 // Field types, as the documentation shows them.
@@ -207,6 +222,11 @@ func Files(c *catalog.Catalog, buildDate catalog.Date) (map[string][]byte, error
 		}
 		files[t.CSV] = b
 	}
+	if c != nil {
+		if err := batchFiles(c, files); err != nil {
+			return nil, err
+		}
+	}
 	return files, nil
 }
 
@@ -254,7 +274,7 @@ func Datasets() []Dataset {
 		}
 		out[i] = d
 	}
-	return out
+	return append(out, batchDataset())
 }
 
 // rowsOf converts a slice of rows to []any.

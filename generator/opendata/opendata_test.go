@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/qualbridge/qualbridge/generator/annex"
 	"os"
 	"reflect"
 	"strings"
@@ -132,6 +133,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		want++
 	}
+	want += 2 * len(annex.Batches(c)) // data/batch-N.csv and .xlsx
 	if len(fs) != want {
 		t.Errorf("%d files, want %d", len(fs), want)
 	}
@@ -269,7 +271,11 @@ func TestFieldsDocumented(t *testing.T) {
 			}
 		}
 		used := map[string]bool{}
-		recs := readCSV(t, d.CSV, fs[d.CSV])
+		csvPath := d.CSV
+		if d.Name == "batches" {
+			csvPath = fmt.Sprintf("data/batch-%d.csv", annex.Batches(fixture())[0])
+		}
+		recs := readCSV(t, csvPath, fs[csvPath])
 		for _, h := range recs[0] {
 			used[h] = true
 			if !documented[h] {
@@ -360,4 +366,35 @@ func ExampleDatasets() {
 	// Output:
 	// qualifications data/qualifications.json data/qualifications.csv id
 	// occupations data/occupations.json data/occupations.csv code
+}
+
+// TestBatchFiles: each batch in the annex's own column order, CSV and
+// XLSX, the same bytes on every export.
+func TestBatchFiles(t *testing.T) {
+	fs := files(t, fixture())
+	recs := readCSV(t, "data/batch-3.csv", fs["data/batch-3.csv"])
+	want := []string{"序号", "大陆职业名称", "大陆标准等级", "台湾地区技术士名称", "台湾地区标准等级"}
+	if !reflect.DeepEqual(recs[0], want) || len(recs) < 2 || recs[1][0] != "1" {
+		t.Errorf("batch-3.csv: %v", recs)
+	}
+	x := fs["data/batch-3.xlsx"]
+	if !bytes.HasPrefix(x, []byte("PK")) {
+		t.Fatalf("batch-3.xlsx is not a workbook")
+	}
+	if again := files(t, fixture())["data/batch-3.xlsx"]; !bytes.Equal(again, x) {
+		t.Errorf("two exports of batch-3.xlsx differ")
+	}
+}
+
+func TestDatasetsOf(t *testing.T) {
+	var got []Download
+	for _, d := range DatasetsOf(fixture()) {
+		if d.Name == "batches" {
+			got = d.Downloads
+		}
+	}
+	want := []Download{{"第3批 XLSX", "data/batch-3.xlsx"}, {"第3批 CSV", "data/batch-3.csv"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("downloads %v, want %v", got, want)
+	}
 }
