@@ -1,0 +1,78 @@
+package issuance
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/qualbridge/qualbridge/diag"
+)
+
+// BatchError is a batch refused before anything was written: every
+// problem found, positioned in the applicants file (or the catalog).
+type BatchError struct {
+	Problems diag.List
+	Summary  string // "批次被拒绝：3 处问题，未签发任何证书"
+	Hint     string // may be empty
+}
+
+func (e *BatchError) Error() string {
+	if err := e.Problems.Err(); err != nil {
+		return err.Error() + "\n" + e.Summary
+	}
+	return e.Summary
+}
+
+// RegistryError is a registry directory that cannot be used as it is:
+// a malformed file, a batch that does not match its manifest.
+type RegistryError struct {
+	Dir string
+	Err error
+}
+
+func (e *RegistryError) Error() string {
+	return fmt.Sprintf("登记库 %s 有问题：%v", e.Dir, e.Err)
+}
+
+func (e *RegistryError) Unwrap() error { return e.Err }
+
+// Explain says a system error in the operator's words, with what to do.
+// Errors it does not know keep their own text after a Chinese lead.
+func Explain(err error) (message, hint string) {
+	var le *LockedError
+	if errors.As(err, &le) {
+		return le.Error(), "等那次运行结束后再试；若那个进程已不存在，锁会自动释放"
+	}
+	var re *RegistryError
+	if errors.As(err, &re) {
+		return re.Error(), "运行 qualbridge registry check -registry " + re.Dir + " 查看全部问题，再运行 qualbridge registry repair"
+	}
+	file := ""
+	var pe *fs.PathError
+	var le2 *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		file = pe.Path
+	case errors.As(err, &le2):
+		file = le2.New
+	}
+	what := "读写文件"
+	if file != "" {
+		what = "读写 " + file + " "
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return what + "失败：磁盘已满", "腾出磁盘空间后重新运行同一命令：未写完的批次会自动回滚，不会重复签发"
+	case errors.Is(err, syscall.EROFS):
+		return what + "失败：所在磁盘为只读", "把登记库放在可写的磁盘上，或重新挂载为可写后重新运行同一命令"
+	case errors.Is(err, fs.ErrPermission):
+		return what + "失败：没有权限", "用有写权限的账户运行，或检查该目录的权限后重新运行同一命令"
+	case errors.Is(err, syscall.EIO):
+		return what + "失败：磁盘读写错误", "检查磁盘是否损坏；之后运行 qualbridge registry check 确认登记库完好"
+	case errors.Is(err, fs.ErrNotExist):
+		return what + "失败：文件不存在", "检查路径是否写对"
+	}
+	return "出错：" + err.Error(), ""
+}
