@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"unicode"
 
 	"github.com/qualbridge/qualbridge/diag"
 )
@@ -74,5 +75,17 @@ func Explain(err error) (message, hint string) {
 	case errors.Is(err, fs.ErrNotExist):
 		return what + "失败：文件不存在", "检查路径是否写对"
 	}
+	if hasHan(err.Error()) {
+		return err.Error(), "" // already said in the operator's words
+	}
 	return "出错：" + err.Error(), ""
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

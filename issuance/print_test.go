@@ -96,4 +96,3 @@ func flatten(b [][]bool) []byte {
 	}
 	return out
 }
-
