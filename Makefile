@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./verifier/record
 	$(GO) test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./verifier/record
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./generator/hant
+	$(GO) test -run '^$$' -fuzz '^FuzzParseApplicants$$' -fuzztime $(FUZZTIME) ./issuance
 
 golden:
 	$(GO) test ./... -update

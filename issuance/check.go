@@ -94,7 +94,7 @@ func (c *regCheck) run() {
 		c.add(record.CertsDir, 0, hint, "%s", msg)
 	}
 	batches := map[int]bool{}
-	staged := map[int]bool{}
+	staged := map[int][]string{}
 	for _, de := range des {
 		name := de.Name()
 		rel := path.Join(record.CertsDir, name)
@@ -111,7 +111,7 @@ func (c *regCheck) run() {
 			c.warn(rel, 0, "核对后可删除", "repair 截下的残行")
 		default:
 			if n, ok := stagedBatch(name); ok {
-				staged[n] = true
+				staged[n] = append(staged[n], rel)
 			}
 		}
 	}
@@ -133,17 +133,23 @@ func (c *regCheck) run() {
 	if hasJournal {
 		c.add(JournalFile, 0, "重新运行同一条 issue 命令，或运行 qualbridge registry repair", "有一次签发没有完成")
 	}
-	for n := range staged {
-		if !batches[n] {
-			c.add(path.Join(record.CertsDir, batchBase(n)+certsExt), 0, "重新运行同一条 issue 命令，或运行 qualbridge registry repair（回滚）", "批次 %s 只写了一部分（没有批次文件），其中的证书均未生效", batchBase(n))
+	for n, files := range staged {
+		if batches[n] {
+			continue
+		}
+		for _, f := range files {
+			c.add(f, 0, "重新运行同一条 issue 命令，或运行 qualbridge registry repair（回滚）", "批次 %s 只写了一部分（没有批次文件 %s），其中的证书均未生效", batchBase(n), batchBase(n)+certsExt)
 		}
 	}
 	c.index(manifests, legacy)
 	c.revocations()
-	if names, _ := filepath.Glob(filepath.Join(c.dir, tmpPrefix+"*")); len(names) > 0 {
-		for _, n := range names {
-			c.add(filepath.Base(n), 0, hintRepair, "中断写入留下的临时文件")
-		}
+	names, _ := filepath.Glob(filepath.Join(c.dir, tmpPrefix+"*"))
+	for _, n := range names {
+		c.add(filepath.Base(n), 0, hintRepair, "中断写入留下的临时文件")
+	}
+	names, _ = filepath.Glob(filepath.Join(c.dir, "*.torn"))
+	for _, n := range names {
+		c.warn(filepath.Base(n), 0, "核对后可删除", "repair 截下的残行")
 	}
 }
 

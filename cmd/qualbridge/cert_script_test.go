@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -11,6 +12,7 @@ import (
 // scriptCmds are the test scripts' own commands:
 //
 //	genbatch N FILE       write a CSV batch of N fictional holders (TEST-ONLY)
+//	chop N FILE           cut the last N bytes off FILE (a torn write)
 //	waitfiles N DIR EXT   wait (up to a minute) until DIR holds N files ending in EXT
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -21,6 +23,16 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			n, err := strconv.Atoi(args[0])
 			ts.Check(err)
 			ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(fictionalBatch(n)), 0o600))
+		},
+		"chop": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: chop N FILE")
+			}
+			n, err := strconv.Atoi(args[0])
+			ts.Check(err)
+			st, err := os.Stat(ts.MkAbs(args[1]))
+			ts.Check(err)
+			ts.Check(os.Truncate(ts.MkAbs(args[1]), st.Size()-int64(n)))
 		},
 		"waitfiles": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 3 {
@@ -33,7 +45,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				des, _ := os.ReadDir(ts.MkAbs(args[1]))
 				count := 0
 				for _, de := range des {
-					if len(de.Name()) > len(args[2]) && de.Name()[len(de.Name())-len(args[2]):] == args[2] {
+					if strings.HasSuffix(de.Name(), args[2]) {
 						count++
 					}
 				}
