@@ -1,6 +1,7 @@
 package issuance
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,6 +50,9 @@ func Explain(err error) (message, hint string) {
 	var re *RegistryError
 	if errors.As(err, &re) {
 		return re.Error(), "运行 qualbridge registry check -registry " + re.Dir + " 查看全部问题，再运行 qualbridge registry repair"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "已按要求中断", "重新运行同一条命令即可完成：未写完的批次会自动回滚，已签发的不会重复签发"
 	}
 	file := ""
 	var pe *fs.PathError
