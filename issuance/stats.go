@@ -107,8 +107,8 @@ func StatsAnnual(rows []StatRow) []byte {
 // which the site renders its statistics page.
 func StatsTOML(rows []StatRow, asOf time.Time) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# 采信证书发证统计：由 qualbridge stats -format toml 生成，不含任何个人信息。\n")
-	fmt.Fprintf(&b, "as_of = %s\n", asOf.Format(time.DateOnly))
+	fmt.Fprintf(&b, "# 采信证书发证统计：由 qualbridge stats -format toml 于 %s 生成，不含任何个人信息。\n", asOf.Format(time.DateOnly))
+	fmt.Fprintf(&b, "# 提交为 catalog/statistics.toml，网站据此生成“发证统计”页和开放数据。\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "\n[[count]]\nqualification = %q\noccupation_code = %q\nlevel = %q\nyear = %d\ncount = %d\n",
 			r.Qualification, r.OccupationCode, r.Level, r.Year, r.Count)
