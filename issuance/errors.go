@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"unicode"
 
@@ -62,6 +64,15 @@ func Explain(err error) (message, hint string) {
 		file = pe.Path
 	case errors.As(err, &le2):
 		file = le2.New
+	}
+	if dir, base := filepath.Split(file); strings.HasPrefix(base, tmpPrefix) {
+		// The temporary name means nothing to the operator: name the file
+		// it was to become (".tmp-000002.certs-1a2b3c" → "000002.certs").
+		base = strings.TrimPrefix(base, tmpPrefix)
+		if i := strings.LastIndexByte(base, '-'); i > 0 {
+			base = base[:i]
+		}
+		file = dir + base
 	}
 	what := "读写文件"
 	if file != "" {

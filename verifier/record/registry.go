@@ -247,7 +247,11 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	return err
 }
 
-// WriteBatch adds a new batch to the registry directory dir: the
+// WriteBatch adds a new batch to the registry directory dir, for tests
+// and benchmarks that need a registry quickly. The centre's registry is
+// written by package issuance, whose commit adds a manifest, a journal
+// and the directory fsyncs that make a batch survive a crash. This
+// writes the
 // encrypted personal records first, then the batch file, each written
 // atomically under the next free batch number. Existing batches are
 // never touched; a batch whose number is taken meanwhile is refused, not
