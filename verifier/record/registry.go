@@ -251,9 +251,8 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 // and benchmarks that need a registry quickly. The centre's registry is
 // written by package issuance, whose commit adds a manifest, a journal
 // and the directory fsyncs that make a batch survive a crash. This
-// writes the
-// encrypted personal records first, then the batch file, each written
-// atomically under the next free batch number. Existing batches are
+// writes the encrypted personal records first, then the batch file,
+// each written atomically under the next free batch number. Existing batches are
 // never touched; a batch whose number is taken meanwhile is refused, not
 // overwritten. It returns the batch file's path relative to dir.
 func WriteBatch(dir string, entries []Entry, personalAge []byte) (string, error) {
