@@ -100,23 +100,3 @@ func recipients(values, files []string) ([]age.Recipient, error) {
 	}
 	return issuance.ParseRecipients(values, data)
 }
-
-// writeNew writes data to name only if name does not exist yet: a key
-// file is never overwritten.
-func writeNew(name string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-	}
-	return err
-}
