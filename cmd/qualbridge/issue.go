@@ -81,6 +81,9 @@ func runIssue(ctx context.Context, c *cli, args []string) error {
 	switch {
 	case res.Again:
 		fmt.Fprintf(c.stdout, "该申请人文件此前已签发为 %s（%d 份），本次未重复签发\n", batch, len(res.Certificates))
+		if o.Out == "" {
+			c.hintf("要打印这些证书，带 -out 重新运行同一命令，或用 qualbridge reprint -batch")
+		}
 	case res.Batch == "":
 		fmt.Fprintln(c.stdout, "没有要签发的证书：每一行此前都已签发")
 		return nil
