@@ -40,7 +40,7 @@ verifier:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./generator/... ./verifier/...
-	$(GO) test -run '^$$' -bench Issue10k -benchtime 1x ./cmd/qualbridge
+	$(GO) test -run '^$$' -bench Issue10k -benchtime 1x ./cmd/qualbridge ./issuance
 
 bench-verifier:
 	$(GO) run ./bench/verifier
