@@ -58,7 +58,11 @@
 // files are removed either way. So after kill -9, a full disk, an I/O
 // error or a power cut at any step, the registry holds all of the batch
 // or none of it; the tests stop a run at every one of these steps
-// (TestCommitFaults, through an injected [FS]).
+// (TestCommitFaults, through an injected [FS]), and for a power cut also
+// throw away whatever was not yet fsynced. A run that fails to fsync the
+// directory after the commit rename cannot know whether the batch
+// survives: it neither reports it issued nor undoes it ([UncertainError]),
+// and the next run decides from the disk.
 //
 // Running the same applicants file again is always safe: its digest is
 // in the manifest, so a file issued before signs nothing and is printed

@@ -42,12 +42,31 @@ func (e *RegistryError) Error() string {
 
 func (e *RegistryError) Unwrap() error { return e.Err }
 
+// UncertainError is a commit stopped just after its batch file was put
+// in place, before the disk confirmed it: the batch may or may not have
+// been issued. Running the same command again settles it.
+type UncertainError struct {
+	Batch string
+	Err   error
+}
+
+func (e *UncertainError) Error() string {
+	return fmt.Sprintf("无法确认批次 %s 已写入磁盘：%v", e.Batch, e.Err)
+}
+
+func (e *UncertainError) Unwrap() error { return e.Err }
+
 // Explain says a system error in the operator's words, with what to do.
 // Errors it does not know keep their own text after a Chinese lead.
 func Explain(err error) (message, hint string) {
 	var le *LockedError
 	if errors.As(err, &le) {
 		return le.Error(), "等那次运行结束后再试；若那个进程已不存在，锁会自动释放"
+	}
+	var ue *UncertainError
+	if errors.As(err, &ue) {
+		msg, _ := Explain(ue.Err)
+		return fmt.Sprintf("无法确认批次 %s 已写入磁盘（%s）；证书尚未打印", ue.Batch, msg), "排除故障后重新运行同一命令：已写入就补打，未写入就重新签发，不会重复"
 	}
 	var re *RegistryError
 	if errors.As(err, &re) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
 // errKilled is what every file operation returns once faultFS has
@@ -31,6 +33,53 @@ type faultFS struct {
 	n      int
 	failed bool
 	ops    []string
+
+	// With power set, the fault is a power cut: besides stopping the run,
+	// [faultFS.powerCut] then loses what the kernel had not made durable:
+	// the contents of every file not fsynced, and every rename and removal
+	// in a directory not fsynced since.
+	power    bool
+	unsynced map[string]bool           // files written and not fsynced
+	pending  map[string][]pendingEntry // per directory, since its last fsync
+	trash    int
+}
+
+// pendingEntry is a directory change not yet durable: a creation (from
+// empty), a rename, or a removal or overwrite (to the trash).
+type pendingEntry struct{ from, to string }
+
+func (f *faultFS) track() {
+	if f.unsynced == nil {
+		f.unsynced, f.pending = map[string]bool{}, map[string][]pendingEntry{}
+	}
+}
+
+// powerCut undoes what a power cut would: directory changes not
+// fsynced, newest first, then the contents of files not fsynced.
+func (f *faultFS) powerCut(t *testing.T) {
+	f.track()
+	for dir, ps := range f.pending {
+		for i := len(ps) - 1; i >= 0; i-- {
+			if ps[i].from == "" {
+				os.Remove(ps[i].to)
+				delete(f.unsynced, ps[i].to)
+				continue
+			}
+			if err := os.Rename(ps[i].to, ps[i].from); err != nil {
+				t.Fatalf("power cut in %s: %v", dir, err)
+			}
+			if f.unsynced[ps[i].to] {
+				delete(f.unsynced, ps[i].to)
+				f.unsynced[ps[i].from] = true
+			}
+		}
+	}
+	for name := range f.unsynced {
+		if _, err := os.Stat(name); err == nil {
+			os.Truncate(name, 0)
+		}
+	}
+	f.pending = nil
 }
 
 func (f *faultFS) step(op, name string) error {
@@ -54,6 +103,9 @@ func (f *faultFS) Create(name string, perm fs.FileMode) (File, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.track()
+	f.unsynced[name] = true
+	f.pending[filepath.Dir(name)] = append(f.pending[filepath.Dir(name)], pendingEntry{"", name})
 	return &faultFile{File: file, fs: f, name: name}, nil
 }
 
@@ -61,21 +113,62 @@ func (f *faultFS) Rename(o, n string) error {
 	if err := f.step("rename", n); err != nil {
 		return err
 	}
-	return f.FS.Rename(o, n)
+	f.track()
+	if _, err := os.Stat(n); err == nil && f.power {
+		f.putAside(n)
+	}
+	if err := f.FS.Rename(o, n); err != nil {
+		return err
+	}
+	f.pending[filepath.Dir(n)] = append(f.pending[filepath.Dir(n)], pendingEntry{o, n})
+	if f.unsynced[o] {
+		delete(f.unsynced, o)
+		f.unsynced[n] = true
+	}
+	return nil
 }
 
 func (f *faultFS) Remove(name string) error {
 	if err := f.step("remove", name); err != nil {
 		return err
 	}
-	return f.FS.Remove(name)
+	if !f.power {
+		return f.FS.Remove(name)
+	}
+	if _, err := os.Stat(name); err != nil {
+		return f.FS.Remove(name)
+	}
+	f.track()
+	return f.putAside(name)
+}
+
+// putAside moves name to the trash until its directory is fsynced, so
+// that a power cut can bring it back.
+func (f *faultFS) putAside(name string) error {
+	f.trash++
+	trash := filepath.Join(filepath.Dir(name), fmt.Sprintf("#trash-%d", f.trash))
+	if err := os.Rename(name, trash); err != nil {
+		return err
+	}
+	f.pending[filepath.Dir(name)] = append(f.pending[filepath.Dir(name)], pendingEntry{name, trash})
+	return nil
 }
 
 func (f *faultFS) SyncDir(name string) error {
 	if err := f.step("syncdir", name); err != nil {
 		return err
 	}
-	return f.FS.SyncDir(name)
+	if err := f.FS.SyncDir(name); err != nil {
+		return err
+	}
+	f.track()
+	for _, p := range f.pending[name] {
+		if strings.Contains(filepath.Base(p.to), "#trash-") {
+			os.Remove(p.to)
+		}
+	}
+	delete(f.pending, name)
+	return nil
 }
 
 func (f *faultFS) MkdirAll(name string, perm fs.FileMode) error {
@@ -103,7 +196,11 @@ func (f *faultFile) Sync() error {
 	if err := f.fs.step("fsync", f.name); err != nil {
 		return err
 	}
-	return f.File.Sync()
+	if err := f.File.Sync(); err != nil {
+		return err
+	}
+	delete(f.fs.unsynced, f.name)
+	return nil
 }
 
 func (f *faultFile) Close() error {
@@ -149,19 +246,23 @@ func TestCommitFaults(t *testing.T) {
 		{"ENOSPC", syscall.ENOSPC, false},
 		{"EIO", syscall.EIO, false},
 		{"read-only", syscall.EROFS, true},
+		{"power-cut", errKilled, true},
 	}
 	for _, f := range faults {
 		for at := 1; at <= total; at++ {
 			for _, repair := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/op%02d/repair=%v", f.name, at, repair), func(t *testing.T) {
 					o := newRegistry(t, batch)
-					ffs := &faultFS{FS: OS(), failAt: at, err: f.err, sticky: f.sticky}
+					ffs := &faultFS{FS: OS(), failAt: at, err: f.err, sticky: f.sticky, power: f.name == "power-cut"}
 					o.FS = ffs
 					res, err := Issue(context.Background(), o)
+					if ffs.power {
+						ffs.powerCut(t)
+					}
 					if err == nil && res.IndexErr == nil && !f.sticky {
 						t.Fatalf("fault at %s went unnoticed", ffs.ops[at-1])
 					}
-					if err != nil && f.err != errKilled {
+					if err != nil && f.err != errKilled && !errors.Is(err, errKilled) {
 						// What the operator is told names the cause.
 						msg, hint := Explain(err)
 						if !strings.Contains(msg, "失败") || hint == "" {
@@ -179,6 +280,19 @@ func TestCommitFaults(t *testing.T) {
 					o.FS = nil
 					mustIssue(t, o)
 					assertExactlyOnce(t, o.Registry, n)
+					// A run that said it issued (and would have printed) must
+					// never lose those certificates: they are in someone's hand.
+					if err == nil {
+						reg, lerr := record.LoadRegistry(os.DirFS(o.Registry))
+						if lerr != nil {
+							t.Fatal(lerr)
+						}
+						for _, c := range res.Certificates {
+							if _, ok := reg.Entries[c.Public.Token]; !ok {
+								t.Fatalf("certificate %s reported issued at op %d (%s) is gone", c.Public.Number, at, ffs.ops[at-1])
+							}
+						}
+					}
 					// And once more: nothing new.
 					third := mustIssue(t, o)
 					if !third.Again || len(third.Certificates) != n {

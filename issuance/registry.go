@@ -367,9 +367,11 @@ func commit(fsys FS, dir string, st *state, p *pending, now time.Time) (indexErr
 		return nil, undo(fsys, dir, n, err)
 	}
 	if err := fsys.SyncDir(certsDir); err != nil {
-		// The rename may or may not be durable: leave the journal, whose
-		// next reading decides by what is on disk.
-		return err, nil
+		// The rename may or may not survive a power cut, so the batch may
+		// not be called issued (nor printed). Nor may it be undone: the
+		// verifier may already serve it. The journal stays, and the next
+		// run decides by what is on disk (TestCommitFaults/power-cut).
+		return nil, &UncertainError{Batch: path.Join(record.CertsDir, batchBase(n)+certsExt), Err: err}
 	}
 	// 4. Committed. The index and the journal's removal may fail; the
 	// next run rebuilds the one and finishes the other.
