@@ -180,6 +180,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 	kept := apps[:0]
 	for _, a := range apps {
 		kid, fp := fpr.of(a.Personal.IDNumber, a.Qual.ID)
+		a.holder = Holder{KID: kid, Fingerprint: fp}
 		if !issued[kid+" "+fp] {
 			kept = append(kept, a)
 			continue
@@ -233,8 +234,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		}
 		fmt.Fprintf(&personal, "%s %s %s\n", pub.Token, pub.Number, base64URL.EncodeToString(pb))
 		certs.WriteString(record.FormatEntry(record.Entry{Token: pub.Token, Number: pub.Number, Envelope: env}))
-		kid, fp := fpr.of(a.Personal.IDNumber, a.Qual.ID)
-		m.Holders = append(m.Holders, Holder{pub.Number, kid, fp})
+		m.Holders = append(m.Holders, Holder{pub.Number, a.holder.KID, a.holder.Fingerprint})
 		res.Certificates = append(res.Certificates, Certificate{Public: pub, Personal: a.Personal, Verifier: base, Skill: isSkill(a.Qual, pub.Level)})
 	}
 	var sealed bytes.Buffer
@@ -293,7 +293,7 @@ func refuse(list diag.List, what string) error {
 // reissueFromInput is the run of an applicants file issued before as
 // batch m: it matches each row to its certificate by fingerprint and
 // prints them again, from the signed records and the rows.
-func reissueFromInput(ctx context.Context, o Options, st *state, m *Manifest, apps []*Applicant, fpr fingerprinter, cat *catalog.Catalog, res *Result) error {
+func reissueFromInput(ctx context.Context, o Options, st *state, m *Manifest, apps []*Applicant, fpr *fingerprinter, cat *catalog.Catalog, res *Result) error {
 	res.Again = true
 	res.Batch = path.Join(record.CertsDir, batchBase(m.Batch)+certsExt)
 	byFP := map[string]string{}

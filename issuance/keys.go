@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -101,20 +102,21 @@ func SignerFor(tl *record.TrustList, priv ed25519.PrivateKey, now time.Time) (*r
 // the small space of 8-digit permit numbers without that key.
 type fingerprinter struct {
 	kid string
-	key []byte
+	mac hash.Hash // reused: one run computes one per row
 }
 
-func newFingerprinter(priv ed25519.PrivateKey) fingerprinter {
+func newFingerprinter(priv ed25519.PrivateKey) *fingerprinter {
 	m := hmac.New(sha256.New, priv.Seed())
 	m.Write([]byte("qualbridge/issued-index/v1"))
-	return fingerprinter{kid: record.KeyID(priv.Public().(ed25519.PublicKey)), key: m.Sum(nil)}
+	return &fingerprinter{kid: record.KeyID(priv.Public().(ed25519.PublicKey)), mac: hmac.New(sha256.New, m.Sum(nil))}
 }
 
-// of returns "kid fp" for a holder and qualification.
-func (f fingerprinter) of(idNumber, qualification string) (kid, fp string) {
-	m := hmac.New(sha256.New, f.key)
-	m.Write([]byte(idNumber))
-	m.Write([]byte{0})
-	m.Write([]byte(qualification))
-	return f.kid, hex.EncodeToString(m.Sum(nil)[:16])
+// of returns the kid and the fingerprint of a holder and qualification.
+func (f *fingerprinter) of(idNumber, qualification string) (kid, fp string) {
+	f.mac.Reset()
+	f.mac.Write([]byte(idNumber))
+	f.mac.Write([]byte{0})
+	f.mac.Write([]byte(qualification))
+	var sum [sha256.Size]byte
+	return f.kid, hex.EncodeToString(f.mac.Sum(sum[:0])[:16])
 }

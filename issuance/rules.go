@@ -26,6 +26,8 @@ type Applicant struct {
 	IssueDate      time.Time
 	ValidUntil     time.Time
 	Number         string // empty: generate
+
+	holder Holder // its fingerprint, once the key is open
 }
 
 // checker checks rows against the rules and the catalog.
