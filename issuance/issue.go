@@ -95,7 +95,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 	rows, ds := ParseApplicants(o.Input, o.Applicants)
 	p := &problems{file: o.Input, list: ds}
 	chk := &checker{p: p, cat: cat, today: o.Today}
-	var apps []*Applicant
+	var apps []*applicant
 	seen := map[string]int{} // id number + qualification → line
 	for i := range rows {
 		a := chk.check(&rows[i])
@@ -293,7 +293,7 @@ func refuse(list diag.List, what string) error {
 // reissueFromInput is the run of an applicants file issued before as
 // batch m: it matches each row to its certificate by fingerprint and
 // prints them again, from the signed records and the rows.
-func reissueFromInput(ctx context.Context, o Options, st *state, m *Manifest, apps []*Applicant, fpr *fingerprinter, cat *catalog.Catalog, res *Result) error {
+func reissueFromInput(ctx context.Context, o Options, st *state, m *Manifest, apps []*applicant, fpr *fingerprinter, cat *catalog.Catalog, res *Result) error {
 	res.Again = true
 	res.Batch = path.Join(record.CertsDir, batchBase(m.Batch)+certsExt)
 	byFP := map[string]string{}
@@ -323,7 +323,7 @@ func reissueFromInput(ctx context.Context, o Options, st *state, m *Manifest, ap
 }
 
 // signOne builds the two parts of a certificate and signs the public one.
-func signOne(s *record.Signer, rnd io.Reader, nb *numberer, a *Applicant, issuer string, now time.Time) (*record.Public, []byte, error) {
+func signOne(s *record.Signer, rnd io.Reader, nb *numberer, a *applicant, issuer string, now time.Time) (*record.Public, []byte, error) {
 	tok, err := record.NewToken(rnd)
 	if err != nil {
 		return nil, nil, err

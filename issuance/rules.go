@@ -14,8 +14,8 @@ import (
 	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// Applicant is a checked row, ready to sign.
-type Applicant struct {
+// applicant is a checked row, ready to sign.
+type applicant struct {
 	Line           int
 	Personal       record.Personal
 	Qual           *catalog.Qualification
@@ -48,7 +48,7 @@ func (b *checker) errorf(r *Row, key, hint, format string, args ...any) {
 }
 
 // check returns the checked row, or nil after recording its problems.
-func (b *checker) check(r *Row) *Applicant {
+func (b *checker) check(r *Row) *applicant {
 	before := len(b.p.list)
 	get := func(k string) string { return r.Fields[k] }
 	for _, k := range applicantKeys {
@@ -56,7 +56,7 @@ func (b *checker) check(r *Row) *Applicant {
 			b.errorf(r, k, "", "缺少 %s", k)
 		}
 	}
-	a := &Applicant{Line: r.Line}
+	a := &applicant{Line: r.Line}
 
 	if name := get("name"); name != "" {
 		if msg, hint := checkName(name); msg != "" {
