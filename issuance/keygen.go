@@ -82,6 +82,9 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 		return "", err
 	}
 	fsys := OS()
+	if err := fsys.SyncDir(filepath.Dir(o.KeyFile)); err != nil {
+		return "", err
+	}
 	if err := fsys.MkdirAll(o.Registry, 0o755); err != nil {
 		return "", err
 	}
