@@ -178,7 +178,7 @@ var (
 
 func readTOML(p *problems, data []byte) []Row {
 	var doc struct {
-		applicant []map[string]any `toml:"applicant"`
+		Applicant []map[string]any `toml:"applicant"`
 	}
 	md, err := toml.Decode(string(data), &doc)
 	if err != nil {
@@ -204,12 +204,12 @@ func readTOML(p *problems, data []byte) []Row {
 			starts = append(starts, i)
 		}
 	}
-	if len(starts) != len(doc.applicant) {
+	if len(starts) != len(doc.Applicant) {
 		// Inline arrays of tables: positions fall back to line 1.
-		starts = make([]int, len(doc.applicant))
+		starts = make([]int, len(doc.Applicant))
 	}
 	var rows []Row
-	for n, tab := range doc.applicant {
+	for n, tab := range doc.Applicant {
 		start := starts[n]
 		end := len(lines)
 		for j := start + 1; j < len(lines); j++ {
