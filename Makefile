@@ -40,7 +40,7 @@ verifier:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./generator/... ./verifier/...
-	$(GO) test -run '^$$' -bench Issue10k -benchtime 1x ./cmd/qualbridge
+	$(GO) test -run '^$$' -bench Issue10k -benchtime 1x ./cmd/qualbridge ./issuance
 
 bench-verifier:
 	$(GO) run ./bench/verifier
@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./generator/hant
 	$(GO) test -run '^$$' -fuzz '^FuzzReadCSV$$' -fuzztime $(FUZZTIME) ./generator/annex
 	$(GO) test -run '^$$' -fuzz '^FuzzReadHTML$$' -fuzztime $(FUZZTIME) ./generator/annex
+	$(GO) test -run '^$$' -fuzz '^FuzzParseApplicants$$' -fuzztime $(FUZZTIME) ./issuance
 
 golden:
 	$(GO) test ./... -update

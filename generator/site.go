@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,6 +168,8 @@ func (x *index) pages() ([]*page, error) {
 		latest = c.Changes[0].Date
 	}
 	add(&page{Path: "changes/", Tmpl: "changes.html", Title: "更新记录", Crumbs: []crumb{home}, Updated: latest, Data: c.Changes})
+	add(&page{Path: "statistics/", Tmpl: "statistics.html", Title: "发证统计", Crumbs: []crumb{home}, Data: statisticsOf(c),
+		Kind: "page", Text: "发证统计 采信证书 发证数量"})
 	add(&page{Path: "search/", Tmpl: "search.html", Title: "搜索", Crumbs: []crumb{home}, Data: x.az()})
 	add(&page{Path: "data/", Tmpl: "data.html", Title: "开放数据", Crumbs: []crumb{home}, Data: datasets(x)})
 	add(&page{Path: "verify/", Tmpl: "verify.html", Title: "核验证书", Crumbs: []crumb{home}, Data: x.trust != nil,
@@ -416,4 +419,39 @@ func (x *index) az() azList {
 	sort.SliceStable(l.Guides, func(i, j int) bool { return l.Guides[i].Title < l.Guides[j].Title })
 	sort.SliceStable(l.Docs, func(i, j int) bool { return l.Docs[i].Title < l.Docs[j].Title })
 	return l
+}
+
+// statistics is the data of the statistics page: the registry's counts
+// from catalog/statistics.toml, else the totals the centre has published
+// (the changes whose title says how many were issued).
+type statistics struct {
+	Rows      []*catalog.StatCount
+	Years     []yearTotal
+	Total     int
+	Published []*catalog.Change
+}
+
+type yearTotal struct{ Year, Count int }
+
+// publishedTotal matches a change that announces how many certificates
+// were issued ("累计发证6000余本"), not one that merely names an issuer.
+var publishedTotal = regexp.MustCompile(`发证[0-9]`)
+
+func statisticsOf(c *catalog.Catalog) statistics {
+	s := statistics{Rows: c.Statistics}
+	by := map[int]int{}
+	for _, r := range c.Statistics {
+		by[r.Year] += r.Count
+		s.Total += r.Count
+	}
+	for y, n := range by {
+		s.Years = append(s.Years, yearTotal{y, n})
+	}
+	sort.Slice(s.Years, func(i, j int) bool { return s.Years[i].Year < s.Years[j].Year })
+	for _, ch := range c.Changes {
+		if publishedTotal.MatchString(ch.Title) {
+			s.Published = append(s.Published, ch)
+		}
+	}
+	return s
 }

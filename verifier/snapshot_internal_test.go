@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/testreg"
+	"github.com/qualbridge/qualbridge/verifier/registrytest"
 )
 
 // memoFixture is a registry of fictional (TEST-ONLY) holders: an
@@ -24,40 +24,40 @@ type memoFixture struct {
 func newMemoFixture(t *testing.T) *memoFixture {
 	t.Helper()
 	dir := t.TempDir()
-	key := testreg.Key("memo")
+	key := registrytest.Key("memo")
 	from, until := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := testreg.WriteTrust(dir, testreg.Trusted(key, from, until, record.KeyActive)); err != nil {
+	if err := registrytest.WriteTrust(dir, registrytest.Trusted(key, from, until, record.KeyActive)); err != nil {
 		t.Fatal(err)
 	}
 	issued, signed := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
 	fx := &memoFixture{longName: "测" + strings.Repeat("长", 58) + "名"}
-	mk := func(label, number string, h testreg.Holder, mod func(*record.Public)) record.Entry {
-		p, err := testreg.Public(testreg.Token(label), number, h, issued)
+	mk := func(label, number string, h registrytest.Holder, mod func(*record.Public)) record.Entry {
+		p, err := registrytest.Public(registrytest.Token(label), number, h, issued)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if mod != nil {
 			mod(p)
 		}
-		e, err := testreg.Sign(key, p, signed)
+		e, err := registrytest.Sign(key, p, signed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return e
 	}
-	long := testreg.Synthetic(2)
+	long := registrytest.Synthetic(2)
 	long.Name = fx.longName
-	fx.plain = mk("plain", "TEST-100001", testreg.Synthetic(1), nil)
+	fx.plain = mk("plain", "TEST-100001", registrytest.Synthetic(1), nil)
 	fx.long = mk("long", "TEST-100002", long, nil)
-	fx.expiring = mk("expiring", "TEST-100003", testreg.Synthetic(3), func(p *record.Public) {
+	fx.expiring = mk("expiring", "TEST-100003", registrytest.Synthetic(3), func(p *record.Public) {
 		p.ValidUntil = time.Date(2030, 6, 30, 0, 0, 0, 0, time.UTC)
 		p.IDType, p.IDMasked = record.Residence, "****0017"
 	})
-	fx.gone = mk("gone", "TEST-100004", testreg.Synthetic(4), nil)
-	if _, err := record.WriteBatch(dir, []record.Entry{fx.plain, fx.long, fx.expiring, fx.gone}, []byte(testreg.Placeholder)); err != nil {
+	fx.gone = mk("gone", "TEST-100004", registrytest.Synthetic(4), nil)
+	if _, err := record.WriteBatch(dir, []record.Entry{fx.plain, fx.long, fx.expiring, fx.gone}, []byte(registrytest.Placeholder)); err != nil {
 		t.Fatal(err)
 	}
-	if err := testreg.Revoke(dir, key, fx.gone, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, signed.AddDate(0, 1, 0)); err != nil {
+	if err := registrytest.Revoke(dir, key, fx.gone, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, signed.AddDate(0, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 	s, err := LoadSnapshot(os.DirFS(dir), signed)
@@ -121,7 +121,7 @@ func TestMemoisedVerdictIsTheVerifiedOne(t *testing.T) {
 func TestLookupNumberCollision(t *testing.T) {
 	fx := newMemoFixture(t)
 	s := fx.snap
-	name := testreg.Synthetic(1).Name
+	name := registrytest.Synthetic(1).Name
 	i, ok := s.byNumber(fx.plain.Number)
 	if !ok {
 		t.Fatal("number not found")

@@ -22,10 +22,10 @@ import (
 
 	"github.com/qualbridge/qualbridge/verifier"
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/testreg"
+	"github.com/qualbridge/qualbridge/verifier/registrytest"
 )
 
-// The fixture is TEST-ONLY: keys from fixed seeds (testreg.Key), a
+// The fixture is TEST-ONLY: keys from fixed seeds (registrytest.Key), a
 // fictional holder and made-up certificate numbers.
 var (
 	notBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -35,7 +35,7 @@ var (
 
 	// holder is fictional. Every string of it but the masked name must
 	// never appear in any answer; the masked name only in valid ones.
-	holder = testreg.Holder{
+	holder = registrytest.Holder{
 		Name: "林试明", Sex: "女", BirthDate: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC),
 		IDType: record.Permit, IDNumber: "80736152",
 	}
@@ -54,20 +54,20 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	active, retired, compromised, stranger := testreg.Key("active"), testreg.Key("retired"), testreg.Key("compromised"), testreg.Key("stranger")
-	if err := testreg.WriteTrust(dir,
-		testreg.Trusted(active, notBefore, notAfter, record.KeyActive),
-		testreg.Trusted(retired, notBefore.AddDate(-1, 0, 0), notBefore, record.KeyRetired),
-		testreg.Trusted(compromised, notBefore, notAfter, record.KeyCompromised),
+	active, retired, compromised, stranger := registrytest.Key("active"), registrytest.Key("retired"), registrytest.Key("compromised"), registrytest.Key("stranger")
+	if err := registrytest.WriteTrust(dir,
+		registrytest.Trusted(active, notBefore, notAfter, record.KeyActive),
+		registrytest.Trusted(retired, notBefore.AddDate(-1, 0, 0), notBefore, record.KeyRetired),
+		registrytest.Trusted(compromised, notBefore, notAfter, record.KeyCompromised),
 	); err != nil {
 		t.Fatal(err)
 	}
 	mk := func(label, number string, priv ed25519.PrivateKey) record.Entry {
-		p, err := testreg.Public(testreg.Token(label), number, holder, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC))
+		p, err := registrytest.Public(registrytest.Token(label), number, holder, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := testreg.Sign(priv, p, signedAt)
+		e, err := registrytest.Sign(priv, p, signedAt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,15 +78,15 @@ func newFixture(t testing.TB) *fixture {
 	tampered := mk("tampered", "TEST-000003", active)
 	tampered.Envelope = bytes.Clone(tampered.Envelope)
 	tampered.Envelope[len(tampered.Envelope)/2] ^= 0x01
-	moved := record.Entry{Token: testreg.Token("moved"), Number: "TEST-000004", Envelope: valid.Envelope}
+	moved := record.Entry{Token: registrytest.Token("moved"), Number: "TEST-000004", Envelope: valid.Envelope}
 	unknownKey := mk("stranger", "TEST-000005", stranger)
 	outside := mk("outside", "TEST-000006", retired)
 	badKey := mk("compromised", "TEST-000007", compromised)
 	entries := []record.Entry{valid, revoked, tampered, moved, unknownKey, outside, badKey}
-	if _, err := record.WriteBatch(dir, entries, []byte(testreg.Placeholder)); err != nil {
+	if _, err := record.WriteBatch(dir, entries, []byte(registrytest.Placeholder)); err != nil {
 		t.Fatal(err)
 	}
-	if err := testreg.Revoke(dir, active, revoked, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, signedAt.AddDate(0, 1, 0)); err != nil {
+	if err := registrytest.Revoke(dir, active, revoked, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, signedAt.AddDate(0, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{
@@ -96,7 +96,7 @@ func newFixture(t testing.TB) *fixture {
 			verifier.Revoked:        {revoked.Token},
 			verifier.NotGenuine:     {tampered.Token, moved.Token, unknownKey.Token, outside.Token},
 			verifier.KeyCompromised: {badKey.Token},
-			verifier.Unknown:        {testreg.Token("never issued")},
+			verifier.Unknown:        {registrytest.Token("never issued")},
 		},
 	}
 }
@@ -275,7 +275,7 @@ func TestOutcomes(t *testing.T) {
 						}
 					}
 					if tc.outcome == verifier.Valid {
-						for _, s := range []string{"TEST-000001", "照顾服务员", "养老护理员", "4-10-01-05", "四级", testreg.Issuer, "2025-12-01", "1990"} {
+						for _, s := range []string{"TEST-000001", "照顾服务员", "养老护理员", "4-10-01-05", "四级", registrytest.Issuer, "2025-12-01", "1990"} {
 							if !strings.Contains(body, s) {
 								t.Errorf("valid answer lacks %q", s)
 							}
@@ -691,7 +691,7 @@ func TestReload(t *testing.T) {
 	waitFor("the reload after the fix", func() bool { return e.store.Current() != first })
 
 	// A new revocation takes effect without a restart.
-	if err := testreg.Revoke(fx.dir, fx.active, fx.valid, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), record.IssuedInError, testNow); err != nil {
+	if err := registrytest.Revoke(fx.dir, fx.active, fx.valid, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), record.IssuedInError, testNow); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("the revocation", func() bool { return status() == -1 })

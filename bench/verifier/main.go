@@ -38,7 +38,7 @@ import (
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/testreg"
+	"github.com/qualbridge/qualbridge/verifier/registrytest"
 )
 
 func main() {
@@ -248,8 +248,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // writeRegistry writes a TEST-ONLY registry of n certificates, signed in
 // parallel, in batches of batch; it returns their tokens.
 func writeRegistry(dir string, n, batch int) ([]record.Token, error) {
-	key := testreg.Key("bench")
-	if err := testreg.WriteTrust(dir, testreg.Trusted(key,
+	key := registrytest.Key("bench")
+	if err := registrytest.WriteTrust(dir, registrytest.Trusted(key,
 		time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC), record.KeyActive)); err != nil {
 		return nil, err
 	}
@@ -263,10 +263,10 @@ func writeRegistry(dir string, n, batch int) ([]record.Token, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += len(errs) {
-				tok := testreg.Token("bench " + strconv.Itoa(i))
-				p, err := testreg.Public(tok, fmt.Sprintf("TEST%018d", i), testreg.Synthetic(i), issued)
+				tok := registrytest.Token("bench " + strconv.Itoa(i))
+				p, err := registrytest.Public(tok, fmt.Sprintf("TEST%018d", i), registrytest.Synthetic(i), issued)
 				if err == nil {
-					entries[i], err = testreg.Sign(key, p, signedAt)
+					entries[i], err = registrytest.Sign(key, p, signedAt)
 				}
 				if err != nil {
 					errs[w] = err
@@ -280,7 +280,7 @@ func writeRegistry(dir string, n, batch int) ([]record.Token, error) {
 		return nil, err
 	}
 	for i := 0; i < n; i += batch {
-		if _, err := record.WriteBatch(dir, entries[i:min(i+batch, n)], []byte(testreg.Placeholder)); err != nil {
+		if _, err := record.WriteBatch(dir, entries[i:min(i+batch, n)], []byte(registrytest.Placeholder)); err != nil {
 			return nil, err
 		}
 	}

@@ -46,7 +46,7 @@ func parseWhen(s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02) or an RFC 3339 time", s)
+		return time.Time{}, fmt.Errorf("%q 不是日期（2006-01-02）或 RFC 3339 时间", s)
 	}
 	return t.UTC(), nil
 }

@@ -51,13 +51,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":  {"check the catalogs and content, reporting every problem", runCheck},
-		"build":  {"check, then build the public site into public/", runBuild},
-		"serve":  {"build, serve on localhost and rebuild on change", runServe},
-		"keygen": {"create an issuer signing key, age-encrypted", runKeygen},
-		"issue":  {"issue signed certificates for a batch of applicants", runIssue},
-		"revoke": {"record a signed revocation of a certificate", runRevoke},
-		"import": {"read an official batch annex into catalog rows", runImport},
+		"check":    {"check the catalogs and content, reporting every problem", runCheck},
+		"build":    {"check, then build the public site into public/", runBuild},
+		"serve":    {"build, serve on localhost and rebuild on change", runServe},
+		"keygen":   {"create an issuer signing key, age-encrypted", runKeygen},
+		"issue":    {"issue signed certificates for a batch of applicants", runIssue},
+		"revoke":   {"record a signed revocation of a certificate", runRevoke},
+		"import":   {"read an official batch annex into catalog rows", runImport},
+		"registry": {"check or repair a certificate registry", runRegistry},
+		"reprint":  {"print already-issued certificates again", runReprint},
+		"stats":    {"count issued certificates, without personal data", runStats},
 	}
 }
 
@@ -95,7 +98,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-7s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nrun 'qualbridge <command> -h' for its flags")
 }

@@ -24,6 +24,8 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: false,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			// Scripts that need the shipped catalog find the repository here.
 			wd, err := os.Getwd()

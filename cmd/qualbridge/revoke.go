@@ -2,104 +2,64 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/qualbridge/qualbridge/issuance"
 	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// runRevoke appends a signed revocation of one certificate to the
-// registry's revocations.log.
+// runRevoke appends a signed revocation of one certificate (issuance.Revoke).
 func runRevoke(ctx context.Context, c *cli, args []string) error {
 	reasons := make([]string, 0, 4)
 	for _, r := range record.Reasons() {
 		reasons = append(reasons, string(r))
 	}
 	flags := newFlags(c, "revoke", "-registry DIR -key FILE (-number N | -token T) -reason R [-date D]")
-	registry := flags.String("registry", "", "registry `directory`")
-	keyFile := flags.String("key", "", "age-encrypted signing key `file`")
-	identity := flags.String("identity", "", "age identities `file` that opens the key (default: the passphrase)")
-	number := flags.String("number", "", "certificate `number` to revoke")
-	token := flags.String("token", "", "certificate `token` to revoke (from its QR code)")
-	reason := flags.String("reason", "", "generic `reason`: "+strings.Join(reasons, ", "))
-	date := flags.String("date", "", "revocation `date` (2006-01-02, default today)")
+	var o issuance.RevokeOptions
+	flags.StringVar(&o.Registry, "registry", "", "登记库`目录`")
+	keyFile := flags.String("key", "", "age 加密的签名密钥`文件`")
+	identity := flags.String("identity", "", "打开密钥的 age 身份`文件`（默认用口令）")
+	flags.StringVar(&o.Number, "number", "", "要撤销的证书`编号`")
+	token := flags.String("token", "", "要撤销的证书`令牌`（二维码中的）")
+	reason := flags.String("reason", "", "撤销`原因`："+strings.Join(reasons, ", "))
+	date := flags.String("date", "", "撤销`日期`（2006-01-02，默认今天）")
 	if help, err := parseFlags(flags, args); help || err != nil {
 		return err
 	}
 	if flags.NArg() > 0 {
-		return c.usageErrorf(flags, "revoke takes no arguments, got %q", flags.Arg(0))
+		return c.usageErrorf(flags, "revoke 不接受参数，而收到了 %q", flags.Arg(0))
 	}
-	if *registry == "" || *keyFile == "" || *reason == "" || (*number == "") == (*token == "") {
-		return c.usageErrorf(flags, "revoke needs -registry, -key, -reason and one of -number or -token")
+	if o.Registry == "" || *keyFile == "" || *reason == "" || (o.Number == "") == (*token == "") {
+		return c.usageErrorf(flags, "revoke 需要 -registry、-key、-reason，以及 -number 或 -token 之一")
 	}
-	why, err := record.ParseReason(*reason)
-	if err != nil {
-		return c.usageErrorf(flags, "-reason %q is not one of %s", *reason, strings.Join(reasons, ", "))
+	var err error
+	if o.Reason, err = record.ParseReason(*reason); err != nil {
+		return c.usageErrorf(flags, "-reason %q 不是以下之一：%s", *reason, strings.Join(reasons, ", "))
 	}
-	now := time.Now()
-	day := today(now)
-	if *date != "" {
-		if day, err = time.Parse(time.DateOnly, *date); err != nil {
-			return c.usageErrorf(flags, "-date %q is not a date (2006-01-02)", *date)
-		}
-	}
-
-	unlock, err := lockRegistry(*registry)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	reg, err := record.LoadRegistry(os.DirFS(*registry))
-	if err != nil {
-		return fmt.Errorf("registry %s: %w", *registry, err)
-	}
-	var e record.Entry
-	var ok bool
 	if *token != "" {
-		t, err := record.ParseToken(*token)
-		if err != nil {
-			return c.usageErrorf(flags, "-token: %v", err)
+		if o.Token, err = record.ParseToken(*token); err != nil {
+			return c.usageErrorf(flags, "-token 格式错误：令牌应为 32 个字符（A–Z、2–7）")
 		}
-		e, ok = reg.Entries[t]
-	} else {
-		e, ok = reg.Entries[reg.ByNumber[*number]]
 	}
-	if !ok {
-		c.errorf("no certificate %s%s in %s", *number, *token, *registry)
+	o.Now = time.Now()
+	o.Date = today(o.Now)
+	if *date != "" {
+		if o.Date, err = time.Parse(time.DateOnly, *date); err != nil {
+			return c.usageErrorf(flags, "-date %q 不是日期（2006-01-02）", *date)
+		}
+	}
+	o.OpenKey = c.keyOpener(*keyFile, *identity)
+	rev, prev, err := issuance.Revoke(o)
+	if errors.Is(err, issuance.ErrAlreadyRevoked) {
+		c.errorf("证书 %s 已于 %s 撤销（%s）", prev.Number, prev.Date.Format(time.DateOnly), prev.Reason)
 		return errReported
 	}
-	// Revoke only what the registry really signed: an index line whose
-	// envelope does not verify is a problem to investigate, not to paper over.
-	pub, err := reg.Trust.VerifyEntry(e)
 	if err != nil {
-		return fmt.Errorf("certificate %s does not verify: %w", e.Number, err)
+		return c.fail(err)
 	}
-	if r, done := reg.Revocations[e.Token]; done {
-		c.errorf("certificate %s is already revoked (%s, %s)", e.Number, r.Date.Format(time.DateOnly), r.Reason)
-		return errReported
-	}
-	if day.Before(pub.IssueDate) {
-		return c.usageErrorf(flags, "-date %s is before the certificate's issue date %s", day.Format(time.DateOnly), pub.IssueDate.Format(time.DateOnly))
-	}
-
-	priv, err := c.openKey(*keyFile, *identity)
-	if err != nil {
-		return err
-	}
-	signer, err := signerFor(reg.Trust, priv, now)
-	if err != nil {
-		return err
-	}
-	rev := &record.Revocation{Token: e.Token, Number: e.Number, Date: day, Reason: why}
-	env, err := signer.SignRevocation(rev, now)
-	if err != nil {
-		return err
-	}
-	if err := record.AppendRevocation(*registry, env); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "revoked %s on %s: %s (%s)\n", e.Number, day.Format(time.DateOnly), string(why), why)
+	fmt.Fprintf(c.stdout, "已撤销 %s，日期 %s，原因：%s（%s）\n", rev.Number, rev.Date.Format(time.DateOnly), string(rev.Reason), rev.Reason)
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/testreg"
+	"github.com/qualbridge/qualbridge/verifier/registrytest"
 )
 
 type syncBuffer struct {
@@ -70,8 +70,8 @@ func TestUsage(t *testing.T) {
 // and fetches it again (revoked), then shuts the service down.
 func TestEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	key := testreg.Key("e2e")
-	if err := testreg.WriteTrust(dir, testreg.Trusted(key,
+	key := registrytest.Key("e2e")
+	if err := registrytest.WriteTrust(dir, registrytest.Trusted(key,
 		time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC), record.KeyActive)); err != nil {
 		t.Fatal(err)
 	}
@@ -103,16 +103,16 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := testreg.Synthetic(7)
-	p, err := testreg.Public(tok, "TEST-E2E-000001", h, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC))
+	h := registrytest.Synthetic(7)
+	p, err := registrytest.Public(tok, "TEST-E2E-000001", h, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := testreg.Sign(key, p, time.Now())
+	e, err := registrytest.Sign(key, p, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := record.WriteBatch(dir, []record.Entry{e}, []byte(testreg.Placeholder)); err != nil {
+	if _, err := record.WriteBatch(dir, []record.Entry{e}, []byte(registrytest.Placeholder)); err != nil {
 		t.Fatal(err)
 	}
 	png, err := qrcode.Encode(tok.URL(base), qrcode.Highest, 256)
@@ -130,7 +130,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("outcome %q, want valid", got)
 	}
 
-	if err := testreg.Revoke(dir, key, e, time.Now().UTC().Truncate(24*time.Hour), record.IssuedInError, time.Now()); err != nil {
+	if err := registrytest.Revoke(dir, key, e, time.Now().UTC().Truncate(24*time.Hour), record.IssuedInError, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	poll(t, "the revocation", func() bool { return outcome(t, url) == "revoked" })

@@ -80,6 +80,25 @@ func (l *loader) check(c *Catalog) {
 		l.checkSources(q, q.Sources)
 	}
 
+	for _, st := range c.Statistics {
+		l.need(st, "qualification", st.Qualification == "")
+		ref(l, st, "qualification", st.Qualification, "采信项目", "qualifications", quals)
+		if q := quals[st.Qualification]; q != nil {
+			if st.OccupationCode != q.Occupation {
+				l.errorf(l.keyPos(st, "occupation_code"), "用 qualbridge stats -format toml 重新生成本文件", "采信项目 %s 对应职业编码 %s，而不是 %s", q.ID, q.Occupation, st.OccupationCode)
+			}
+			if st.Level != q.Level {
+				l.errorf(l.keyPos(st, "level"), "用 qualbridge stats -format toml 重新生成本文件", "采信项目 %s 对应等级 %s，而不是 %s", q.ID, q.Level, st.Level)
+			}
+		}
+		if st.Year < 2018 || (!c.buildDate.IsZero() && st.Year > c.buildDate.Time().Year()) {
+			l.errorf(l.keyPos(st, "year"), "采信证书自 2018 年起签发", "年份 %d 不在 2018 年至今之间", st.Year)
+		}
+		if st.Count < 1 || st.Revoked < 0 || st.Revoked > st.Count {
+			l.errorf(l.keyPos(st, "count"), "count 为签发份数（至少 1），revoked 为其中已撤销的份数", "份数不对：count = %d，revoked = %d", st.Count, st.Revoked)
+		}
+	}
+
 	for _, o := range c.Organisations {
 		l.need(o, "id", o.ID == "")
 		l.need(o, "name", o.Name == "")

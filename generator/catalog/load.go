@@ -50,6 +50,7 @@ func kinds() []kind {
 		{"guides", "guide"},
 		{"documents", "document"},
 		{"changes", "change"},
+		{"statistics", "count"},
 	}
 }
 
@@ -128,6 +129,7 @@ func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
 	wg.Go(func() { c.Guides = loadKind[Guide](subs[4], 4) })
 	wg.Go(func() { c.Documents = loadKind[Document](subs[5], 5) })
 	wg.Go(func() { c.Changes = loadKind[Change](subs[6], 6) })
+	wg.Go(func() { c.Statistics = loadKind[StatCount](subs[7], 7) })
 	wg.Wait()
 	for _, sub := range subs {
 		l.merge(sub)

@@ -177,9 +177,17 @@ catalog/guides.toml:17:3: error: 未知字段 "acton"
 catalog/organisations.toml:7:1: error: 机构状态为"暂停"时须写明 status_date 和 status_reason
 	hint: 例如 status_date = 2025-01-01 和 status_reason = "…"，按公告原文填写
 `},
+		{"bad-statistics", `
+catalog/statistics.toml:10:1: error: 采信项目 "ceshi-b" 未在 catalog/qualifications.toml 中定义
+	hint: 是否想写 "ceshi-a"？先在 catalog/qualifications.toml 中添加，或检查是否写错
+catalog/statistics.toml:13:1: error: 年份 2017 不在 2018 年至今之间
+	hint: 采信证书自 2018 年起签发
+catalog/statistics.toml:14:1: error: 份数不对：count = 0，revoked = 0
+	hint: count 为签发份数（至少 1），revoked 为其中已撤销的份数
+`},
 		{"stray-file", `
 catalog/qualification.toml:1:1: error: 这个文件不会被读取：文件名或所在文件夹不对
-	hint: 目录文件名只能是 site、occupations、qualifications、organisations、offices、guides、documents、changes（加 .toml），或放在同名文件夹里，如 catalog/qualifications/第五批.toml
+	hint: 目录文件名只能是 site、occupations、qualifications、organisations、offices、guides、documents、changes、statistics（加 .toml），或放在同名文件夹里，如 catalog/qualifications/第五批.toml
 `},
 		{"syntax-error", `
 catalog/qualifications.toml:4:21: error: TOML 格式错误：引号没有闭合（文字要在同一行用 " 结束；多行文字用三个引号 """）

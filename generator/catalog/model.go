@@ -18,6 +18,10 @@ type Catalog struct {
 	Guides         []*Guide
 	Documents      []*Document
 	Changes        []*Change
+	// Statistics are the published certificate counts
+	// (catalog/statistics.toml, written by qualbridge stats -format toml);
+	// none when the file is absent.
+	Statistics []*StatCount
 
 	// Pages are the Markdown files under content/, keyed by their path
 	// relative to content/ with forward slashes ("home.md",
@@ -52,6 +56,19 @@ type Site struct {
 	// (names of bodies, document numbers, product names).
 	Protected []string `toml:"protected"`
 	Pos       Pos      `toml:"-"`
+}
+
+// StatCount is the number of certificates issued for one qualification
+// row, level and year, as the registry counts it (qualbridge stats). It
+// holds no personal data.
+type StatCount struct {
+	Qualification  string `toml:"qualification"`   // id of the catalog row
+	OccupationCode string `toml:"occupation_code"` // 4-10-01-05
+	Level          Level  `toml:"level"`
+	Year           int    `toml:"year"`    // year of issue
+	Count          int    `toml:"count"`   // certificates issued
+	Revoked        int    `toml:"revoked"` // of which revoked since
+	Pos            Pos    `toml:"-"`
 }
 
 // Occupation is an entry of 《中华人民共和国职业分类大典》 (2022 edition).

@@ -332,7 +332,36 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Changes) },
 	}
 
-	return []*table{qualifications, occupations, organisations, offices, guides, steps, materials, faq, conditions, forms, duties, documents, changes}
+	qualName := func(id string) string {
+		if c == nil {
+			return ""
+		}
+		if q := c.Qualification(id); q != nil {
+			return q.TaiwanName
+		}
+		return ""
+	}
+	type N = *catalog.StatCount
+	statistics := &table{
+		Dataset: Dataset{
+			Name: "statistics", Title: "采信证书发证统计",
+			Description: "一体化服务中心签发的采信证书份数，按目录行、职业（工种）、等级和签发年份统计，由证书登记库计算，不含任何个人信息。",
+			JSON:        "data/statistics.json", CSV: "data/statistics.csv",
+		},
+		cols: []column{
+			col("qualification", typeText, "目录行的标识（见职业资格采信采认目录数据集）", func(x N) any { return x.Qualification }),
+			col("taiwan_name", typeText, "台湾地区技术士名称", func(x N) any { return qualName(x.Qualification) }),
+			col("occupation_code", typeText, "大陆职业（工种）编码", func(x N) any { return x.OccupationCode }),
+			col("occupation_name", typeText, "该编码对应的职业名称", func(x N) any { return occupationName(x.OccupationCode) }),
+			col("level", typeText, "职业技能等级", func(x N) any { return string(x.Level) }),
+			col("year", typeInt, "签发年份", func(x N) any { return x.Year }),
+			col("count", typeInt, "签发份数", func(x N) any { return x.Count }),
+			col("revoked", typeInt, "其中已撤销的份数", func(x N) any { return x.Revoked }),
+		},
+		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Statistics) },
+	}
+
+	return []*table{qualifications, occupations, organisations, offices, guides, steps, materials, faq, conditions, forms, duties, documents, changes, statistics}
 }
 
 // certifies writes what an organisation certifies as

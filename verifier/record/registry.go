@@ -155,35 +155,51 @@ func (r *Registry) loadBatch(fsys fs.FS, name string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return eachLine(name, data, func(line int, s []byte) error {
-		a, rest, ok1 := bytes.Cut(s, []byte{' '})
-		num, enc, ok2 := bytes.Cut(rest, []byte{' '})
-		if !ok1 || !ok2 {
-			return fmt.Errorf("%w: want \"<token> <number> <envelope>\"", ErrMalformed)
-		}
-		t, err := ParseToken(string(a))
+		e, err := ParseEntry(s)
 		if err != nil {
 			return err
 		}
-		if len(num) == 0 || checkString("number", string(num)) != nil || bytes.ContainsRune(num, ' ') {
-			return fmt.Errorf("%w: bad certificate number", ErrMalformed)
+		if _, dup := r.Entries[e.Token]; dup {
+			return fmt.Errorf("duplicate token %s", e.Token.Hash())
 		}
-		env := make([]byte, b64.DecodedLen(len(enc)))
-		n, err := b64.Decode(env, enc)
-		if err != nil || len(enc) > b64.EncodedLen(maxEnvelope) {
-			return fmt.Errorf("%w: envelope is not base64url", ErrMalformed)
+		if _, dup := r.ByNumber[e.Number]; dup {
+			return fmt.Errorf("duplicate certificate number %s", e.Number)
 		}
-		if _, dup := r.Entries[t]; dup {
-			return fmt.Errorf("duplicate token %s", t.Hash())
-		}
-		number := string(num)
-		if _, dup := r.ByNumber[number]; dup {
-			return fmt.Errorf("duplicate certificate number %s", number)
-		}
-		r.Entries[t] = Entry{Token: t, Number: number, Envelope: env[:n]}
-		r.ByNumber[number] = t
+		r.Entries[e.Token] = e
+		r.ByNumber[e.Number] = e.Token
 		return nil
 	})
 }
+
+// ParseEntry parses one line of a batch file, without its newline:
+// "<TOKEN> <NUMBER> <base64url(envelope)>". It checks the framing only;
+// [TrustList.VerifyEntry] checks the signature.
+func ParseEntry(s []byte) (Entry, error) {
+	a, rest, ok1 := bytes.Cut(s, []byte{' '})
+	num, enc, ok2 := bytes.Cut(rest, []byte{' '})
+	if !ok1 || !ok2 {
+		return Entry{}, fmt.Errorf("%w: want \"<token> <number> <envelope>\"", ErrMalformed)
+	}
+	t, err := ParseToken(string(a))
+	if err != nil {
+		return Entry{}, err
+	}
+	if len(num) == 0 || checkString("number", string(num)) != nil || bytes.ContainsRune(num, ' ') {
+		return Entry{}, fmt.Errorf("%w: bad certificate number", ErrMalformed)
+	}
+	if len(enc) > b64.EncodedLen(maxEnvelope) {
+		return Entry{}, fmt.Errorf("%w: envelope is not base64url", ErrMalformed)
+	}
+	env := make([]byte, b64.DecodedLen(len(enc)))
+	n, err := b64.Decode(env, enc)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: envelope is not base64url", ErrMalformed)
+	}
+	return Entry{Token: t, Number: string(num), Envelope: env[:n]}, nil
+}
+
+// BatchNumber parses a batch file's base name, "000042.certs".
+func BatchNumber(name string) (int, bool) { return batchNumber(name) }
 
 // eachLine calls fn for every line of data, which must end in a newline
 // (a missing one means a torn write); errors are prefixed name:line.
@@ -231,9 +247,12 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	return err
 }
 
-// WriteBatch adds a new batch to the registry directory dir: the
-// encrypted personal records first, then the batch file, each written
-// atomically under the next free batch number. Existing batches are
+// WriteBatch adds a new batch to the registry directory dir, for tests
+// and benchmarks that need a registry quickly. The centre's registry is
+// written by package issuance, whose commit adds a manifest, a journal
+// and the directory fsyncs that make a batch survive a crash. This
+// writes the encrypted personal records first, then the batch file,
+// each written atomically under the next free batch number. Existing batches are
 // never touched; a batch whose number is taken meanwhile is refused, not
 // overwritten. It returns the batch file's path relative to dir.
 func WriteBatch(dir string, entries []Entry, personalAge []byte) (string, error) {

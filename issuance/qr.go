@@ -1,25 +1,18 @@
-package main
+package issuance
 
 import (
 	"bytes"
 	"compress/zlib"
-	_ "embed"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"html/template"
 	"strconv"
 	"strings"
-	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
-
-	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// Printing: the QR code of a certificate's verifier URL (PNG and SVG),
-// and the printable A4 certificate laid out like the template of seed 000
-// 附件2.
+// The QR code of a certificate's verifier URL, as PNG and SVG.
 
 const (
 	// qrPrintMM is the printed width of the QR code, quiet zone included;
@@ -40,7 +33,7 @@ type qr struct {
 func newQR(url string) (*qr, error) {
 	for i := 0; i < len(url); i++ {
 		if url[i] < 0x21 || url[i] > 0x7e {
-			return nil, fmt.Errorf("verifier URL %q is not printable ASCII", url)
+			return nil, fmt.Errorf("核验地址 %q 含非 ASCII 字符", url)
 		}
 	}
 	q, err := qrcode.New(url, qrcode.High)
@@ -175,45 +168,4 @@ func (q *qr) SVG(inline bool) string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-//go:embed cert_template.html
-var certTemplateText string
-
-// certView is what the printed certificate shows: the holder's own
-// document, so it carries the full personal data. It goes only to the
-// -out directory, never to public/.
-type certView struct {
-	Number         string
-	Name           string
-	Sex            string
-	Birth          string // 1990年5月17日
-	IDLabel        string // 台湾居民往来大陆通行证号 (as the template prints it) or 台湾居民居住证号
-	IDNumber       string
-	TaiwanQual     string // 照顾服务员（单一级）
-	OccupationName string
-	OccupationCode string
-	Level          string
-	Issuer         string
-	IssueDate      string // 2025年12月1日
-	ValidUntil     string // empty: no expiry
-	Token          string
-	URL            string
-	QR             template.HTML // inline SVG, generated here
-}
-
-func newCertTemplate() (*template.Template, error) {
-	return template.New("cert").Parse(certTemplateText)
-}
-
-func chineseDate(t time.Time) string {
-	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
-}
-
-func idLabel(t record.IDType) string {
-	if t == record.Residence {
-		return "台湾居民居住证号"
-	}
-	// The template of seed 000 prints 往来, not the document's own 来往.
-	return "台湾居民往来大陆通行证号"
 }

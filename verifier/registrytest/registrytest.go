@@ -1,8 +1,8 @@
-// Package testreg builds TEST-ONLY registries for the verifier's tests and
+// Package registrytest builds TEST-ONLY registries for the verifier's tests and
 // its benchmark: keys derived from fixed, published seeds, fictional
 // holders and certificate numbers. Nothing it makes may ever sign or
 // stand for a real certificate.
-package testreg
+package registrytest
 
 import (
 	"crypto/ed25519"

@@ -1,0 +1,61 @@
+package issuance
+
+import (
+	"context"
+	"io/fs"
+	"testing"
+	"time"
+)
+
+// timingFS measures the time spent waiting for the disk to make the
+// commit durable (file and directory fsyncs).
+type timingFS struct {
+	FS
+	synced time.Duration
+}
+
+func (t *timingFS) Create(name string, perm fs.FileMode) (File, error) {
+	f, err := t.FS.Create(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &timingFile{File: f, fs: t}, nil
+}
+
+func (t *timingFS) SyncDir(name string) error {
+	start := time.Now()
+	err := t.FS.SyncDir(name)
+	t.synced += time.Since(start)
+	return err
+}
+
+type timingFile struct {
+	File
+	fs *timingFS
+}
+
+func (f *timingFile) Sync() error {
+	start := time.Now()
+	err := f.File.Sync()
+	f.fs.synced += time.Since(start)
+	return err
+}
+
+// BenchmarkIssue10k issues 10,000 fictional certificates without
+// printing (the cmd/qualbridge benchmark of the same name runs the whole
+// command) and reports how much of it is the commit's fsyncs.
+func BenchmarkIssue10k(b *testing.B) {
+	batch := fictionalBatch(0, 10_000)
+	for b.Loop() {
+		b.StopTimer()
+		o := newRegistry(b, batch)
+		tfs := &timingFS{FS: OS()}
+		o.FS = tfs
+		b.StartTimer()
+		res, err := Issue(context.Background(), o)
+		if err != nil || len(res.Certificates) != 10_000 {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(tfs.synced.Milliseconds()), "fsync-ms/op")
+	}
+}

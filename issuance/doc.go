@@ -1,0 +1,101 @@
+// Package issuance is how the centre issues certificates: it reads a
+// batch of applicants, checks every row against the rules and the
+// catalog, signs one certificate per holder with [record], and commits
+// the batch to the registry so that no crash can lose, duplicate or
+// strand a certificate. It also checks and repairs a registry, prints
+// and reprints certificates, and counts them for publication.
+//
+// The command qualbridge (keygen, issue, revoke, registry, reprint,
+// stats) is a thin layer over it: flags in, one call here, output.
+//
+// # From applicants to certificates
+//
+// [ParseApplicants] reads a CSV (spreadsheet export, UTF-8) or TOML
+// batch; every problem is a [diag.Diagnostic] positioned at the line and
+// column (in characters) of the value, in Chinese, with a hint.
+// [Issue] then checks each row: name (NFC, no invisible characters),
+// sex, dates (none after the run's date), the identity document
+// ([CheckIDNumber]: 8-digit 通行证, or 居住证 with its 830000 prefix,
+// birth date and GB 11643 check character), and the catalog row it
+// names (occupation, level, Taiwan qualification and grade must agree).
+// One wrong row refuses the whole batch ([BatchError]), before any key
+// is opened or any file written.
+//
+// Certificate numbers follow the MOHRSS rule (S, evaluation body, 35,
+// site, year, level digit, serial) and are the next free ones in the
+// registry. The personal records are encrypted with age to the centre's
+// recipients; the registry and the verifier only ever see the masked
+// public part.
+//
+// # The registry
+//
+//	trust.json                 the trust list (keys, windows, status)
+//	certs/NNNNNN.personal.age  a batch's personal records, age-encrypted
+//	certs/NNNNNN.batch         its manifest: input digest, verifier URL, file digests,
+//	                           one keyed fingerprint per certificate (no personal data)
+//	certs/NNNNNN.certs         its signed certificates: the file the verifier reads
+//	issued.idx                 fingerprints of all batches: derived, rebuilt by [Repair]
+//	revocations.log            signed revocations, append-only
+//	journal                    only while a batch is being committed
+//	.lock                      who changes the registry now, and since when
+//
+// # The commit protocol
+//
+// A batch is committed in this order, each file written to a temporary
+// name, fsynced and renamed, and each directory fsynced after the
+// renames in it:
+//
+//  1. the journal (batch number, row count, input digest, start time);
+//  2. the personal records and the manifest;
+//  3. the batch file, NNNNNN.certs — its rename is the commit point: the
+//     verifier sees the batch whole or not at all;
+//  4. the index, then the journal is removed.
+//
+// The next run (under the lock, first thing) reads a journal left by a
+// crash: if the batch file is there and matches its manifest, the commit
+// is finished (index rebuilt, journal removed); if not, the staged files
+// are removed — none of their certificates ever took effect. Temporary
+// files are removed either way. So after kill -9, a full disk, an I/O
+// error or a power cut at any step, the registry holds all of the batch
+// or none of it; the tests stop a run at every one of these steps
+// (TestCommitFaults, through an injected [FS]), and for a power cut also
+// throw away whatever was not yet fsynced. A run that fails to fsync the
+// directory after the commit rename cannot know whether the batch
+// survives: it neither reports it issued nor undoes it ([UncertainError]),
+// and the next run decides from the disk.
+//
+// Running the same applicants file again is always safe: its digest is
+// in the manifest, so a file issued before signs nothing and is printed
+// again ([Result.Again]); a different file with the same holders is
+// refused row by row, or, with SkipIssued, only its new rows are
+// issued. Duplicates are found from the manifests themselves, with the
+// index as a second source, so a lost or damaged issued.idx lets nothing
+// through. Fingerprints are HMACs under a key derived from the signing
+// key, so the 8-digit permit numbers cannot be guessed back from them.
+//
+// # Printing
+//
+// Printing is its own step and writes nothing into the registry:
+// [Print] makes a PNG and SVG QR code (level Q, 35 mm) of the verifier
+// URL and an A4 page per certificate, in parallel; the page has the seal
+// area and, for skill-type certificates, the line [CoSealLine] (seed 000).
+// [Reprint] prints issued certificates again from the registry and the
+// centre's age identity, with the verifier URL recorded in the manifest,
+// so the QR code holds the same bytes as the first time.
+//
+// # Checking, repairing, counting
+//
+// [Check] verifies a registry as a whole (every line and signature, each
+// batch against its manifest, the index, revocations, leftovers) and
+// reports every problem as "file:line" with a hint. [Repair] does what
+// needs no judgement — finishes or rolls back the journal's commit,
+// removes temporary and staged files, cuts a torn last line (keeping the
+// bytes in a .torn file), rebuilds the index — and never deletes a
+// signed certificate. [Stats] counts certificates per qualification,
+// occupation, level and year, as CSV, as the annual table of seed 003
+// 附件2, or as the catalog/statistics.toml the site publishes.
+//
+// Every message for the operator is in Chinese; [Explain] says system
+// errors (disk full, read-only, no permission, the registry in use by
+// another run) in the same words, with what to do next.
+package issuance

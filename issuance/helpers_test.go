@@ -1,0 +1,154 @@
+package issuance
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/qualbridge/qualbridge/diag"
+	"github.com/qualbridge/qualbridge/verifier/record"
+)
+
+// Everything here is TEST-ONLY: the age identity in
+// testdata/TEST-ONLY-identity.txt, the synthetic catalog of
+// testdata/certcatalog and the fictional holders.
+const (
+	testRecipient = "age167whh6hcxeewyl2azc9hy3fx5dyytmuka3xceltvh952v2utsfhs7tm9d5"
+	testIdentity  = "testdata/TEST-ONLY-identity.txt"
+	testCatalog   = "testdata/certcatalog"
+)
+
+var testToday = time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// fictionalBatch returns a CSV batch of n fictional holders (TEST-ONLY):
+// permit numbers counted up from first, names 测试 + a counter.
+func fictionalBatch(first, n int) []byte {
+	var b strings.Builder
+	b.WriteString("name,sex,birth_date,id_type,id_number,taiwan_name,taiwan_grade,qualification,occupation_code,level,issue_date\n")
+	digits := []rune("零一二三四五六七八九")
+	for i := first; i < first+n; i++ {
+		name := []rune("测试")
+		for _, d := range fmt.Sprintf("%d", i) {
+			name = append(name, digits[d-'0'])
+		}
+		sex := "男"
+		if i%2 == 1 {
+			sex = "女"
+		}
+		fmt.Fprintf(&b, "%s,%s,1990-01-%02d,通行证,%08d,测试技术士甲,单一级,ceshi-jia-4,9-99-99-01,四级,2025-12-01\n", string(name), sex, i%28+1, i+1)
+	}
+	return []byte(b.String())
+}
+
+func testRecipients(t testing.TB) []age.Recipient {
+	r, err := age.ParseX25519Recipient(testRecipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []age.Recipient{r}
+}
+
+func testIdentities(t testing.TB) []age.Identity {
+	data, err := os.ReadFile(testIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// newRegistry makes a registry with one active key (TEST-ONLY) and
+// returns options to issue batch into it.
+func newRegistry(t testing.TB, batch []byte) Options {
+	t.Helper()
+	dir := t.TempDir()
+	reg, keyFile := filepath.Join(dir, "reg"), filepath.Join(dir, "TEST-ONLY-key.age")
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := CreateKey(KeyOptions{Registry: reg, KeyFile: keyFile, Recipients: testRecipients(t), NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := OpenKey(keyFile, sealed, testIdentities(t)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{
+		Registry:   reg,
+		Catalog:    os.DirFS(testCatalog),
+		Input:      "batch.csv",
+		Applicants: batch,
+		OpenKey:    func() (ed25519.PrivateKey, error) { return priv, nil },
+		Recipients: testRecipients(t),
+		Site:       "000001",
+		Today:      testToday,
+		Now:        now,
+	}
+}
+
+func mustIssue(t testing.TB, o Options) *Result {
+	t.Helper()
+	res, err := Issue(context.Background(), o)
+	if err != nil {
+		t.Fatalf("issue: %v", err)
+	}
+	return res
+}
+
+// assertExactlyOnce checks what a user of the registry would: n
+// certificates that verify, one per holder, registry check clean and
+// no temporary file anywhere.
+func assertExactlyOnce(t *testing.T, dir string, n int) {
+	t.Helper()
+	reg, err := record.LoadRegistry(os.DirFS(dir))
+	if err != nil {
+		t.Fatalf("registry does not load: %v", err)
+	}
+	perHolder := map[string]int{}
+	for _, e := range reg.Entries {
+		p, err := reg.Trust.VerifyEntry(e)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Number, err)
+		}
+		perHolder[p.IDMasked]++
+	}
+	if len(reg.Entries) != n || len(perHolder) != n {
+		t.Errorf("%d certificates for %d holders, want %d for %d", len(reg.Entries), len(perHolder), n, n)
+	}
+	for h, c := range perHolder {
+		if c != 1 {
+			t.Errorf("holder %s has %d certificates", h, c)
+		}
+	}
+	if ds, _ := Check(dir); len(ds) > 0 {
+		t.Errorf("registry check:\n%v", listString(ds))
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && isTemp(d.Name()) {
+			t.Errorf("temporary file left: %s", p)
+		}
+		return nil
+	})
+}
+
+func listString(ds diag.List) string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.String() + "\n")
+	}
+	return b.String()
+}

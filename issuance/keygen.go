@@ -1,0 +1,95 @@
+package issuance
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
+)
+
+// KeyOptions is a new signing key.
+type KeyOptions struct {
+	Registry   string          // its trust.json gets the public key (created if missing)
+	KeyFile    string          // the age-encrypted private key; never overwritten
+	Recipients []age.Recipient // encrypt the key to these (a passphrase is a scrypt recipient)
+	NotBefore  time.Time       // the window in which it may sign
+	NotAfter   time.Time
+	Issuer     string // "" = [CentreName]
+}
+
+// CreateKey makes an Ed25519 signing key: the private key goes only
+// into an age-encrypted file, the public key into the registry's trust
+// list. Everything that can fail is checked before the key exists.
+func CreateKey(o KeyOptions) (kid string, err error) {
+	if o.Issuer == "" {
+		o.Issuer = CentreName
+	}
+	if !o.NotBefore.Before(o.NotAfter) {
+		return "", fmt.Errorf("时间窗 %s 至 %s 为空", o.NotBefore.Format(time.RFC3339), o.NotAfter.Format(time.RFC3339))
+	}
+	if _, err := os.Stat(o.KeyFile); err == nil {
+		return "", fmt.Errorf("%s 已存在；密钥文件从不覆盖", o.KeyFile)
+	}
+	trustPath := filepath.Join(o.Registry, record.TrustFile)
+	tl := &record.TrustList{}
+	if data, err := os.ReadFile(trustPath); err == nil {
+		if tl, err = record.ParseTrustList(data); err != nil {
+			return "", fmt.Errorf("%s：信任列表无法读取：%w", trustPath, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	sealed, err := SealKey(priv, o.Recipients)
+	if err != nil {
+		return "", err
+	}
+	kid = record.KeyID(pub)
+	tl.Keys = append(tl.Keys, record.TrustedKey{KID: kid, PublicKey: pub, NotBefore: o.NotBefore, NotAfter: o.NotAfter, Status: record.KeyActive, Issuer: o.Issuer})
+	trust, err := tl.Marshal()
+	if err != nil {
+		return "", err
+	}
+	if dir := filepath.Dir(o.KeyFile); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", err
+		}
+	}
+	f, err := os.OpenFile(o.KeyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(sealed)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(o.KeyFile)
+		return "", err
+	}
+	fsys := OS()
+	if err := fsys.SyncDir(filepath.Dir(o.KeyFile)); err != nil {
+		return "", err
+	}
+	if err := fsys.MkdirAll(o.Registry, 0o755); err != nil {
+		return "", err
+	}
+	if err := writeFile(fsys, trustPath, trust, 0o644); err != nil {
+		return "", err
+	}
+	return kid, fsys.SyncDir(o.Registry)
+}

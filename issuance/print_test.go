@@ -1,0 +1,98 @@
+package issuance
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestReprint prints a batch, reprints one certificate and the whole
+// batch from the registry alone (with the centre's identity): the QR
+// content is byte-identical, zbarimg decodes it to the verifier URL,
+// and the skill-type certificate carries its seal area and 代章 line.
+func TestReprint(t *testing.T) {
+	o := newRegistry(t, fictionalBatch(0, 3))
+	o.Out = filepath.Join(t.TempDir(), "first")
+	res := mustIssue(t, o)
+	num := res.Certificates[1].Public.Number
+	again := filepath.Join(t.TempDir(), "again")
+	certs, _, err := Reprint(context.Background(), ReprintOptions{Registry: o.Registry, Identities: testIdentities(t), Number: num, Out: again, Catalog: o.Catalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(certs) != 1 || certs[0].Public.Number != num || certs[0].Personal.Name != res.Certificates[1].Personal.Name {
+		t.Fatalf("reprinted %+v", certs)
+	}
+	for _, ext := range []string{".svg", ".png"} {
+		a, _ := os.ReadFile(filepath.Join(o.Out, num+ext))
+		b, err := os.ReadFile(filepath.Join(again, num+ext))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s%s differs on reprint (%v)", num, ext, err)
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join(again, num+".html"))
+	for _, s := range []string{CoSealLine, "盖章处", "（盖章）", res.Certificates[1].Personal.Name, res.Certificates[1].URL()} {
+		if !strings.Contains(string(html), s) {
+			t.Errorf("reprinted %s.html lacks %q", num, s)
+		}
+	}
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("zbarimg is missing: CI must install zbar-tools")
+		}
+		t.Skip("zbarimg not installed")
+	}
+	got, err := exec.Command(zbar, "-q", "--raw", filepath.Join(again, num+".png")).Output()
+	if err != nil || strings.TrimSpace(string(got)) != res.Certificates[1].URL() {
+		t.Errorf("zbarimg = %q (%v), want %q", got, err, res.Certificates[1].URL())
+	}
+	svg, _ := os.ReadFile(filepath.Join(again, num+".svg"))
+	q, _ := newQR(res.Certificates[1].URL())
+	if !bytes.Equal(svgBitmap(t, string(svg), q.modules()), flatten(q.bitmap)) {
+		t.Error("the SVG does not draw the QR code")
+	}
+
+	// The whole batch.
+	certs, _, err = Reprint(context.Background(), ReprintOptions{Registry: o.Registry, Identities: testIdentities(t), Batch: 1, Out: again})
+	if err != nil || len(certs) != 3 {
+		t.Fatalf("batch reprint: %d certificates, %v", len(certs), err)
+	}
+}
+
+var svgRun = regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-(\d+)z`)
+
+// svgBitmap redraws the path of an SVG written by qr.SVG.
+func svgBitmap(t *testing.T, svg string, n int) []byte {
+	out := make([]byte, n*n)
+	for _, m := range svgRun.FindAllStringSubmatch(svg, -1) {
+		var x, y, w int
+		fmt.Sscan(m[1], &x)
+		fmt.Sscan(m[2], &y)
+		fmt.Sscan(m[3], &w)
+		for i := range w {
+			out[y*n+x+i] = 1
+		}
+	}
+	return out
+}
+
+func flatten(b [][]bool) []byte {
+	var out []byte
+	for _, row := range b {
+		for _, v := range row {
+			if v {
+				out = append(out, 1)
+			} else {
+				out = append(out, 0)
+			}
+		}
+	}
+	return out
+}
