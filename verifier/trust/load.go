@@ -27,18 +27,18 @@ type Reason string
 
 // The reasons a snapshot is refused.
 const (
-	ReasonUnreadable  Reason = "unreadable"   // a file missing, torn, over its size limit
-	ReasonRoot        Reason = "root"         // another root, or a broken root chain
-	ReasonTrustList   Reason = "trust-list"   // the trust list is not signed by the root (a key added, say)
-	ReasonHead        Reason = "head"         // the head is not signed by a timestamp key that may sign it
-	ReasonRollback    Reason = "rollback"     // a sequence or count lower than one seen before
-	ReasonFuture      Reason = "future"       // a head signed too far in the future
-	ReasonExpired     Reason = "expired"      // the head or the trust list has expired
-	ReasonLifetime    Reason = "lifetime"     // a head that lives longer than the maximum
-	ReasonMismatch    Reason = "mismatch"     // an object differs from the head: deleted, replaced, mixed in
-	ReasonRevocations Reason = "revocations"  // the revocation list does not extend the one seen before
-	ReasonState       Reason = "state"        // the high-water marks cannot be read
-	ReasonMalformed   Reason = "malformed"    // bytes that are not the format
+	ReasonUnreadable  Reason = "unreadable"  // a file missing, torn, over its size limit
+	ReasonRoot        Reason = "root"        // another root, or a broken root chain
+	ReasonTrustList   Reason = "trust-list"  // the trust list is not signed by the root (a key added, say)
+	ReasonHead        Reason = "head"        // the head is not signed by a timestamp key that may sign it
+	ReasonRollback    Reason = "rollback"    // a sequence or count lower than one seen before
+	ReasonFuture      Reason = "future"      // a head signed too far in the future
+	ReasonExpired     Reason = "expired"     // the head or the trust list has expired
+	ReasonLifetime    Reason = "lifetime"    // a head that lives longer than the maximum
+	ReasonMismatch    Reason = "mismatch"    // an object differs from the head: deleted, replaced, mixed in
+	ReasonRevocations Reason = "revocations" // the revocation list does not extend the one seen before
+	ReasonState       Reason = "state"       // the high-water marks cannot be read
+	ReasonMalformed   Reason = "malformed"   // bytes that are not the format
 )
 
 // Reasons lists every reason, for metrics that start at zero.
@@ -88,7 +88,9 @@ type Options struct {
 }
 
 // DefaultOptions: 5 minutes of skew, heads of at most 31 days.
-func DefaultOptions() Options { return Options{MaxSkew: 5 * time.Minute, MaxLifetime: 31 * 24 * time.Hour} }
+func DefaultOptions() Options {
+	return Options{MaxSkew: 5 * time.Minute, MaxLifetime: 31 * 24 * time.Hour}
+}
 
 // Snapshot is a loaded, fully checked snapshot folder.
 type Snapshot struct {
@@ -142,7 +144,10 @@ func (r *Records) Generation(i uint32) uint32 {
 }
 
 // Sealed returns record i's sealed bytes (aliasing the arena: read only).
-func (r *Records) Sealed(i uint32) []byte { o := r.obj(i); return o[record.LocatorSize+5 : ObjectSize : ObjectSize] }
+func (r *Records) Sealed(i uint32) []byte {
+	o := r.obj(i)
+	return o[record.LocatorSize+5 : ObjectSize : ObjectSize]
+}
 
 // Hash returns the SHA-256 of record i's sealed bytes.
 func (r *Records) Hash(i uint32) [32]byte { return r.hashes[i] }
@@ -459,4 +464,3 @@ func readPack(name string, want uint32, dst []byte) error {
 	}
 	return nil
 }
-
