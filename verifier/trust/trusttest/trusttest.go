@@ -82,6 +82,7 @@ type Builder struct {
 	Revocations [][]byte
 	Seq         uint64
 	Params      seal.Params
+	PackSize    int // records per pack; 0: trust.Publish's default
 	rand        io.Reader
 }
 
@@ -253,7 +254,7 @@ func (b *Builder) Publish(dir string, now time.Time, lifetime time.Duration) (*t
 	b.Seq++
 	return trust.Publish(dir, trust.Input{
 		Roots: b.Roots, List: list, Revocations: b.Revocations, Records: b.Records,
-		Seq: b.Seq, Now: now, Lifetime: lifetime, Timestamp: b.Timestamp, PackSize: 64,
+		Seq: b.Seq, Now: now, Lifetime: lifetime, Timestamp: b.Timestamp, PackSize: b.PackSize,
 	})
 }
 
