@@ -92,8 +92,7 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time, snap *Snapshot) *a
 	a := &answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o],
 		CheckedAt: now.In(china).Format(timeLayout)}
 	if snap != nil {
-		h := snap.Head()
-		a.DataAt, a.HeadSeq = h.SignedAt.In(china).Format(timeLayout), strconv.FormatUint(h.Seq, 10)
+		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
 	}
 	if o == Malformed || o == Unavailable {
 		a.Type = problemBase + string(o)

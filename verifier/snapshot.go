@@ -3,6 +3,7 @@ package verifier
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,9 @@ type Snapshot struct {
 	t        *trust.Snapshot
 	checked  []atomic.Bool // per record: its signature verified
 	unknown  *verdict
+	// dataAt and headSeq are the head's signed-at time and sequence as
+	// every answer shows them.
+	dataAt, headSeq string
 }
 
 // verdict is the result of checking one token or lookup, as a request sees it.
@@ -55,7 +59,8 @@ type verdict struct {
 // NewSnapshot wraps a loaded snapshot; old, the snapshot in force (or
 // nil), lends its memo bits to records whose sealed bytes are unchanged.
 func NewSnapshot(t *trust.Snapshot, old *Snapshot, now time.Time) *Snapshot {
-	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Bool, t.Records.Len()), unknown: &verdict{outcome: Unknown}}
+	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Bool, t.Records.Len()), unknown: &verdict{outcome: Unknown},
+		dataAt: t.Head.SignedAt.In(china).Format(timeLayout), headSeq: strconv.FormatUint(t.Head.Seq, 10)}
 	if old != nil {
 		for i := range uint32(t.Records.Len()) {
 			j, ok := old.t.Records.Find(t.Records.Locator(i))

@@ -131,7 +131,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.DurationVar(&o.writeTimout, "write-timeout", envDur("VERIFIER_WRITE_TIMEOUT", 10*time.Second), "time allowed to write the answer")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", envDur("VERIFIER_IDLE_TIMEOUT", 60*time.Second), "keep-alive time between requests")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", envDur("VERIFIER_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for requests in flight at shutdown")
-	fs.IntVar(&o.memoryMB, "memory-limit", envInt("VERIFIER_MEMORY_LIMIT", 240), "soft memory limit in MiB for the Go runtime, 0 for none; ignored when GOMEMLIMIT is set (VERIFIER_MEMORY_LIMIT)")
+	fs.IntVar(&o.memoryMB, "memory-limit", envInt("VERIFIER_MEMORY_LIMIT", 180), "soft memory limit in MiB for the Go runtime, 0 for none; ignored when GOMEMLIMIT is set (VERIFIER_MEMORY_LIMIT)")
 	fs.IntVar(&o.procs, "procs", envInt("VERIFIER_PROCS", 0), "Go scheduler threads (GOMAXPROCS), 0 for twice the CPUs available; ignored when GOMAXPROCS is set (VERIFIER_PROCS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -87,6 +87,9 @@ func (e *enc) instant(field string, t time.Time) {
 type dec struct {
 	b   []byte
 	err error
+	// trusted skips the per-string checks (UTF-8, NFC, control
+	// characters): set only for bytes that decoded with them before.
+	trusted bool
 }
 
 func (d *dec) fail(f string, a ...any) {
@@ -132,7 +135,7 @@ func (d *dec) str(field string, max int) string {
 		return ""
 	}
 	s := string(d.take(int(n), field))
-	if d.err == nil {
+	if d.err == nil && !d.trusted {
 		if err := checkString(field, s); err != nil {
 			d.err = err
 		}

@@ -107,8 +107,8 @@ func encodeCertificate(c *Certificate) ([]byte, error) {
 	return e.b, e.err
 }
 
-func decodeCertificate(b []byte) (*Certificate, error) {
-	d := &dec{b: b}
+func decodeCertificate(b []byte, trusted bool) (*Certificate, error) {
+	d := &dec{b: b, trusted: trusted}
 	c := &Certificate{}
 	copy(c.Locator[:], d.take(LocatorSize, "locator"))
 	c.Number = d.str("number", maxString)
@@ -248,7 +248,7 @@ func OpenCertificate(envelope []byte, key KeyFunc) (*Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeCertificate(env.payload)
+	c, err := decodeCertificate(env.payload, false)
 	if err != nil {
 		return nil, err
 	}
@@ -260,13 +260,14 @@ func OpenCertificate(envelope []byte, key KeyFunc) (*Certificate, error) {
 // WITHOUT checking its signature. It is only for bytes whose signature
 // [OpenCertificate] has checked before (the verifier's memo keeps that
 // fact keyed by a hash of the exact bytes); anything else must go through
-// OpenCertificate.
+// OpenCertificate. Having decoded once, the bytes are not checked for
+// canonical strings again.
 func DecodeCheckedCertificate(envelope []byte) (*Certificate, error) {
 	env, err := parseEnvelope(envelope, Version2)
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeCertificate(env.payload)
+	c, err := decodeCertificate(env.payload, true)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package trust
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -410,13 +411,27 @@ func (r *Records) load(dir string, head *Head) error {
 
 // recordsHash is [RecordsHash] over the arena.
 func (r *Records) recordsHash() [32]byte {
-	order := make([]uint32, len(r.hashes))
-	for i := range order {
-		order[i] = uint32(i)
+	// Sorted by the locator's first 8 bytes as one integer (locators
+	// are uniform, so ties are rare), then by the whole locator: a third
+	// of the time of comparing byte strings.
+	type key struct {
+		hi uint64
+		i  uint32
 	}
-	sort.Slice(order, func(a, b int) bool {
-		return string(r.obj(order[a])[:record.LocatorSize]) < string(r.obj(order[b])[:record.LocatorSize])
+	keys := make([]key, len(r.hashes))
+	for i := range keys {
+		keys[i] = key{binary.BigEndian.Uint64(r.obj(uint32(i))), uint32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		return bytes.Compare(r.obj(a.i)[:record.LocatorSize], r.obj(b.i)[:record.LocatorSize])
 	})
+	order := make([]uint32, len(keys))
+	for j, k := range keys {
+		order[j] = k.i
+	}
 	h := sha256.New()
 	h.Write([]byte(recordLabel))
 	h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(order))))
