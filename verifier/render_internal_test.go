@@ -30,7 +30,11 @@ func TestSkeletonMatchesTemplate(t *testing.T) {
 	}{
 		{"valid", cert(nil)},
 		{"no grade, expiry", cert(func(c *certView) { c.TaiwanGrade = ""; c.ValidUntil = "2026-01-01" })},
-		{"expired", func() *answer { a := cert(func(c *certView) { c.ValidUntil = "2026-01-01" }); a.Outcome = Expired; return a }()},
+		{"expired", func() *answer {
+			a := cert(func(c *certView) { c.ValidUntil = "2026-01-01" })
+			a.Outcome = Expired
+			return a
+		}()},
 		{"nul and markup", cert(func(c *certView) { c.Number = "A\x00<script>alert(1)</script>" })},
 		{"revoked", &answer{Outcome: Revoked, Certificate: &certView{Number: "TEST-2"}, Revocation: &revView{Date: "2026-01-15", ReasonText: "已换发新证"}}},
 		{"unknown", &answer{Outcome: Unknown, CheckedAt: "2026-02-01T16:00:00+08:00"}},

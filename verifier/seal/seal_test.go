@@ -155,3 +155,49 @@ func BenchmarkOpen(b *testing.B) {
 		seal.Open(key, loc, seal.ByToken, 1, s)
 	}
 }
+
+// FuzzOpen: no input panics Open, and bytes not sealed under the key do
+// not open (the tag is 128 bits: a random input never passes).
+func FuzzOpen(f *testing.F) {
+	loc, key, _ := seal.TokenKeys(testToken(f))
+	// A fixed nonce: fuzzing workers run this setup again and must seal
+	// the same bytes.
+	s, _ := seal.Seal(bytes.NewReader(make([]byte, 24)), key, loc, seal.ByToken, 1, []byte("x"))
+	f.Add(s)
+	f.Add(s[:10])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := seal.Open(key, loc, seal.ByToken, 1, b); err == nil && !bytes.Equal(b, s) {
+			t.Fatal("bytes that were not sealed opened")
+		}
+	})
+}
+
+// FuzzNormalize: normalising is idempotent, and its output has no space.
+func FuzzNormalize(f *testing.F) {
+	f.Add("ｓ０００ 035", "林 测試・明", "８０７３ ６１５２")
+	f.Add("a", "\u00b7\u30fb", "b")
+	f.Fuzz(func(t *testing.T, number, name, id string) {
+		l, err := seal.Normalize(number, name, id)
+		if err != nil {
+			return
+		}
+		again, err := seal.Normalize(l.Number, l.Name, l.IDNumber)
+		if err != nil || again != l {
+			t.Fatalf("not idempotent: %q -> %q (%v)", l, again, err)
+		}
+	})
+}
+
+func FuzzParsePepper(f *testing.F) {
+	p, _ := seal.NewPepper(bytes.NewReader(bytes.Repeat([]byte{5}, 32)))
+	b, _ := p.MarshalText()
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if p, err := seal.ParsePepper(b); err == nil {
+			out, _ := p.MarshalText()
+			if q, err := seal.ParsePepper(out); err != nil || q != p {
+				t.Fatal("pepper does not round-trip")
+			}
+		}
+	})
+}
