@@ -2,6 +2,7 @@ package verifier_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -251,5 +252,63 @@ func TestPrivacy(t *testing.T) {
 	}
 	if len(sizes) != 1 {
 		t.Errorf("sealed records of %d sizes: %v", len(sizes), sizes)
+	}
+}
+
+// TestFreshnessAlerts: the trust list's expiry is logged at 30, 14 and 7
+// days (each tier once), and a head near or past its expiry is logged.
+func TestFreshnessAlerts(t *testing.T) {
+	b := trusttest.New("")
+	b.List.Expires = testNow.AddDate(0, 0, 20)
+	if _, err := b.Add(trusttest.Token("f"), trusttest.Cert("TEST-300001", holder, issued), nil, b.Signing, signedAt); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := b.Publish(dir, headAt, 2*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	clock := testNow
+	e := newEnv(t, verifier.Config{}, nil)
+	e.rl = verifier.NewReloader(verifier.ReloaderConfig{Dir: dir, StateDir: t.TempDir(), Pin: b.Pin(), Now: func() time.Time { return clock }}, e.store, e.log, e.m)
+	if err := e.rl.Reload("start"); err != nil {
+		t.Fatal(err)
+	}
+	alerts := func() int { return strings.Count(e.logs.String(), `"msg":"trust list expires soon: have the root sign a new one"`) }
+	if alerts() != 1 || !strings.Contains(e.logs.String(), `"alert_days":30`) {
+		t.Fatalf("no 30-day alert:\n%s", e.logs.String())
+	}
+	e.rl.CheckFreshness()
+	if alerts() != 1 {
+		t.Errorf("the 30-day alert repeated")
+	}
+	clock = testNow.AddDate(0, 0, 7) // 13 days left; and the head has expired
+	e.rl.CheckFreshness()
+	if alerts() != 2 || !strings.Contains(e.logs.String(), `"alert_days":14`) {
+		t.Errorf("no 14-day alert:\n%s", e.logs.String())
+	}
+	if !strings.Contains(e.logs.String(), `"msg":"head expired: answering 503 cannot verify now until a fresh head is published"`) {
+		t.Errorf("an expired head is not logged")
+	}
+	clock = testNow.AddDate(0, 0, 14) // 6 days left
+	e.rl.CheckFreshness()
+	if alerts() != 3 || !strings.Contains(e.logs.String(), `"alert_days":7`) {
+		t.Errorf("no 7-day alert")
+	}
+}
+
+// TestReissued: a certificate first signed by a key now compromised and
+// re-signed at generation 2 by an active key answers valid, with the
+// new generation and key; its printed QR code (the same token) works.
+func TestReissued(t *testing.T) {
+	fx := newFixture(t)
+	e := newEnv(t, verifier.Config{}, fx)
+	res := e.do(httptest.NewRequest("GET", "/api/v1/verify/"+string(trusttest.Token("reissued")), nil))
+	var a struct {
+		Outcome     string
+		Certificate struct{ Number, Generation, KID string }
+	}
+	json.NewDecoder(res.Body).Decode(&a)
+	if a.Outcome != "valid" || a.Certificate.Generation != "2" || a.Certificate.KID != record.KeyID(fx.b.Signing.Public().(ed25519.PublicKey)) {
+		t.Errorf("reissued: %+v", a)
 	}
 }
