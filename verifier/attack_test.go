@@ -273,7 +273,9 @@ func TestFreshnessAlerts(t *testing.T) {
 	if err := e.rl.Reload("start"); err != nil {
 		t.Fatal(err)
 	}
-	alerts := func() int { return strings.Count(e.logs.String(), `"msg":"trust list expires soon: have the root sign a new one"`) }
+	alerts := func() int {
+		return strings.Count(e.logs.String(), `"msg":"trust list expires soon: have the root sign a new one"`)
+	}
 	if alerts() != 1 || !strings.Contains(e.logs.String(), `"alert_days":30`) {
 		t.Fatalf("no 30-day alert:\n%s", e.logs.String())
 	}
