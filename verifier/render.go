@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,9 +89,18 @@ const (
 // newAnswer builds the answer of outcome o in the script of t at now,
 // over snapshot snap (nil: none). v may be nil for outcomes that are not
 // about a record.
-func newAnswer(t *text, o Outcome, v *verdict, now time.Time, snap *Snapshot) *answer {
-	a := &answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o],
-		CheckedAt: now.In(china).Format(timeLayout)}
+//
+// checkedAt is now as the answer shows it (see [clock]).
+func newAnswer(t *text, o Outcome, v *verdict, checkedAt string, snap *Snapshot) *answer {
+	// One allocation for the answer and the views it points to.
+	buf := &struct {
+		a answer
+		c certView
+		h holderView
+		r revView
+	}{}
+	a := &buf.a
+	*a = answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o], CheckedAt: checkedAt}
 	if snap != nil {
 		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
 	}
@@ -103,12 +113,14 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time, snap *Snapshot) *a
 	switch o {
 	case Valid, Expired:
 		p := v.cert
-		c := &certView{
-			Number: p.Number,
-			Holder: &holderView{
-				Name: p.HolderMasked, BirthYear: p.BirthYear, BirthYearText: strconv.Itoa(p.BirthYear),
-				IDType: string(p.IDType), IDTypeName: t.IDTypes[p.IDType], IDNumber: p.IDMasked,
-			},
+		buf.h = holderView{
+			Name: p.HolderMasked, BirthYear: p.BirthYear, BirthYearText: strconv.Itoa(p.BirthYear),
+			IDType: string(p.IDType), IDTypeName: t.IDTypes[p.IDType], IDNumber: p.IDMasked,
+		}
+		c := &buf.c
+		*c = certView{
+			Number:              p.Number,
+			Holder:              &buf.h,
 			TaiwanQualification: p.TaiwanName,
 			TaiwanGrade:         p.TaiwanGrade,
 			OccupationCode:      p.OccupationCode,
@@ -130,14 +142,36 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time, snap *Snapshot) *a
 	case Revoked:
 		r := v.rev
 		if v.cert != nil {
-			a.Certificate = &certView{Number: v.cert.Number}
+			buf.c = certView{Number: v.cert.Number}
+			a.Certificate = &buf.c
 		}
-		a.Revocation = &revView{Date: r.Date.Format(dateLayout), Reason: string(r.Reason), ReasonText: t.Reasons[r.Reason]}
+		buf.r = revView{Date: r.Date.Format(dateLayout), Reason: string(r.Reason), ReasonText: t.Reasons[r.Reason]}
+		a.Revocation = &buf.r
 		if a.Revocation.ReasonText == "" {
 			a.Revocation.ReasonText = r.Reason.String()
 		}
 	}
 	return a
+}
+
+// clock formats the time of the check once a second rather than once an
+// answer: every answer in one second shows the same time.
+type clock struct {
+	cur atomic.Pointer[stamp]
+}
+
+type stamp struct {
+	sec  int64
+	text string
+}
+
+func (c *clock) checkedAt(now time.Time) string {
+	if st := c.cur.Load(); st != nil && st.sec == now.Unix() {
+		return st.text
+	}
+	st := &stamp{sec: now.Unix(), text: now.In(china).Format(timeLayout)}
+	c.cur.Store(st)
+	return st.text
 }
 
 // format is how an answer is written.

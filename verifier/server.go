@@ -77,6 +77,10 @@ type server struct {
 
 	// kdfSlots holds one token per lookup KDF running.
 	kdfSlots chan struct{}
+	// clock formats the time of the check; bodies are JSON answer
+	// buffers, reused once written.
+	clock  clock
+	bodies sync.Pool
 
 	// hdr holds header values shared by every answer; net/http never
 	// writes into a header's slice, and len == cap makes an Add copy it.
@@ -107,6 +111,7 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics) (http.Han
 		matcher:   language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.TraditionalChinese}),
 		malformed: &verdict{outcome: Malformed}, unavailable: &verdict{outcome: Unavailable},
 	}
+	s.bodies.New = func() any { b := make([]byte, 0, 1024); return &b }
 	r := chi.NewRouter()
 	r.Use(s.observe, s.recoverer, securityHeaders(), s.limitRequest)
 	if len(cfg.TrustedProxies) > 0 {

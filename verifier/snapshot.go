@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,9 @@ type Snapshot struct {
 	// dataAt and headSeq are the head's signed-at time and sequence as
 	// every answer shows them.
 	dataAt, headSeq string
+	// openers are the buffers of opening a record, cleared after each
+	// use: nothing of a record stays in them past its request.
+	openers sync.Pool
 }
 
 // verdict is the result of checking one token or lookup, as a request sees it.
@@ -61,6 +65,7 @@ type verdict struct {
 func NewSnapshot(t *trust.Snapshot, old *Snapshot, now time.Time) *Snapshot {
 	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Bool, t.Records.Len()), unknown: &verdict{outcome: Unknown},
 		dataAt: t.Head.SignedAt.In(china).Format(timeLayout), headSeq: strconv.FormatUint(t.Head.Seq, 10)}
+	s.openers.New = func() any { return new(seal.Opener) }
 	if old != nil {
 		for i := range uint32(t.Records.Len()) {
 			j, ok := old.t.Records.Find(t.Records.Locator(i))
@@ -144,7 +149,12 @@ var errMoved = errors.New("the signed locator differs from the record's place")
 func (s *Snapshot) open(i uint32, loc record.Locator, key seal.Key, kind seal.Kind, want record.Locator, today civil) (v *verdict, fresh bool) {
 	recs := &s.t.Records
 	gen := recs.Generation(i)
-	env, err := seal.Open(key, loc, kind, gen, recs.Sealed(i))
+	o := s.openers.Get().(*seal.Opener)
+	defer func() {
+		o.Clear()
+		s.openers.Put(o)
+	}()
+	env, err := o.Open(key, loc, kind, gen, recs.Sealed(i))
 	if err != nil {
 		return &verdict{outcome: NotGenuine, err: err}, false
 	}

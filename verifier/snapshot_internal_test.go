@@ -106,3 +106,30 @@ func TestExpiryInChina(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheck is one memoised scan's verdict: keys, find, open,
+// decode, the key's checks.
+func BenchmarkCheck(b *testing.B) {
+	tb := trusttest.New("memo")
+	tok := trusttest.Token("x")
+	if _, err := tb.Add(tok, trusttest.Cert("TEST-9", trusttest.Holder{Name: "测丙丁", IDNumber: "90000002", BirthYear: 1981}, memoIssued), nil, tb.Signing, memoSigned); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if _, err := tb.Publish(dir, memoNow.Add(-time.Hour), 24*time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	ts, _, err := trust.Load(dir, tb.Pin(), trust.Marks{}, memoNow, trust.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := NewSnapshot(ts, nil, memoNow)
+	day := today(memoNow)
+	s.check(tok, day)
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, _ := s.check(tok, day); v.outcome != Valid {
+			b.Fatal(v.outcome)
+		}
+	}
+}

@@ -108,7 +108,7 @@ func encodeCertificate(c *Certificate) ([]byte, error) {
 }
 
 func decodeCertificate(b []byte, trusted bool) (*Certificate, error) {
-	d := &dec{b: b, trusted: trusted}
+	d := &dec{b: b, trusted: trusted, all: string(b), base: len(b)}
 	c := &Certificate{}
 	copy(c.Locator[:], d.take(LocatorSize, "locator"))
 	c.Number = d.str("number", maxString)

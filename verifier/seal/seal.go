@@ -198,6 +198,22 @@ func Seal(rand io.Reader, key Key, loc record.Locator, kind Kind, gen uint32, en
 // Open decrypts a sealed record and returns the envelope inside. The
 // padding must be all zero.
 func Open(key Key, loc record.Locator, kind Kind, gen uint32, sealed []byte) ([]byte, error) {
+	return new(Opener).Open(key, loc, kind, gen, sealed)
+}
+
+// Opener is [Open] with its buffers, for a caller that opens many
+// records one after the other (the verifier keeps them in a pool): the
+// envelope it returns lives in the Opener until its next Open.
+type Opener struct {
+	plain [PlainSize]byte
+	ad    [len(adPrefix) + record.LocatorSize + 1 + 4]byte
+}
+
+// Clear zeroes o's buffers, so that no opened record stays in memory.
+func (o *Opener) Clear() { clear(o.plain[:]) }
+
+// Open is [Open] into o's buffers.
+func (o *Opener) Open(key Key, loc record.Locator, kind Kind, gen uint32, sealed []byte) ([]byte, error) {
 	if len(sealed) != SealedSize {
 		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrOpen, len(sealed), SealedSize)
 	}
@@ -205,7 +221,8 @@ func Open(key Key, loc record.Locator, kind Kind, gen uint32, sealed []byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	plain, err := aead.Open(make([]byte, 0, PlainSize), sealed[:NonceSize], sealed[NonceSize:], additionalData(loc, kind, gen))
+	ad := append(append(append(append(o.ad[:0], adPrefix...), loc[:]...), byte(kind)), byte(gen>>24), byte(gen>>16), byte(gen>>8), byte(gen))
+	plain, err := aead.Open(o.plain[:0], sealed[:NonceSize], sealed[NonceSize:], ad)
 	if err != nil {
 		return nil, ErrOpen
 	}
