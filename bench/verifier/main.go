@@ -71,6 +71,7 @@ type options struct {
 	keep        bool
 	logLevel    string
 	workdirRoot string
+	cpuProfile  string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,6 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.logLevel, "log-level", "info", "the verifier's -log-level (its logs go to the temporary directory)")
 	fs.StringVar(&o.workdirRoot, "tmp", "", "parent of the temporary directory")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "have the verifier write a CPU profile of its run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,6 +139,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := exec.CommandContext(vctx, o.bin, "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0",
 		"-snapshot", dir, "-trust-root", sn.pin, "-state", filepath.Join(work, "state"), "-lookup-pepper", sn.pepper,
 		"-scan-limit", "0", "-lookup-limit", "0", "-log-level", o.logLevel)
+	if o.cpuProfile != "" {
+		cmd.Args = append(cmd.Args, "-cpuprofile", o.cpuProfile)
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
