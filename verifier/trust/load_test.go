@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -358,6 +359,45 @@ func TestMarksRoundTrip(t *testing.T) {
 	}
 	var r *trust.Refusal
 	if !errors.As(err, &r) && err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPublishPrunes: a publish keeps the packs of the new head and of
+// the one before (a verifier may be reading it) and removes older ones;
+// republishing the same records rewrites nothing.
+func TestPublishPrunes(t *testing.T) {
+	b, _ := builder(t, 2)
+	dir := t.TempDir()
+	packs := func() []string {
+		des, _ := os.ReadDir(filepath.Join(dir, trust.RecordsDir))
+		var out []string
+		for _, de := range des {
+			out = append(out, de.Name())
+		}
+		return out
+	}
+	publish(t, b, dir, now.Add(-3*time.Hour))
+	first := packs()
+	publish(t, b, dir, now.Add(-2*time.Hour))
+	if got := packs(); len(got) != 1 || got[0] != first[0] {
+		t.Fatalf("republishing the same records: packs %v, want %v", got, first)
+	}
+	if _, err := b.Add(trusttest.Token("z"), trusttest.Cert("TEST-9", trusttest.Holder{Name: "测甲乙", IDNumber: "1", BirthYear: 1990}, issued), nil, b.Signing, signedAt); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, b, dir, now.Add(-time.Hour))
+	if got := packs(); len(got) != 2 {
+		t.Fatalf("after a change: packs %v, want the old and the new", got)
+	}
+	c := trusttest.Cert("TEST-9", trusttest.Holder{Name: "测甲乙", IDNumber: "1", BirthYear: 1990}, issued)
+	c.Generation = 2
+	b.Add(trusttest.Token("z"), c, nil, b.Signing, signedAt)
+	publish(t, b, dir, now.Add(-time.Minute))
+	if got := packs(); len(got) != 2 || slices.Contains(got, first[0]) {
+		t.Fatalf("after two changes: packs %v, want the last two heads' only", got)
+	}
+	if _, _, err := load(dir, b.Pin(), trust.Marks{}); err != nil {
 		t.Fatal(err)
 	}
 }

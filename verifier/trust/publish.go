@@ -139,11 +139,60 @@ func Publish(dir string, in Input) (*Head, error) {
 	if err != nil {
 		return nil, err
 	}
+	keep := map[string]bool{}
+	for _, p := range packsOf(filepath.Join(dir, HeadFile)) {
+		keep[p] = true // a verifier may be reading the old head right now
+	}
 	if err := writeAtomic(filepath.Join(dir, HeadFile), hb, 0o644); err != nil {
+		return nil, err
+	}
+	for _, p := range h.Packs {
+		keep[p.Name] = true
+	}
+	if err := prune(filepath.Join(dir, RecordsDir), keep); err != nil {
 		return nil, err
 	}
 	h.KID = kid
 	return h, nil
+}
+
+// packsOf returns the pack names of the head file name, unverified: only
+// to know which packs to keep. A head that does not parse keeps none.
+func packsOf(name string) []string {
+	b, err := readLimited(name, maxSigned)
+	if err != nil {
+		return nil
+	}
+	s, err := parseSigned(magicHead, prefixHead, b)
+	if err != nil {
+		return nil
+	}
+	h, err := decodeHead(s.payload)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range h.Packs {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// prune removes the pack files of dir that keep does not name: those of
+// heads before the last two.
+func prune(dir string, keep map[string]bool) error {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		if validPackName(de.Name()) && !keep[de.Name()] {
+			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // writeIfChanged writes name atomically unless it holds data already, so
