@@ -24,7 +24,7 @@ import (
 // fixed-size keys, opens it (XChaCha20-Poly1305 over 512 bytes, about a
 // microsecond) and decodes it. Checking the Ed25519 signature costs
 // about 0.1 ms, as much as the rest of a request many times over, so it
-// is paid once per record: the memo keeps one "signature checked" bit
+// is paid once per record: the memo keeps one "signature checked" word
 // per record, and a reload carries the bit over for every record whose
 // sealed bytes have the same hash (the signature covers nothing else).
 // The key's status, role and window are checked on every request
@@ -42,7 +42,7 @@ import (
 type Snapshot struct {
 	loadedAt time.Time
 	t        *trust.Snapshot
-	checked  []atomic.Bool // per record: its signature verified
+	checked  []atomic.Uint32 // per record: sigUnchecked, sigGood or sigBad
 	unknown  *verdict
 	// dataAt and headSeq are the head's signed-at time and sequence as
 	// every answer shows them.
@@ -63,14 +63,16 @@ type verdict struct {
 // NewSnapshot wraps a loaded snapshot; old, the snapshot in force (or
 // nil), lends its memo bits to records whose sealed bytes are unchanged.
 func NewSnapshot(t *trust.Snapshot, old *Snapshot, now time.Time) *Snapshot {
-	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Bool, t.Records.Len()), unknown: &verdict{outcome: Unknown},
+	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Uint32, t.Records.Len()), unknown: &verdict{outcome: Unknown},
 		dataAt: t.Head.SignedAt.In(china).Format(timeLayout), headSeq: strconv.FormatUint(t.Head.Seq, 10)}
 	s.openers.New = func() any { return new(seal.Opener) }
 	if old != nil {
 		for i := range uint32(t.Records.Len()) {
 			j, ok := old.t.Records.Find(t.Records.Locator(i))
-			if ok && old.checked[j].Load() && old.t.Records.Hash(j) == t.Records.Hash(i) {
-				s.checked[i].Store(true)
+			// Only a good signature carries over: a new trust list may
+			// hold the key a bad one lacked.
+			if ok && old.checked[j].Load() == sigGood && old.t.Records.Hash(j) == t.Records.Hash(i) {
+				s.checked[i].Store(sigGood)
 			}
 		}
 	}
@@ -140,6 +142,16 @@ func (s *Snapshot) lookup(loc record.Locator, key seal.Key, today civil) (v *ver
 	return v, fresh
 }
 
+// The memo's states of a record's signature.
+const (
+	sigUnchecked uint32 = iota
+	sigGood
+	sigBad
+)
+
+// errBadMemo: the record's signature failed before, in this snapshot.
+var errBadMemo = fmt.Errorf("%w: the signature did not verify (checked before)", record.ErrBadSignature)
+
 // errMoved: a record whose signed locator is not the one it was found
 // under (a genuine record copied under another token).
 var errMoved = errors.New("the signed locator differs from the record's place")
@@ -159,13 +171,20 @@ func (s *Snapshot) open(i uint32, loc record.Locator, key seal.Key, kind seal.Ki
 		return &verdict{outcome: NotGenuine, err: err}, false
 	}
 	var c *record.Certificate
-	if s.checked[i].Load() {
+	switch s.checked[i].Load() {
+	case sigGood:
 		c, err = record.DecodeCheckedCertificate(env)
-	} else {
+	case sigBad:
+		// Checked before in this snapshot: a tampered record costs one
+		// signature check, not one per scan.
+		err = errBadMemo
+	default:
 		fresh = true
 		c, err = record.OpenCertificate(env, s.t.List.PublicKey(trust.RoleSigning))
 		if err == nil {
-			s.checked[i].Store(true)
+			s.checked[i].Store(sigGood)
+		} else {
+			s.checked[i].Store(sigBad)
 		}
 	}
 	if err == nil && kind == seal.ByToken && c.Locator != want {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -60,6 +62,53 @@ func FuzzReaders(f *testing.F) {
 			if err != nil || !bytes.Equal(again, b) {
 				t.Fatalf("%s: decode/encode differ: %v", name, err)
 			}
+		}
+	})
+}
+
+// FuzzLoad replaces one file of a published snapshot with the fuzzer's
+// bytes: Load never panics, and loads only when the bytes are the
+// published ones (no other bytes pass the head).
+func FuzzLoad(f *testing.F) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	rk, sk, tk := fuzzKey("root"), fuzzKey("signing"), fuzzKey("ts")
+	pub := func(k ed25519.PrivateKey) ed25519.PublicKey { return k.Public().(ed25519.PublicKey) }
+	root := &RootSet{Version: 1, SignedAt: t0, Threshold: 1, Keys: []ed25519.PublicKey{pub(rk)}}
+	rb, _ := root.Sign(rk)
+	list := &List{Seq: 1, SignedAt: t0, Expires: t0.AddDate(3, 0, 0), RootVersion: 1, Keys: []Key{
+		{KID: record.KeyID(pub(sk)), PublicKey: pub(sk), Role: RoleSigning, Status: Active, NotBefore: t0, NotAfter: t0.AddDate(3, 0, 0)},
+		{KID: record.KeyID(pub(tk)), PublicKey: pub(tk), Role: RoleTimestamp, Status: Active, NotBefore: t0, NotAfter: t0.AddDate(3, 0, 0)},
+	}}
+	lb, _ := list.Sign(rk)
+	rev, _ := record.NewSigner(sk).SignCancellation(&record.Cancellation{Locator: record.Locator{7}, Date: t0, Reason: record.Withdrawn}, t0.Add(time.Hour))
+	obj := Object{Locator: record.Locator{1}, Kind: 1, Generation: 1, Sealed: bytes.Repeat([]byte{3}, 552)}
+	dir := f.TempDir()
+	now := t0.AddDate(1, 0, 0)
+	if _, err := Publish(dir, Input{Roots: [][]byte{rb}, List: lb, Revocations: [][]byte{rev}, Records: []Object{obj},
+		Seq: 1, Now: now, Lifetime: 24 * time.Hour, Timestamp: tk}); err != nil {
+		f.Fatal(err)
+	}
+	pin := &Pin{Root: root, Bytes: rb}
+	packs, _ := filepath.Glob(filepath.Join(dir, RecordsDir, "*.pack"))
+	files := []string{HeadFile, ListFile, RevocationsFile, RootFile(1), filepath.Join(RecordsDir, filepath.Base(packs[0]))}
+	orig := map[string][]byte{}
+	for _, name := range files {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		orig[name] = b
+		f.Add(uint8(len(orig)-1), b)
+	}
+	// One working copy per fuzzing process, each file put back after use.
+	work := filepath.Join(f.TempDir(), "work")
+	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
+		name := files[int(which)%len(files)]
+		os.WriteFile(filepath.Join(work, name), b, 0o644)
+		defer os.WriteFile(filepath.Join(work, name), orig[name], 0o644)
+		_, _, err := Load(work, pin, Marks{}, now.Add(time.Minute), DefaultOptions())
+		if err == nil && !bytes.Equal(b, orig[name]) {
+			t.Fatalf("%s replaced by other bytes loaded", name)
 		}
 	})
 }
