@@ -370,6 +370,20 @@ func (r *Records) load(dir string, head *Head) error {
 		return refuse(ReasonMalformed, "head names %d records, over the limit of %d", head.Records, maxRecords)
 	}
 	n := int(head.Records)
+	// Sizes first: nothing is allocated for records the files do not hold.
+	for _, p := range head.Packs {
+		st, err := os.Stat(filepath.Join(dir, RecordsDir, p.Name))
+		if err != nil {
+			return refuse(ReasonMismatch, "pack %s: %v", p.Name, err)
+		}
+		body := st.Size() - packHeader
+		switch {
+		case body < 0 || body%ObjectSize != 0:
+			return refuse(ReasonUnreadable, "pack %s is %d bytes, not a whole number of records: torn", p.Name, st.Size())
+		case body/ObjectSize != int64(p.Records):
+			return refuse(ReasonMismatch, "pack %s holds %d records, the head says %d: records deleted or mixed in", p.Name, body/ObjectSize, p.Records)
+		}
+	}
 	r.raw = make([]byte, n*ObjectSize)
 	at := 0
 	for _, p := range head.Packs {
