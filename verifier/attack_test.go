@@ -136,6 +136,22 @@ func TestAttacks(t *testing.T) {
 		{"an expired head", trust.ReasonExpired, func(t *testing.T, fx *attackFixture) {
 			fx.publish(t, testNow.Add(-lifetime-time.Minute))
 		}},
+		{"a head beyond the maximum lifetime", trust.ReasonLifetime, func(t *testing.T, fx *attackFixture) {
+			if _, err := fx.b.Publish(fx.dir, headAt, 90*24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a head signed by a compromised timestamp key", trust.ReasonHead, func(t *testing.T, fx *attackFixture) {
+			// The root has marked the timestamp key compromised in a new
+			// trust list; the thief's head, signed with it, is refused.
+			fx.b.SetStatus(fx.b.Timestamp, trust.Compromised)
+			fx.b.List.Seq = 2
+			l, _ := fx.b.List.Sign(fx.b.RootKeys...)
+			h := &trust.Head{Seq: 99, SignedAt: headAt, Expires: headAt.Add(time.Hour), RootVersion: 1, ListSeq: 2}
+			hb, _ := h.Sign(fx.b.Timestamp)
+			os.WriteFile(filepath.Join(fx.dir, trust.ListFile), l, 0o644)
+			os.WriteFile(filepath.Join(fx.dir, trust.HeadFile), hb, 0o644)
+		}},
 		{"a record deleted", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
 			rewriteFile(t, newestPack(t, fx.dir), func(d []byte) []byte { d[7]--; return d[:len(d)-trust.ObjectSize] })
 		}},
