@@ -437,7 +437,10 @@ func wantsJSON(r *http.Request) bool {
 // problem writes an answer that is not a verdict (413, 414, 429, 404 of
 // a route, 405, 500) as problem JSON or a plain HTML page.
 func (s *server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
-	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail}
+	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail, CheckedAt: s.clock.checkedAt(s.cfg.Now())}
+	if snap := s.store.Current(); snap != nil {
+		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
+	}
 	if status == http.StatusServiceUnavailable {
 		a.Outcome = Unavailable
 		w.Header().Set("Retry-After", "30")
