@@ -34,9 +34,11 @@ demo: $(BIN)
 		-recipients-file demo/testdata/TEST-ONLY-centre-recipient.txt -verifier http://$(VERIFIER_ADDR) \
 		-out demo/out demo/applicants.toml
 
-# verifier: the verification service on the demo registry (run make demo first).
+# verifier: the verification service on the demo snapshot, pinned to the
+# demo registry's root (make demo, then qualbridge publish, write them).
 verifier:
-	$(GO) run ./cmd/verifier -addr $(VERIFIER_ADDR) -registry demo/out/registry
+	$(GO) run ./cmd/verifier -addr $(VERIFIER_ADDR) -snapshot demo/out/snapshot \
+		-trust-root demo/out/registry/trust-root.pub -state demo/out/verifier-state
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./generator/... ./verifier/...
@@ -51,6 +53,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verifier/record
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./verifier/record
 	$(GO) test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./verifier/record
+	$(GO) test -run '^$$' -fuzz '^FuzzOpenCertificate$$' -fuzztime $(FUZZTIME) ./verifier/record
+	$(GO) test -run '^$$' -fuzz '^FuzzReaders$$' -fuzztime $(FUZZTIME) ./verifier/trust
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./verifier/trust
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./verifier/seal
+	$(GO) test -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME) ./verifier/seal
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePepper$$' -fuzztime $(FUZZTIME) ./verifier/seal
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./generator/hant
 	$(GO) test -run '^$$' -fuzz '^FuzzReadCSV$$' -fuzztime $(FUZZTIME) ./generator/annex
 	$(GO) test -run '^$$' -fuzz '^FuzzReadHTML$$' -fuzztime $(FUZZTIME) ./generator/annex

@@ -70,7 +70,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	fx := newFixture(t)
-	e := newEnv(t, verifier.Config{LookupLimit: 5}, fx.dir)
+	e := newEnv(t, verifier.Config{LookupLimit: 5}, fx)
 	srv := httptest.NewServer(e.h)
 	defer srv.Close()
 
@@ -126,9 +126,10 @@ func TestBrowser(t *testing.T) {
 	}{
 		{"valid", "/c/" + string(fx.tokens[verifier.Valid][0]), "证书真实有效", 200},
 		{"revoked", "/c/" + string(fx.tokens[verifier.Revoked][0]), "证书已注销", 200},
+		{"expired", "/c/" + string(fx.tokens[verifier.Expired][0]), "证书真实，但已过有效期", 200},
 		{"valid-hant", "/c/" + string(fx.tokens[verifier.Valid][0]) + "?lang=zh-Hant", "證書真實有效", 200},
 		{"revoked-hant", "/c/" + string(fx.tokens[verifier.Revoked][0]) + "?lang=zh-Hant", "證書已註銷", 200},
-		{"lookup", "/lookup", "按证书编号和姓名查询", 200},
+		{"lookup", "/lookup", "按证书编号、姓名和证件号码查询", 200},
 		{"not-genuine", "/c/" + string(fx.tokens[verifier.NotGenuine][0]), "证书未通过核验", 422},
 		{"unknown", "/c/" + string(fx.tokens[verifier.Unknown][0]), "查无此证书", 404},
 		{"malformed", "/c/bad", "核验码无法识别", 400},

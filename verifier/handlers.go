@@ -11,10 +11,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/text/width"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 )
 
 // handleVerify answers GET /c/{token}, the address in the QR code: an
@@ -33,18 +35,19 @@ func handleVerify(s *server, forceJSON bool) http.Handler {
 		l := s.lang(r)
 		tok, err := record.ParseToken(chi.URLParam(r, "token"))
 		if err != nil {
-			s.writeVerdict(w, r, s.malformed, f, l, channel)
+			s.writeVerdict(w, r, s.malformed, f, l, channel, s.store.Current(), s.cfg.Now())
 			return
 		}
 		info(w).token = tok
+		now := s.cfg.Now()
 		snap := s.store.Current()
-		if snap == nil {
-			s.writeVerdict(w, r, s.unavailable, f, l, channel)
+		if snap == nil || snap.Stale(now) {
+			s.writeVerdict(w, r, s.unavailable, f, l, channel, snap, now)
 			return
 		}
-		v, fresh := snap.check(tok)
+		v, fresh := snap.check(tok, today(now))
 		s.checked(r, tok, v, fresh)
-		s.writeVerdict(w, r, v, f, l, channel)
+		s.writeVerdict(w, r, v, f, l, channel, snap, now)
 	})
 }
 
@@ -62,11 +65,14 @@ func (s *server) checked(r *http.Request, tok record.Token, v *verdict, fresh bo
 // writeVerdict writes v's answer in format f and script l. Bodies are
 // built per request: memoising them per token measured ~600 MB for
 // 100,000 certificates, far past the memory budget, and slower under it.
-func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict, f format, l lang, channel string) {
-	a := newAnswer(s.text[l], v.outcome, v, s.cfg.Now())
+func (s *server) writeVerdict(w http.ResponseWriter, r *http.Request, v *verdict, f format, l lang, channel string, snap *Snapshot, now time.Time) {
+	a := newAnswer(s.text[l], v.outcome, v, s.clock.checkedAt(now), snap)
 	var body []byte
 	if f == jsonFormat {
-		body = a.appendJSON(make([]byte, 0, 1024))
+		bp := s.bodies.Get().(*[]byte)
+		defer s.bodies.Put(bp)
+		body = a.appendJSON((*bp)[:0])
+		*bp = body
 	} else {
 		var err error
 		if body, err = s.page(l, a); err != nil {
@@ -117,9 +123,12 @@ func (s *server) lookupPage(w http.ResponseWriter, r *http.Request, l lang, form
 	writeBody(w, "text/html; charset=utf-8", status, body)
 }
 
-// handleLookup answers POST /lookup: certificate number and full name.
-// It answers with the same outcome pages as a scan, and unknown both for
-// a number we do not hold and for a name that does not match.
+// handleLookup answers POST /lookup: certificate number, full name and
+// identity document number, all printed on the certificate. It answers
+// with the same outcome pages as a scan, and unknown for a triple that
+// matches nothing. The KDF runs only here, after the rate limiter let
+// the request through, and at most LookupSlots at once: a request that
+// finds every slot taken answers 503 at once rather than queue.
 func handleLookup(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := s.lang(r)
@@ -132,9 +141,9 @@ func handleLookup(s *server) http.Handler {
 			return
 		}
 		number := normalizeNumber(r.PostForm.Get("number"))
-		name := strings.TrimSpace(r.PostForm.Get("name"))
-		if number == "" || name == "" || len(number) > maxNumber ||
-			!utf8.ValidString(name) || utf8.RuneCountInString(name) > maxName {
+		name, id := r.PostForm.Get("name"), r.PostForm.Get("id")
+		key, err := seal.Normalize(number, name, id)
+		if err != nil || len(number) > maxNumber || utf8.RuneCountInString(name) > maxName {
 			form := &lookupForm{Missing: true}
 			if len(number) <= maxNumber && utf8.ValidString(number) {
 				form.Number = number
@@ -146,17 +155,36 @@ func handleLookup(s *server) http.Handler {
 		if wantsJSON(r) {
 			f = jsonFormat
 		}
+		now := s.cfg.Now()
 		snap := s.store.Current()
-		if snap == nil {
-			s.writeVerdict(w, r, s.unavailable, f, l, "lookup")
+		if snap == nil || snap.Stale(now) || s.cfg.Pepper == nil {
+			if s.cfg.Pepper == nil {
+				s.m.lookups.WithLabelValues("disabled").Inc()
+			}
+			s.writeVerdict(w, r, s.unavailable, f, l, "lookup", snap, now)
 			return
 		}
-		v, fresh := snap.lookup(number, name)
+		select {
+		case s.kdfSlots <- struct{}{}:
+		default:
+			s.m.lookups.WithLabelValues("busy").Inc()
+			s.writeVerdict(w, r, s.unavailable, f, l, "lookup", snap, now)
+			return
+		}
+		loc, sk, err := seal.LookupKeys(key, *s.cfg.Pepper, s.cfg.LookupParams)
+		<-s.kdfSlots
+		s.m.lookups.WithLabelValues("derived").Inc()
+		if err != nil {
+			s.log.Error("lookup kdf", "err", err)
+			s.writeVerdict(w, r, s.unavailable, f, l, "lookup", snap, now)
+			return
+		}
+		v, fresh := snap.lookup(loc, sk, today(now))
 		if fresh {
-			// The name is never logged; the number only as part of nothing.
+			// Nothing of the triple is ever logged.
 			s.m.sigChecks.Inc()
 		}
-		s.writeVerdict(w, r, v, f, l, "lookup")
+		s.writeVerdict(w, r, v, f, l, "lookup", snap, now)
 	})
 }
 
@@ -181,41 +209,64 @@ func handleHealthz() http.Handler {
 	})
 }
 
-// readiness is the /readyz answer.
+// readiness is the /readyz answer (on the admin address).
 type readiness struct {
-	Ready        bool    `json:"ready"`
-	LoadedAt     string  `json:"loadedAt,omitempty"`
-	AgeSeconds   float64 `json:"ageSeconds,omitempty"`
-	Certificates int     `json:"certificates"`
-	Revocations  int     `json:"revocations"`
-	Keys         int     `json:"keys"`
+	Ready            bool    `json:"ready"`
+	Reason           string  `json:"reason,omitempty"`
+	LoadedAt         string  `json:"loadedAt,omitempty"`
+	HeadSeq          uint64  `json:"headSequence,omitempty"`
+	DataAt           string  `json:"dataAt,omitempty"`
+	DataAgeSeconds   float64 `json:"dataAgeSeconds,omitempty"`
+	HeadExpires      string  `json:"headExpires,omitempty"`
+	TrustListSeq     uint64  `json:"trustListSequence,omitempty"`
+	TrustListExpires string  `json:"trustListExpires,omitempty"`
+	TrustListDays    int     `json:"trustListDaysLeft,omitempty"`
+	Records          int     `json:"records"`
+	Revocations      int     `json:"revocations"`
+	Untrusted        int     `json:"untrustedRevocations"`
+	Keys             int     `json:"keys"`
 }
 
-// handleReadyz is readiness: a snapshot is loaded. It answers 503 before
-// the first successful load, so a load balancer sends no scans here.
-func handleReadyz(s *server) http.Handler {
+// handleReadyz is readiness: a snapshot is in force and fresh. It
+// answers 503 before the first successful load and once the head or the
+// trust list has expired, so a load balancer sends no scans here.
+func handleReadyz(store *Store, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		snap := s.store.Current()
+		snap := store.Current()
 		if snap == nil {
-			b, _ := json.Marshal(readiness{})
+			b, _ := json.Marshal(readiness{Reason: "no snapshot loaded"})
 			writeBody(w, "application/json", http.StatusServiceUnavailable, append(b, '\n'))
 			return
 		}
-		b, _ := json.Marshal(readiness{
-			Ready:        true,
-			LoadedAt:     snap.LoadedAt().UTC().Format(time.RFC3339),
-			AgeSeconds:   s.cfg.Now().Sub(snap.LoadedAt()).Round(time.Millisecond).Seconds(),
-			Certificates: snap.Certificates(),
-			Revocations:  snap.Revocations(),
-			Keys:         snap.Keys(),
-		})
-		writeBody(w, "application/json", http.StatusOK, append(b, '\n'))
+		t := now()
+		h, l := snap.Head(), snap.List()
+		rd := readiness{
+			Ready:            !snap.Stale(t),
+			LoadedAt:         snap.LoadedAt().UTC().Format(time.RFC3339),
+			HeadSeq:          h.Seq,
+			DataAt:           h.SignedAt.UTC().Format(time.RFC3339),
+			DataAgeSeconds:   t.Sub(h.SignedAt).Round(time.Second).Seconds(),
+			HeadExpires:      h.Expires.UTC().Format(time.RFC3339),
+			TrustListSeq:     l.Seq,
+			TrustListExpires: l.Expires.UTC().Format(time.RFC3339),
+			TrustListDays:    int(l.Expires.Sub(t).Hours() / 24),
+			Records:          snap.Records(),
+			Revocations:      snap.Revocations(),
+			Untrusted:        snap.UntrustedRevocations(),
+			Keys:             snap.Keys(),
+		}
+		status := http.StatusOK
+		if !rd.Ready {
+			rd.Reason, status = "the head or the trust list has expired", http.StatusServiceUnavailable
+		}
+		b, _ := json.Marshal(rd)
+		writeBody(w, "application/json", status, append(b, '\n'))
 	})
 }
 
 // handleMetrics serves the Prometheus registry built in run.
-func handleMetrics(s *server) http.Handler {
-	return promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{})
+func handleMetrics(gather prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(gather, promhttp.HandlerOpts{})
 }
 
 // handleStatic serves the stylesheet and icon. Their URLs carry a hash

@@ -22,6 +22,10 @@ func (a *answer) appendJSON(b []byte) []byte {
 	b = appendField(b, "title", a.Title, false)
 	b = append(b, ',')
 	b = appendField(b, "detail", a.Detail, false)
+	b = append(b, ',')
+	b = appendField(b, "checkedAt", a.CheckedAt, false)
+	b = appendField(b, "dataAt", a.DataAt, true)
+	b = appendField(b, "headSequence", a.HeadSeq, true)
 	if c := a.Certificate; c != nil {
 		b = append(b, `,"certificate":{`...)
 		b = appendField(b, "number", c.Number, false)
@@ -48,13 +52,11 @@ func (a *answer) appendJSON(b []byte) []byte {
 			{"issuer", c.Issuer},
 			{"issueDate", c.IssueDate},
 			{"validUntil", c.ValidUntil},
+			{"generation", c.Generation},
+			{"kid", c.KID},
 		} {
 			b = appendField(b, f.k, f.v, true)
 		}
-		if c.Expired {
-			b = append(b, `,"expired":true`...)
-		}
-		b = appendField(b, "kid", c.KID, true)
 		b = append(b, '}')
 	}
 	if r := a.Revocation; r != nil {

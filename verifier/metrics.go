@@ -2,6 +2,8 @@ package verifier
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // Metrics are the service's Prometheus collectors. They are registered on
@@ -18,18 +20,25 @@ type Metrics struct {
 	revs       prometheus.Gauge
 	loadTime   prometheus.Gauge
 	rateLimits *prometheus.CounterVec // limit
+	refusals   *prometheus.CounterVec // reason
+	headSeq    prometheus.Gauge
+	headSigned prometheus.Gauge
+	headExpiry prometheus.Gauge
+	listExpiry prometheus.Gauge
+	listSeq    prometheus.Gauge
+	lookups    *prometheus.CounterVec // result: derived, busy, disabled
 
 	// byOutcome holds the outcomes series per channel and outcome,
 	// resolved once: the verify handlers count one per request.
-	byOutcome [3][7]prometheus.Counter
+	byOutcome [3][8]prometheus.Counter
 }
 
 // channels and outcomes index Metrics.byOutcome; functions rather than
 // package variables, which would be mutable state.
 func channels() [3]string { return [...]string{"scan", "api", "lookup"} }
 
-func outcomes() [7]Outcome {
-	return [...]Outcome{Valid, Revoked, Unknown, NotGenuine, KeyCompromised, Malformed, Unavailable}
+func outcomes() [8]Outcome {
+	return [...]Outcome{Valid, Expired, Revoked, Unknown, NotGenuine, KeyCompromised, Malformed, Unavailable}
 }
 
 // routeMetrics is one route pattern's series, resolved once.
@@ -79,7 +88,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "verifier_reloads_total",
-			Help: "Registry loads by result: ok, or refused (the previous snapshot kept serving).",
+			Help: "Snapshot loads by result: ok, unchanged, or refused (the previous snapshot kept serving).",
 		}, []string{"result"}),
 		loadedAt: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "verifier_snapshot_loaded_timestamp_seconds",
@@ -87,7 +96,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		certs: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "verifier_snapshot_certificates",
-			Help: "Certificates in the snapshot in force.",
+			Help: "Sealed records (token and lookup copies) in the snapshot in force.",
 		}),
 		revs: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "verifier_snapshot_revocations",
@@ -102,8 +111,29 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Requests refused by a per-address rate limit, by limit (scan, lookup).",
 		}, []string{"limit"}),
 	}
+	m.refusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "verifier_snapshot_refused_total",
+		Help: "Snapshots refused, by reason (another root, rollback, expired, mismatch, …); the previous snapshot kept serving.",
+	}, []string{"reason"})
+	m.headSeq = prometheus.NewGauge(prometheus.GaugeOpts{Name: "verifier_head_sequence", Help: "Sequence of the head in force."})
+	m.headSigned = prometheus.NewGauge(prometheus.GaugeOpts{Name: "verifier_head_signed_timestamp_seconds", Help: "When the head in force was signed: the data's time (Unix time)."})
+	m.headExpiry = prometheus.NewGauge(prometheus.GaugeOpts{Name: "verifier_head_expiry_timestamp_seconds", Help: "When the head in force expires; past it every answer is 503 (Unix time)."})
+	m.listExpiry = prometheus.NewGauge(prometheus.GaugeOpts{Name: "verifier_trust_list_expiry_timestamp_seconds", Help: "When the trust list in force expires (Unix time); alert 30, 14 and 7 days before."})
+	m.listSeq = prometheus.NewGauge(prometheus.GaugeOpts{Name: "verifier_trust_list_sequence", Help: "Sequence of the trust list in force."})
+	m.lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "verifier_lookup_kdf_total",
+		Help: "Manual lookups by result: derived (the KDF ran), busy (503, all KDF slots taken), disabled (no pepper).",
+	}, []string{"result"})
 	reg.MustRegister(m.requests, m.duration, m.outcomes, m.sigChecks, m.reloads,
-		m.loadedAt, m.certs, m.revs, m.loadTime, m.rateLimits)
+		m.loadedAt, m.certs, m.revs, m.loadTime, m.rateLimits, m.refusals,
+		m.headSeq, m.headSigned, m.headExpiry, m.listExpiry, m.listSeq, m.lookups)
+	for _, r := range trust.Reasons() {
+		m.refusals.WithLabelValues(string(r))
+	}
+	for _, r := range []string{"derived", "busy", "disabled"} {
+		m.lookups.WithLabelValues(r)
+	}
+	m.reloads.WithLabelValues("unchanged")
 	// Zero series exist from the start, so dashboards and alerts on
 	// refused reloads see 0 rather than nothing.
 	m.reloads.WithLabelValues("ok")
@@ -118,7 +148,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 func (m *Metrics) snapshot(s *Snapshot, seconds float64) {
 	m.loadedAt.Set(float64(s.LoadedAt().UnixNano()) / 1e9)
-	m.certs.Set(float64(s.Certificates()))
+	m.certs.Set(float64(s.Records()))
 	m.revs.Set(float64(s.Revocations()))
 	m.loadTime.Set(seconds)
+	h, l := s.Head(), s.List()
+	m.headSeq.Set(float64(h.Seq))
+	m.headSigned.Set(float64(h.SignedAt.Unix()))
+	m.headExpiry.Set(float64(h.Expires.Unix()))
+	m.listExpiry.Set(float64(l.Expires.Unix()))
+	m.listSeq.Set(float64(l.Seq))
 }

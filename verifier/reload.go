@@ -11,79 +11,172 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
-// Reloader loads a registry directory into a [Store]: at start, on SIGHUP
-// and when files in the directory change.
+// ReloaderConfig says where a [Reloader] finds the snapshot and keeps its
+// high-water marks.
+type ReloaderConfig struct {
+	Dir      string     // the snapshot folder
+	StateDir string     // where the high-water marks survive restarts
+	Pin      *trust.Pin // the pinned root (trust-root.pub)
+	Options  trust.Options
+	Now      func() time.Time
+}
+
+// Reloader loads a snapshot folder into a [Store]: at start, on SIGHUP,
+// when files in the folder change, and when its head file is found
+// replaced on a poll (the folder swapped by a rename, say). Each load is
+// checked as a whole against the pinned root and the high-water marks
+// ([trust.Load]); a snapshot that fails any check is refused with a log
+// line and a metric, and the previous snapshot keeps serving.
 type Reloader struct {
-	dir   string
+	cfg   ReloaderConfig
 	store *Store
 	log   *slog.Logger
 	m     *Metrics
-	now   func() time.Time
 
-	mu sync.Mutex // one load at a time
+	mu        sync.Mutex // one load at a time
+	marks     trust.Marks
+	marksRead bool
+	headStat  fileStamp
+	listTier  int // the trust-list expiry alert tier last logged
 }
 
-// NewReloader returns a reloader of the registry in dir.
-func NewReloader(dir string, store *Store, log *slog.Logger, m *Metrics, now func() time.Time) *Reloader {
-	return &Reloader{dir: dir, store: store, log: log, m: m, now: now}
+// fileStamp tells a replaced file from the same one.
+type fileStamp struct {
+	size int64
+	mod  time.Time
+	ino  uint64
 }
 
-// Reload loads the registry and puts it in force. A registry that does
-// not load is refused as a whole: the previous snapshot keeps serving,
-// and the error is logged and returned. why says what caused the reload,
-// for the log.
+// NewReloader returns a reloader of the snapshot in cfg.Dir.
+func NewReloader(cfg ReloaderConfig, store *Store, log *slog.Logger, m *Metrics) *Reloader {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Options == (trust.Options{}) {
+		cfg.Options = trust.DefaultOptions()
+	}
+	return &Reloader{cfg: cfg, store: store, log: log, m: m}
+}
+
+// Reload loads the snapshot and puts it in force. A snapshot that does
+// not load is refused as a whole: the previous one keeps serving, and
+// the error is logged and returned. why says what caused the reload.
 func (r *Reloader) Reload(why string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
-	s, err := LoadSnapshot(os.DirFS(r.dir), r.now())
-	took := time.Since(start)
-	if err != nil {
-		r.m.reloads.WithLabelValues("refused").Inc()
-		kept := "none"
-		if old := r.store.Current(); old != nil {
-			kept = old.LoadedAt().UTC().Format(time.RFC3339)
+	now := r.cfg.Now()
+	r.headStat = stampOf(filepath.Join(r.cfg.Dir, trust.HeadFile))
+	if !r.marksRead {
+		m, err := trust.ReadMarks(r.cfg.StateDir)
+		if err != nil {
+			return r.refused(why, err)
 		}
-		r.log.Error("registry refused, previous snapshot kept",
-			"cause", why, "err", err, "kept_snapshot_loaded_at", kept)
-		return err
+		r.marks, r.marksRead = m, true
 	}
+	t, next, err := trust.Load(r.cfg.Dir, r.cfg.Pin, r.marks, now, r.cfg.Options)
+	if err != nil {
+		return r.refused(why, err)
+	}
+	old := r.store.Current()
+	if old != nil && old.t.HeadHash == t.HeadHash {
+		r.m.reloads.WithLabelValues("unchanged").Inc()
+		r.log.Debug("snapshot unchanged", "cause", why, "head", t.Head.Seq)
+		return nil
+	}
+	if err := trust.WriteMarks(r.cfg.StateDir, next); err != nil {
+		return r.refused(why, &trust.Refusal{Reason: trust.ReasonState, Err: err})
+	}
+	r.marks = next
+	s := NewSnapshot(t, old, now)
 	r.store.Set(s)
+	took := time.Since(start)
 	r.m.reloads.WithLabelValues("ok").Inc()
 	r.m.snapshot(s, took.Seconds())
-	r.log.Info("registry loaded", "cause", why, "snapshot", s.describe(),
-		"certificates", s.Certificates(), "revocations", s.Revocations(), "took_ms", took.Milliseconds())
+	r.log.Info("snapshot loaded", "cause", why, "snapshot", s.describe(),
+		"head", t.Head.Seq, "head_signed_at", t.Head.SignedAt.Format(time.RFC3339),
+		"head_expires", t.Head.Expires.Format(time.RFC3339), "trust_list", t.List.Seq,
+		"records", s.Records(), "revocations", s.Revocations(), "took_ms", took.Milliseconds())
 	if n := s.UntrustedRevocations(); n > 0 {
-		r.log.Warn("revocations signed by a compromised key were skipped; re-sign the ones that stand with a trusted key",
+		r.log.Warn("revocations signed by a compromised or unlisted key were skipped; re-sign the ones that stand with a trusted key",
 			"skipped", n)
 	}
+	r.listTier = 0
+	r.checkFreshness(now)
 	return nil
 }
 
-// Watch starts reloading on every signal from trigger (SIGHUP) and on
-// changes to the registry directory and its certs/ folder, debounced: an
-// issuer writes a batch as several files, and the registry is loaded
-// once they have been quiet for debounce. The watches are in place when
-// Watch returns; the returned channel is closed when ctx is done and the
-// watcher has stopped.
-//
-// A load that catches a file half-written fails and is refused; the
-// write's next event loads it again.
-func (r *Reloader) Watch(ctx context.Context, debounce time.Duration, trigger <-chan os.Signal) (<-chan struct{}, error) {
+func (r *Reloader) refused(why string, err error) error {
+	reason := trust.ReasonOf(err)
+	r.m.reloads.WithLabelValues("refused").Inc()
+	r.m.refusals.WithLabelValues(string(reason)).Inc()
+	kept := "none"
+	var keptSeq uint64
+	if old := r.store.Current(); old != nil {
+		kept, keptSeq = old.t.Head.SignedAt.UTC().Format(time.RFC3339), old.t.Head.Seq
+	}
+	r.log.Error("snapshot refused, previous snapshot kept",
+		"reason", string(reason), "cause", why, "err", err.Error(), "kept_head", keptSeq, "kept_head_signed_at", kept)
+	return err
+}
+
+// CheckFreshness logs what an operator must act on: a head in force that
+// has expired (every answer is 503 until a fresh head is published), one
+// that expires within a day, and a trust list that expires within 30,
+// 14 or 7 days (each tier once).
+func (r *Reloader) CheckFreshness() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.checkFreshness(r.cfg.Now())
+}
+
+func (r *Reloader) checkFreshness(now time.Time) {
+	s := r.store.Current()
+	if s == nil {
+		return
+	}
+	h, l := s.Head(), s.List()
+	switch left := h.Expires.Sub(now); {
+	case left <= 0:
+		r.log.Error("head expired: answering 503 cannot verify now until a fresh head is published",
+			"head", h.Seq, "expired", h.Expires.Format(time.RFC3339))
+	case left < 24*time.Hour:
+		r.log.Warn("head expires within a day: publish a fresh head", "head", h.Seq, "expires", h.Expires.Format(time.RFC3339))
+	}
+	days := int(l.Expires.Sub(now).Hours() / 24)
+	for _, tier := range []int{7, 14, 30} {
+		if days < tier {
+			if r.listTier == 0 || tier < r.listTier {
+				r.listTier = tier
+				r.log.Warn("trust list expires soon: have the root sign a new one",
+					"alert_days", tier, "days_left", days, "trust_list", l.Seq, "expires", l.Expires.Format(time.RFC3339))
+			}
+			break
+		}
+	}
+}
+
+// Watch starts reloading on every signal from trigger (SIGHUP), on
+// changes in the snapshot folder (debounced: a publish writes several
+// files, the head last) and, every poll, when the head file is found
+// replaced; it also checks freshness every poll. The watches are in
+// place when Watch returns; the returned channel is closed when ctx is
+// done and the watcher has stopped.
+func (r *Reloader) Watch(ctx context.Context, debounce, poll time.Duration, trigger <-chan os.Signal) (<-chan struct{}, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
 	}
-	certs := filepath.Join(r.dir, "certs")
-	if err := w.Add(r.dir); err != nil {
+	if err := w.Add(r.cfg.Dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		w.Close()
 		return nil, err
 	}
-	if err := w.Add(certs); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		w.Close()
-		return nil, err
+	if poll <= 0 {
+		poll = 30 * time.Second
 	}
 	done := make(chan struct{})
 	go func() {
@@ -91,6 +184,8 @@ func (r *Reloader) Watch(ctx context.Context, debounce time.Duration, trigger <-
 		defer w.Close()
 		timer := time.NewTimer(debounce)
 		timer.Stop()
+		ticker := time.NewTicker(poll)
+		defer ticker.Stop()
 		for {
 			select {
 			case <-ctx.Done():
@@ -109,22 +204,26 @@ func (r *Reloader) Watch(ctx context.Context, debounce time.Duration, trigger <-
 				if ev.Op == fsnotify.Chmod {
 					continue
 				}
-				if ev.Name == certs && ev.Op.Has(fsnotify.Create) {
-					// The first batch created certs/: watch it too.
-					if err := w.Add(certs); err != nil {
-						r.log.Warn("cannot watch certs folder", "err", err)
-					}
-				}
 				timer.Reset(debounce)
 			case err, ok := <-w.Errors:
 				if !ok {
 					return
 				}
-				// An overflow loses events: reload to be sure.
 				r.log.Warn("file watcher", "err", err)
 				timer.Reset(debounce)
 			case <-timer.C:
 				r.Reload("file change")
+			case <-ticker.C:
+				r.mu.Lock()
+				changed := stampOf(filepath.Join(r.cfg.Dir, trust.HeadFile)) != r.headStat
+				r.mu.Unlock()
+				if changed {
+					// The folder may have been replaced: watch the new one.
+					w.Remove(r.cfg.Dir)
+					w.Add(r.cfg.Dir)
+					r.Reload("head replaced")
+				}
+				r.CheckFreshness()
 			}
 		}
 	}()

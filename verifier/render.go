@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,11 +26,18 @@ var staticFS embed.FS
 // Malformed and Unavailable answers are RFC 9457 problem documents: the
 // same fields plus Type.
 type answer struct {
-	Type        string    `json:"type,omitempty"`
-	Outcome     Outcome   `json:"outcome"`
-	Status      int       `json:"status"`
-	Title       string    `json:"title"`
-	Detail      string    `json:"detail"`
+	Type    string  `json:"type,omitempty"`
+	Outcome Outcome `json:"outcome"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+	Detail  string  `json:"detail"`
+	// CheckedAt is the time of the check, DataAt the signing time of the
+	// snapshot's head (how fresh the data is), HeadSeq its sequence; all
+	// in China time, RFC 3339. DataAt and HeadSeq are empty without a
+	// snapshot.
+	CheckedAt   string    `json:"checkedAt"`
+	DataAt      string    `json:"dataAt,omitempty"`
+	HeadSeq     string    `json:"headSequence,omitempty"`
 	Certificate *certView `json:"certificate,omitempty"`
 	Revocation  *revView  `json:"revocation,omitempty"`
 }
@@ -48,7 +56,7 @@ type certView struct {
 	Issuer              string      `json:"issuer,omitempty"`
 	IssueDate           string      `json:"issueDate,omitempty"`
 	ValidUntil          string      `json:"validUntil,omitempty"` // empty: no expiry
-	Expired             bool        `json:"expired,omitempty"`
+	Generation          string      `json:"generation,omitempty"`
 	KID                 string      `json:"kid,omitempty"`
 }
 
@@ -73,15 +81,29 @@ type revView struct {
 // the problem stably without promising a page behind it.
 const problemBase = "tag:qualbridge,2025:verifier/"
 
-// china is the civil time zone of certificate dates.
-var china = time.FixedZone("UTC+8", 8*60*60)
+const (
+	dateLayout = "2006-01-02"
+	timeLayout = "2006-01-02T15:04:05-07:00"
+)
 
-const dateLayout = "2006-01-02"
-
-// newAnswer builds the answer of outcome o in the script of t. v may be
-// nil for outcomes that are not about a record.
-func newAnswer(t *text, o Outcome, v *verdict, now time.Time) *answer {
-	a := &answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o]}
+// newAnswer builds the answer of outcome o in the script of t at now,
+// over snapshot snap (nil: none). v may be nil for outcomes that are not
+// about a record.
+//
+// checkedAt is now as the answer shows it (see [clock]).
+func newAnswer(t *text, o Outcome, v *verdict, checkedAt string, snap *Snapshot) *answer {
+	// One allocation for the answer and the views it points to.
+	buf := &struct {
+		a answer
+		c certView
+		h holderView
+		r revView
+	}{}
+	a := &buf.a
+	*a = answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o], CheckedAt: checkedAt}
+	if snap != nil {
+		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
+	}
 	if o == Malformed || o == Unavailable {
 		a.Type = problemBase + string(o)
 	}
@@ -89,36 +111,42 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time) *answer {
 		return a
 	}
 	switch o {
-	case Valid:
-		p, sh := v.cert, v.shared
-		c := &certView{
-			Number: v.number,
-			Holder: &holderView{
-				Name: p.holder, BirthYear: p.birthYear, BirthYearText: strconv.Itoa(p.birthYear),
-				IDType: string(p.idType), IDTypeName: t.IDTypes[p.idType], IDNumber: p.idMasked,
-			},
-			TaiwanQualification: sh.TaiwanName,
-			TaiwanGrade:         sh.TaiwanGrade,
-			OccupationCode:      sh.OccupationCode,
-			OccupationName:      sh.OccupationName,
-			Level:               sh.Level,
-			QualificationID:     sh.QualificationID,
-			Issuer:              sh.Issuer,
-			IssueDate:           p.issued.Format(dateLayout),
-			KID:                 sh.KID,
+	case Valid, Expired:
+		p := v.cert
+		buf.h = holderView{
+			Name: p.HolderMasked, BirthYear: p.BirthYear, BirthYearText: strconv.Itoa(p.BirthYear),
+			IDType: string(p.IDType), IDTypeName: t.IDTypes[p.IDType], IDNumber: p.IDMasked,
+		}
+		c := &buf.c
+		*c = certView{
+			Number:              p.Number,
+			Holder:              &buf.h,
+			TaiwanQualification: p.TaiwanName,
+			TaiwanGrade:         p.TaiwanGrade,
+			OccupationCode:      p.OccupationCode,
+			OccupationName:      p.OccupationName,
+			Level:               p.Level,
+			QualificationID:     p.QualificationID,
+			Issuer:              p.Issuer,
+			IssueDate:           p.IssueDate.Format(dateLayout),
+			Generation:          strconv.FormatUint(uint64(p.Generation), 10),
+			KID:                 p.KID,
 		}
 		if c.Holder.IDTypeName == "" {
-			c.Holder.IDTypeName = p.idType.Label()
+			c.Holder.IDTypeName = p.IDType.Label()
 		}
-		if !p.validUntil.IsZero() {
-			c.ValidUntil = p.validUntil.Format(dateLayout)
-			c.Expired = expired(p.validUntil, now)
+		if !p.ValidUntil.IsZero() {
+			c.ValidUntil = p.ValidUntil.Format(dateLayout)
 		}
 		a.Certificate = c
 	case Revoked:
 		r := v.rev
-		a.Certificate = &certView{Number: r.Number}
-		a.Revocation = &revView{Date: r.Date.Format(dateLayout), Reason: string(r.Reason), ReasonText: t.Reasons[r.Reason]}
+		if v.cert != nil {
+			buf.c = certView{Number: v.cert.Number}
+			a.Certificate = &buf.c
+		}
+		buf.r = revView{Date: r.Date.Format(dateLayout), Reason: string(r.Reason), ReasonText: t.Reasons[r.Reason]}
+		a.Revocation = &buf.r
 		if a.Revocation.ReasonText == "" {
 			a.Revocation.ReasonText = r.Reason.String()
 		}
@@ -126,16 +154,24 @@ func newAnswer(t *text, o Outcome, v *verdict, now time.Time) *answer {
 	return a
 }
 
-// expired reports whether a certificate valid until the civil date until
-// (inclusive) has expired at now, in China's civil time.
-func expired(until, now time.Time) bool {
-	return !now.Before(expiryInstant(until))
+// clock formats the time of the check once a second rather than once an
+// answer: every answer in one second shows the same time.
+type clock struct {
+	cur atomic.Pointer[stamp]
 }
 
-// expiryInstant is the first instant after the civil date until.
-func expiryInstant(until time.Time) time.Time {
-	y, m, d := until.Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, china)
+type stamp struct {
+	sec  int64
+	text string
+}
+
+func (c *clock) checkedAt(now time.Time) string {
+	if st := c.cur.Load(); st != nil && st.sec == now.Unix() {
+		return st.text
+	}
+	st := &stamp{sec: now.Unix(), text: now.In(china).Format(timeLayout)}
+	c.cur.Store(st)
+	return st.text
 }
 
 // format is how an answer is written.
@@ -156,13 +192,12 @@ const (
 // running the template, for a fraction of its cost, and with nothing
 // cached per certificate (100,000 pages would cost hundreds of MB).
 //
-// The shape is what changes the template's branches: script, outcome,
-// which fields are empty, and whether the certificate has expired.
+// The shape is what changes the template's branches: script, outcome
+// and which fields are empty.
 type shape struct {
 	lang    lang
 	outcome Outcome
 	filled  uint64 // bit i: string field i is not empty
-	expired bool
 }
 
 // skeleton is a rendered page cut at its value slots: parts[0], value of
@@ -181,7 +216,8 @@ const (
 // fields returns pointers to every string of a that the page shows, in a
 // fixed order; the order is the slot numbering.
 func fields(a *answer) []*string {
-	f := make([]*string, 0, 16)
+	f := make([]*string, 0, 20)
+	f = append(f, &a.CheckedAt, &a.DataAt, &a.HeadSeq)
 	if c := a.Certificate; c != nil {
 		f = append(f, &c.Number, &c.TaiwanQualification, &c.TaiwanGrade, &c.OccupationCode,
 			&c.OccupationName, &c.Level, &c.Issuer, &c.IssueDate, &c.ValidUntil)
@@ -203,9 +239,6 @@ func (s *server) page(l lang, a *answer) ([]byte, error) {
 		if *v != "" {
 			sh.filled |= 1 << i
 		}
-	}
-	if a.Certificate != nil {
-		sh.expired = a.Certificate.Expired
 	}
 	var sk *skeleton
 	if v, ok := s.skeletons.Load(sh); ok {
@@ -272,7 +305,7 @@ func (s *server) newSkeleton(l lang, a *answer) (*skeleton, error) {
 }
 
 // appendEscaped appends s escaped for HTML text, as html/template would
-// make it safe: the five significant characters and NUL.
+// make it safe: the five significant characters, '+' and NUL.
 func appendEscaped(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
@@ -288,6 +321,8 @@ func appendEscaped(b []byte, s string) []byte {
 			esc = "&#39;"
 		case '"':
 			esc = "&#34;"
+		case '+':
+			esc = "&#43;"
 		case 0:
 			esc = "\uFFFD"
 		default:

@@ -22,7 +22,7 @@ func TestSkeletonMatchesTemplate(t *testing.T) {
 		if mod != nil {
 			mod(c)
 		}
-		return &answer{Outcome: Valid, Status: 200, Title: "t", Detail: "d", Certificate: c}
+		return &answer{Outcome: Valid, Status: 200, Title: "t", Detail: "d", CheckedAt: "2026-02-01T16:00:00+08:00", DataAt: "2026-02-01T15:00:00+08:00", HeadSeq: "7", Certificate: c}
 	}
 	tests := []struct {
 		name string
@@ -30,10 +30,15 @@ func TestSkeletonMatchesTemplate(t *testing.T) {
 	}{
 		{"valid", cert(nil)},
 		{"no grade, expiry", cert(func(c *certView) { c.TaiwanGrade = ""; c.ValidUntil = "2026-01-01" })},
-		{"expired", cert(func(c *certView) { c.ValidUntil = "2026-01-01"; c.Expired = true })},
+		{"expired", func() *answer {
+			a := cert(func(c *certView) { c.ValidUntil = "2026-01-01" })
+			a.Outcome = Expired
+			return a
+		}()},
 		{"nul and markup", cert(func(c *certView) { c.Number = "A\x00<script>alert(1)</script>" })},
 		{"revoked", &answer{Outcome: Revoked, Certificate: &certView{Number: "TEST-2"}, Revocation: &revView{Date: "2026-01-15", ReasonText: "已换发新证"}}},
-		{"unknown", &answer{Outcome: Unknown}},
+		{"unknown", &answer{Outcome: Unknown, CheckedAt: "2026-02-01T16:00:00+08:00"}},
+		{"unavailable, no data", &answer{Outcome: Unavailable, CheckedAt: "x<y"}},
 	}
 	for _, tt := range tests {
 		for l := range nLangs {

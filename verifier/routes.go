@@ -1,6 +1,11 @@
 package verifier
 
-import "github.com/go-chi/chi/v5"
+import (
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // addRoutes is the service's whole surface.
 func addRoutes(r chi.Router, s *server) {
@@ -15,10 +20,16 @@ func addRoutes(r chi.Router, s *server) {
 	r.With(lookup).Post("/lookup", handleLookup(s).ServeHTTP)
 
 	r.Get("/healthz", handleHealthz().ServeHTTP)
-	r.Get("/readyz", handleReadyz(s).ServeHTTP)
-	r.Get("/metrics", handleMetrics(s).ServeHTTP)
 	r.Get("/static/*", handleStatic(s).ServeHTTP)
 
 	r.NotFound(handleNotFound(s))
 	r.MethodNotAllowed(handleMethodNotAllowed(s))
+}
+
+// addAdminRoutes is the admin address's surface: readiness detail and
+// metrics, never on the public port.
+func addAdminRoutes(r chi.Router, store *Store, gather prometheus.Gatherer, now func() time.Time) {
+	r.Get("/healthz", handleHealthz().ServeHTTP)
+	r.Get("/readyz", handleReadyz(store, now).ServeHTTP)
+	r.Get("/metrics", handleMetrics(gather).ServeHTTP)
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 )
 
 // Config is the service's configuration.
@@ -37,8 +38,18 @@ type Config struct {
 	// X-Forwarded-For header names the client. Empty: the client is the
 	// TCP peer.
 	TrustedProxies []string
-	// Now is the clock, for expiry dates; nil means time.Now.
+	// Now is the clock, for expiry dates and freshness; nil means time.Now.
 	Now func() time.Time
+	// Pepper is the manual lookup's secret; nil disables manual lookup
+	// (it answers 503).
+	Pepper *seal.Pepper
+	// LookupParams are the lookup KDF's parameters; zero means
+	// seal.DefaultParams, which the issuer seals with.
+	LookupParams seal.Params
+	// LookupSlots is how many lookup KDFs may run at once (each holds
+	// LookupParams.Memory); 0 means 2. A lookup finding them all taken
+	// answers 503.
+	LookupSlots int
 }
 
 // Limits on requests, against slow and oversized clients.
@@ -55,7 +66,6 @@ type server struct {
 	cfg     Config
 	store   *Store
 	m       *Metrics
-	gather  prometheus.Gatherer
 	pages   *pages
 	text    [nLangs]*text
 	matcher language.Matcher
@@ -65,6 +75,13 @@ type server struct {
 
 	skeletons sync.Map // shape → *skeleton, see render.go
 
+	// kdfSlots holds one token per lookup KDF running.
+	kdfSlots chan struct{}
+	// clock formats the time of the check; bodies are JSON answer
+	// buffers, reused once written.
+	clock  clock
+	bodies sync.Pool
+
 	// hdr holds header values shared by every answer; net/http never
 	// writes into a header's slice, and len == cap makes an Add copy it.
 	hdr struct{ vary, retryAfter, html, json, problem []string }
@@ -73,21 +90,28 @@ type server struct {
 	routes map[string]*routeMetrics
 }
 
-// NewServer returns the verifier service. The gatherer serves /metrics;
-// it is normally the registry m was registered on.
-func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics, gather prometheus.Gatherer) (http.Handler, error) {
+// NewServer returns the verifier's public service: scans, lookup,
+// assets and /healthz. Metrics and readiness detail are on [NewAdmin].
+func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LookupParams == (seal.Params{}) {
+		cfg.LookupParams = seal.DefaultParams()
+	}
+	if cfg.LookupSlots <= 0 {
+		cfg.LookupSlots = 2
 	}
 	p, err := newPages(cfg.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("verifier: templates: %w", err)
 	}
 	s := &server{
-		log: log, cfg: cfg, store: store, m: m, gather: gather, pages: p, text: texts(),
+		log: log, cfg: cfg, store: store, m: m, pages: p, text: texts(), kdfSlots: make(chan struct{}, cfg.LookupSlots),
 		matcher:   language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.TraditionalChinese}),
 		malformed: &verdict{outcome: Malformed}, unavailable: &verdict{outcome: Unavailable},
 	}
+	s.bodies.New = func() any { b := make([]byte, 0, 1024); return &b }
 	r := chi.NewRouter()
 	r.Use(s.observe, s.recoverer, securityHeaders(), s.limitRequest)
 	if len(cfg.TrustedProxies) > 0 {
@@ -108,6 +132,19 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics, gather pr
 		return nil, fmt.Errorf("verifier: routes: %w", err)
 	}
 	return r, nil
+}
+
+// NewAdmin returns the admin service, for a loopback or internal
+// address: /readyz with the snapshot's age and expiry, /metrics from
+// gather, /healthz.
+func NewAdmin(store *Store, gather prometheus.Gatherer, now func() time.Time) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	r := chi.NewRouter()
+	r.Use(securityHeaders())
+	addAdminRoutes(r, store, gather, now)
+	return r
 }
 
 // reqInfo is what a handler tells the request log about the request.
@@ -203,7 +240,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 		// route other than the verdicts.
 		level := slog.LevelInfo
 		switch {
-		case route == "/healthz", route == "/readyz", route == "/metrics", route == "/static/*":
+		case route == "/healthz", route == "/static/*":
 			level = slog.LevelDebug
 		case ri.outcome == Valid && status == http.StatusOK:
 			level = slog.LevelDebug
@@ -400,7 +437,10 @@ func wantsJSON(r *http.Request) bool {
 // problem writes an answer that is not a verdict (413, 414, 429, 404 of
 // a route, 405, 500) as problem JSON or a plain HTML page.
 func (s *server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
-	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail}
+	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail, CheckedAt: s.clock.checkedAt(s.cfg.Now())}
+	if snap := s.store.Current(); snap != nil {
+		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
+	}
 	if status == http.StatusServiceUnavailable {
 		a.Outcome = Unavailable
 		w.Header().Set("Retry-After", "30")

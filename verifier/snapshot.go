@@ -1,442 +1,247 @@
 package verifier
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
-	"hash/maphash"
-	"io/fs"
-	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
-// Snapshot is an immutable view of one registry: trust list, signed
-// records and revocations, as loaded at one moment. Requests read the
-// snapshot they started with, so a reload never mixes two registries in
-// one answer.
+// Snapshot is an immutable, fully checked verifier snapshot (package
+// trust) as the service holds it in force. Requests read the snapshot
+// they started with, so a reload never mixes two snapshots in one answer.
 //
-// # Where the signature check is paid
+// # What a request pays
 //
-// Checking one Ed25519 signature costs about 0.1 ms here. Checking all
-// 100,000 records at load would cost some 10 s of CPU per start and per
-// reload (the start-up target is 3 s), and would mostly verify records
-// nobody ever scans. Checking on every request would make the signature
-// the whole cost of a request and cap the service far below the rate of
-// a bare handler. So the check is paid lazily, once per token and
-// snapshot: the first request for a token verifies its record and the
-// verdict is memoised in the snapshot. A reload builds a new snapshot
-// with an empty memo, so a changed trust list (a key marked compromised,
-// a new revocation) takes effect at once for every token.
+// A scan derives the token's locator and key (HKDF-SHA-256, about a
+// microsecond), finds the sealed record by locator in a map of
+// fixed-size keys, opens it (XChaCha20-Poly1305 over 512 bytes, about a
+// microsecond) and decodes it. Checking the Ed25519 signature costs
+// about 0.1 ms, as much as the rest of a request many times over, so it
+// is paid once per record: the memo keeps one "signature checked" word
+// per record, and a reload carries the bit over for every record whose
+// sealed bytes have the same hash (the signature covers nothing else).
+// The key's status, role and window are checked on every request
+// against the trust list in force, so marking a key compromised takes
+// effect at once.
 //
-// Only tokens the registry holds are memoised: a flood of random tokens
-// cannot grow the memo.
+// The memo holds nothing about any certificate: no field of a record
+// lives longer than the request that opened it.
 //
 // # Memory the collector never scans
 //
-// A snapshot holds every record of the registry for as long as it is in
-// force, and the garbage collector would otherwise walk all of it on
-// every cycle: with 100,000 records held as maps of strings and a memo of
-// pointers (~120 MB live), the service spent about half of its time with
-// a collection running, and that was most of its p99 latency. So the
-// records and the memo hold no pointers at all: the tokens, numbers and
-// envelopes sit in one byte arena, the indexes are maps of fixed-size
-// keys to entry numbers, and each memoised verdict is a fixed-size
-// record in a slice made at load. The collector marks each of these as
-// one object and never looks inside.
+// The records sit in one byte arena with an index of fixed-size keys
+// ([trust.Records]) and the memo is a slice of atomic words: the
+// garbage collector marks each as one object and never looks inside.
 type Snapshot struct {
-	loadedAt  time.Time
-	trust     *record.TrustList
-	revs      map[record.Token]*record.Revocation // verified at load; few
-	untrusted int
-
-	arena   []byte              // per entry: token, number, envelope
-	starts  []uint32            // entry i spans arena[starts[i]:starts[i+1]]
-	numEnds []uint32            // entry i's number ends at numEnds[i]
-	byToken map[tokenKey]uint32 // token → entry
-	byNum   map[uint64]uint32   // maphash of a number → entry
-	numSeed maphash.Seed
-	numMore map[string]uint32 // the rare number whose hash another number already has
-
-	state  []atomic.Uint32 // per entry, see st*
-	certs  []memoCert      // per entry, written once before its state says so
-	shared sharedTable
-
-	unknown *verdict // shared by every token the registry does not hold
+	loadedAt time.Time
+	t        *trust.Snapshot
+	checked  []atomic.Uint32 // per record: sigUnchecked, sigGood or sigBad
+	unknown  *verdict
+	// dataAt and headSeq are the head's signed-at time and sequence as
+	// every answer shows them.
+	dataAt, headSeq string
+	// openers are the buffers of opening a record, cleared after each
+	// use: nothing of a record stays in them past its request.
+	openers sync.Pool
 }
 
-// tokenKey is a token's text as a fixed-size, pointer-free map key.
-type tokenKey [record.TokenLen]byte
-
-// An entry's state: unchecked, being checked by one request, or its
-// memoised outcome. stFresh marks a verdict whose certificate fields
-// did not fit a [cert] (a very long masked name): such a record is
-// verified again on every request rather than memoised.
-const (
-	stUnchecked uint32 = iota
-	stBusy
-	stValid
-	stRevoked
-	stNotGenuine
-	stKeyCompromised
-	stAgain = 0x10
-)
-
-// verdict is the result of checking one token, as a request sees it.
+// verdict is the result of checking one token or lookup, as a request sees it.
 type verdict struct {
 	outcome Outcome
-	number  string             // set with cert
-	token   record.Token       // set with cert
-	cert    *cert              // set when the record verified (valid or revoked)
-	shared  *sharedFields      // set with cert
-	rev     *record.Revocation // set when revoked
-	err     error              // why it is not genuine; logged, never shown
+	cert    *record.Certificate // set when the record verified
+	rev     *record.Cancellation
+	err     error // why it is not genuine; logged, never shown
 }
 
-// LoadSnapshot reads a registry directory (through fsys) into a snapshot.
-// The registry is refused as a whole when any file or line of it is bad.
-// Certificate signatures are not checked here (see [Snapshot]);
-// revocations are, by [record.LoadRegistry].
-func LoadSnapshot(fsys fs.FS, now time.Time) (*Snapshot, error) {
-	reg, err := record.LoadRegistry(fsys)
-	if err != nil {
-		return nil, err
-	}
-	if reg.Trust == nil || len(reg.Trust.Keys) == 0 {
-		return nil, errors.New("trust.json: the trust list has no keys")
-	}
-	return NewSnapshot(reg, now), nil
-}
-
-// NewSnapshot copies an already loaded registry into a snapshot; the
-// snapshot keeps nothing of reg but its trust list and revocations.
-func NewSnapshot(reg *record.Registry, now time.Time) *Snapshot {
-	n := len(reg.Entries)
-	s := &Snapshot{
-		loadedAt: now, trust: reg.Trust, revs: reg.Revocations, untrusted: reg.Untrusted,
-		starts: make([]uint32, 0, n+1), numEnds: make([]uint32, 0, n),
-		byToken: make(map[tokenKey]uint32, n), byNum: make(map[uint64]uint32, n), numSeed: maphash.MakeSeed(),
-		state: make([]atomic.Uint32, n), certs: make([]memoCert, n),
-		unknown: &verdict{outcome: Unknown},
-	}
-	// Entries in token order, so that two loads of one registry lay out
-	// the same arena.
-	toks := make([]record.Token, 0, n)
-	size := 0
-	for t, e := range reg.Entries {
-		toks = append(toks, t)
-		size += len(t) + len(e.Number) + len(e.Envelope)
-	}
-	slices.Sort(toks)
-	s.arena = make([]byte, 0, size)
-	for i, t := range toks {
-		e := reg.Entries[t]
-		s.starts = append(s.starts, uint32(len(s.arena)))
-		s.arena = append(s.arena, t...)
-		s.arena = append(s.arena, e.Number...)
-		s.numEnds = append(s.numEnds, uint32(len(s.arena)))
-		s.arena = append(s.arena, e.Envelope...)
-		s.byToken[keyOf(t)] = uint32(i)
-		h := maphash.String(s.numSeed, e.Number)
-		if _, taken := s.byNum[h]; taken {
-			if s.numMore == nil {
-				s.numMore = map[string]uint32{}
+// NewSnapshot wraps a loaded snapshot; old, the snapshot in force (or
+// nil), lends its memo bits to records whose sealed bytes are unchanged.
+func NewSnapshot(t *trust.Snapshot, old *Snapshot, now time.Time) *Snapshot {
+	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Uint32, t.Records.Len()), unknown: &verdict{outcome: Unknown},
+		dataAt: t.Head.SignedAt.In(china).Format(timeLayout), headSeq: strconv.FormatUint(t.Head.Seq, 10)}
+	s.openers.New = func() any { return new(seal.Opener) }
+	if old != nil {
+		for i := range uint32(t.Records.Len()) {
+			j, ok := old.t.Records.Find(t.Records.Locator(i))
+			// Only a good signature carries over: a new trust list may
+			// hold the key a bad one lacked.
+			if ok && old.checked[j].Load() == sigGood && old.t.Records.Hash(j) == t.Records.Hash(i) {
+				s.checked[i].Store(sigGood)
 			}
-			s.numMore[e.Number] = uint32(i)
-		} else {
-			s.byNum[h] = uint32(i)
 		}
 	}
-	s.starts = append(s.starts, uint32(len(s.arena)))
 	return s
 }
 
-func keyOf(t record.Token) (k tokenKey) {
-	copy(k[:], t)
-	return k
-}
-
-// entry returns entry i as the record package knows it. The envelope
-// aliases the arena, which is never written after load.
-func (s *Snapshot) entry(i uint32) record.Entry {
-	a, b, c := s.starts[i], s.numEnds[i], s.starts[i+1]
-	return record.Entry{
-		Token:    record.Token(s.arena[a : a+record.TokenLen]),
-		Number:   string(s.arena[a+record.TokenLen : b]),
-		Envelope: s.arena[b:c:c],
-	}
-}
-
-// number is entry i's certificate number.
-func (s *Snapshot) number(i uint32) string {
-	return string(s.arena[s.starts[i]+record.TokenLen : s.numEnds[i]])
-}
-
-// LoadedAt is when the snapshot was loaded.
+// LoadedAt is when the snapshot was put in force.
 func (s *Snapshot) LoadedAt() time.Time { return s.loadedAt }
 
-// Certificates is the number of certificates in the snapshot.
-func (s *Snapshot) Certificates() int { return len(s.certs) }
+// Head is the snapshot's signed head.
+func (s *Snapshot) Head() *trust.Head { return s.t.Head }
 
-// Revocations is the number of revocations in the snapshot.
-func (s *Snapshot) Revocations() int { return len(s.revs) }
+// List is the snapshot's trust list.
+func (s *Snapshot) List() *trust.List { return s.t.List }
+
+// Records is the number of sealed records (two per certificate with a
+// lookup copy).
+func (s *Snapshot) Records() int { return s.t.Records.Len() }
+
+// Revocations is the number of revocations that check.
+func (s *Snapshot) Revocations() int { return len(s.t.Cancellations) }
 
 // UntrustedRevocations is the number of revocations skipped because
-// their signing key is marked compromised.
-func (s *Snapshot) UntrustedRevocations() int { return s.untrusted }
+// their key is compromised or gone.
+func (s *Snapshot) UntrustedRevocations() int { return s.t.Untrusted }
 
 // Keys is the number of keys in the trust list.
-func (s *Snapshot) Keys() int { return len(s.trust.Keys) }
+func (s *Snapshot) Keys() int { return len(s.t.List.Keys) }
 
-// check returns the verdict for a token; fresh reports whether this call
-// paid for a signature check.
-func (s *Snapshot) check(tok record.Token) (v *verdict, fresh bool) {
-	i, ok := s.byToken[keyOf(tok)]
-	if !ok || len(tok) != record.TokenLen {
-		if rev, ok := s.revs[tok]; ok {
-			// A revocation of a record this registry does not hold (an
-			// older registry's); the revocation itself was verified at load.
+// Stale reports whether the snapshot can no longer answer at now: its
+// head or its trust list has expired. A stale snapshot answers
+// "cannot verify now", never a verdict.
+func (s *Snapshot) Stale(now time.Time) bool {
+	return !now.Before(s.t.Head.Expires) || !now.Before(s.t.List.Expires)
+}
+
+// check returns the verdict for a scanned token; fresh reports whether
+// this call paid for a signature check.
+func (s *Snapshot) check(tok record.Token, today civil) (v *verdict, fresh bool) {
+	loc, key, err := seal.TokenKeys(tok)
+	if err != nil {
+		return &verdict{outcome: Malformed}, false
+	}
+	i, ok := s.t.Records.Find(loc)
+	if !ok || s.t.Records.Kind(i) != seal.ByToken {
+		if rev, ok := s.t.Cancellations[loc]; ok {
+			// A revocation of a record this snapshot does not hold.
 			return &verdict{outcome: Revoked, rev: rev}, false
 		}
 		return s.unknown, false
 	}
-	return s.checkEntry(i)
+	return s.open(i, loc, key, seal.ByToken, loc, today)
 }
 
-// checkEntry returns the verdict for entry i, from the memo or by
-// verifying its record. The first request to verify an entry memoises the
-// result; one that finds another request verifying the same entry
-// verifies it too, for itself.
-func (s *Snapshot) checkEntry(i uint32) (v *verdict, fresh bool) {
-	st := s.state[i].Load()
-	if st >= stValid && st&stAgain == 0 {
-		return s.memoised(i, st), false
-	}
-	e := s.entry(i)
-	pub, err := s.trust.VerifyEntry(e)
-	v = &verdict{outcome: outcomeOf(err), err: err}
-	if err == nil {
-		v.token, v.number = e.Token, e.Number
-		m, fits := newMemoCert(pub, &s.shared)
-		v.cert, v.shared = newCert(pub), s.shared.get(m.shared)
-		// The record is checked before the revocation: a revocation must
-		// not hide that the record behind it is forged.
-		if rev, ok := s.revs[e.Token]; ok {
-			v.outcome, v.rev = Revoked, rev
-		}
-		if fits && s.state[i].CompareAndSwap(stUnchecked, stBusy) {
-			s.certs[i] = m
-			s.state[i].Store(stateOf(v.outcome))
-		} else if !fits {
-			s.state[i].Store(stateOf(v.outcome) | stAgain)
-		}
-		return v, true
-	}
-	if s.state[i].CompareAndSwap(stUnchecked, stBusy) {
-		s.state[i].Store(stateOf(v.outcome))
-	}
-	return v, true
-}
-
-// memoised rebuilds the verdict of entry i from its memoised state st.
-func (s *Snapshot) memoised(i uint32, st uint32) *verdict {
-	switch st {
-	case stValid, stRevoked:
-		m := &s.certs[i]
-		v := &verdict{outcome: Valid, cert: m.cert(), shared: s.shared.get(m.shared), number: s.number(i),
-			token: record.Token(s.arena[s.starts[i] : s.starts[i]+record.TokenLen])}
-		if st == stRevoked {
-			v.outcome, v.rev = Revoked, s.revs[v.token]
-		}
-		return v
-	case stKeyCompromised:
-		return &verdict{outcome: KeyCompromised}
-	default:
-		return &verdict{outcome: NotGenuine}
-	}
-}
-
-func stateOf(o Outcome) uint32 {
-	switch o {
-	case Valid:
-		return stValid
-	case Revoked:
-		return stRevoked
-	case KeyCompromised:
-		return stKeyCompromised
-	default:
-		return stNotGenuine
-	}
-}
-
-// cert is a verified record's fields that an answer shows, and its name
-// check.
-type cert struct {
-	holder     string // masked
-	idMasked   string
-	idType     record.IDType
-	birthYear  int
-	issued     time.Time
-	validUntil time.Time
-	nameCheck  [32]byte
-}
-
-func newCert(p *record.Public) *cert {
-	return &cert{
-		holder: p.HolderMasked, idMasked: p.IDMasked, idType: p.IDType, birthYear: p.BirthYear,
-		issued: p.IssueDate, validUntil: p.ValidUntil, nameCheck: p.NameCheck,
-	}
-}
-
-// memoCert is what the memo keeps of a verified record: a [cert] in a
-// fixed-size record with no pointers (see [Snapshot]). The fields that
-// most records share (qualification, issuer, key) are an index into the
-// snapshot's [sharedTable].
-type memoCert struct {
-	nameCheck  [32]byte
-	holder     [48]byte // masked, holderLen bytes
-	idMasked   [16]byte // idLen bytes
-	holderLen  uint8
-	idLen      uint8
-	idType     uint8 // index into idTypes
-	birthYear  uint16
-	issued     civil
-	validUntil civil // zero: no expiry
-	shared     uint32
-}
-
-// civil is a civil date.
-type civil struct {
-	year  int16
-	month uint8
-	day   uint8
-}
-
-func civilOf(t time.Time) civil {
-	if t.IsZero() {
-		return civil{}
-	}
-	y, m, d := t.Date()
-	return civil{int16(y), uint8(m), uint8(d)}
-}
-
-// time is the civil date at UTC midnight, as the record package keeps
-// dates; the zero civil date is the zero time.
-func (c civil) time() time.Time {
-	if c == (civil{}) {
-		return time.Time{}
-	}
-	return time.Date(int(c.year), time.Month(c.month), int(c.day), 0, 0, 0, 0, time.UTC)
-}
-
-var idTypes = []record.IDType{record.Permit, record.Residence}
-
-// newMemoCert copies p into a memo record; fits is false when some field
-// does not fit one (a very long masked name, say): the record is then
-// incomplete, not to be memoised, and its shared index alone is good.
-func newMemoCert(p *record.Public, tab *sharedTable) (m memoCert, fits bool) {
-	m = memoCert{
-		nameCheck: p.NameCheck, birthYear: uint16(p.BirthYear),
-		issued: civilOf(p.IssueDate), validUntil: civilOf(p.ValidUntil),
-		shared: tab.id(sharedFields{
-			TaiwanName: p.TaiwanName, TaiwanGrade: p.TaiwanGrade, OccupationCode: p.OccupationCode,
-			OccupationName: p.OccupationName, Level: p.Level, QualificationID: p.QualificationID,
-			Issuer: p.Issuer, KID: p.KID,
-		}),
-	}
-	m.holderLen = uint8(copy(m.holder[:], p.HolderMasked))
-	m.idLen = uint8(copy(m.idMasked[:], p.IDMasked))
-	idType := slices.Index(idTypes, p.IDType)
-	m.idType = uint8(idType)
-	fits = len(p.HolderMasked) <= len(m.holder) && len(p.IDMasked) <= len(m.idMasked) &&
-		idType >= 0 && p.BirthYear >= 0 && p.BirthYear <= 0xFFFF &&
-		m.issued.time().Equal(p.IssueDate) && m.validUntil.time().Equal(p.ValidUntil)
-	return m, fits
-}
-
-// cert is the memoised record as the answer's fields.
-func (m *memoCert) cert() *cert {
-	return &cert{
-		holder: string(m.holder[:m.holderLen]), idMasked: string(m.idMasked[:m.idLen]),
-		idType: idTypes[m.idType], birthYear: int(m.birthYear),
-		issued: m.issued.time(), validUntil: m.validUntil.time(), nameCheck: m.nameCheck,
-	}
-}
-
-// sharedFields are the fields that many certificates have in common.
-type sharedFields struct {
-	TaiwanName, TaiwanGrade, OccupationCode, OccupationName, Level, QualificationID, Issuer, KID string
-}
-
-// sharedTable numbers the distinct sharedFields of a snapshot. Readers
-// index a slice that is copied, never changed, when a value is added;
-// there are as many values as qualifications, issuers and keys combine.
-type sharedTable struct {
-	mu   sync.Mutex
-	ids  map[sharedFields]uint32
-	vals atomic.Pointer[[]sharedFields]
-}
-
-func (t *sharedTable) id(f sharedFields) uint32 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if id, ok := t.ids[f]; ok {
-		return id
-	}
-	var vals []sharedFields
-	if p := t.vals.Load(); p != nil {
-		vals = *p
-	}
-	vals = append(vals[:len(vals):len(vals)], f)
-	if t.ids == nil {
-		t.ids = map[sharedFields]uint32{}
-	}
-	t.ids[f] = uint32(len(vals) - 1)
-	t.vals.Store(&vals)
-	return uint32(len(vals) - 1)
-}
-
-func (t *sharedTable) get(id uint32) *sharedFields { return &(*t.vals.Load())[id] }
-
-// matchName is [record.Public.MatchName] over the memoised name check.
-func (v *verdict) matchName(name string) bool {
-	want := record.NameCheck(v.token, name)
-	return subtle.ConstantTimeCompare(want[:], v.cert.nameCheck[:]) == 1
-}
-
-// decoyToken keys the name check done for numbers we do not hold, so that
-// both branches of a lookup do the same hashing work.
-const decoyToken record.Token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-
-// lookup answers a manual lookup by certificate number and full holder
-// name. A wrong number and a wrong name give the same answer, unknown,
-// so the form cannot be used to find out which numbers exist. A record
-// that does not verify cannot be trusted to say whose it is, so it too
-// answers unknown here.
-func (s *Snapshot) lookup(number, name string) (v *verdict, fresh bool) {
-	i, ok := s.byNumber(number)
-	if !ok {
-		record.NameCheck(decoyToken, name)
+// lookup returns the verdict for a manual lookup's locator and key. A
+// record that does not verify cannot be trusted to say whose it is, so
+// it answers unknown here, like a triple that matches nothing.
+func (s *Snapshot) lookup(loc record.Locator, key seal.Key, today civil) (v *verdict, fresh bool) {
+	i, ok := s.t.Records.Find(loc)
+	if !ok || s.t.Records.Kind(i) != seal.ByLookup {
 		return s.unknown, false
 	}
-	v, fresh = s.checkEntry(i)
-	if v.cert == nil || !v.matchName(name) {
+	v, fresh = s.open(i, loc, key, seal.ByLookup, record.Locator{}, today)
+	if v.cert == nil {
 		return s.unknown, fresh
 	}
 	return v, fresh
 }
 
-// byNumber finds the entry of a certificate number.
-func (s *Snapshot) byNumber(number string) (uint32, bool) {
-	if i, ok := s.byNum[maphash.String(s.numSeed, number)]; ok && s.number(i) == number {
-		return i, true
+// The memo's states of a record's signature.
+const (
+	sigUnchecked uint32 = iota
+	sigGood
+	sigBad
+)
+
+// errBadMemo: the record's signature failed before, in this snapshot.
+var errBadMemo = fmt.Errorf("%w: the signature did not verify (checked before)", record.ErrBadSignature)
+
+// errMoved: a record whose signed locator is not the one it was found
+// under (a genuine record copied under another token).
+var errMoved = errors.New("the signed locator differs from the record's place")
+
+// open opens record i and checks it. want is the locator the signed
+// record must name (zero for a lookup copy, which names its token copy's).
+func (s *Snapshot) open(i uint32, loc record.Locator, key seal.Key, kind seal.Kind, want record.Locator, today civil) (v *verdict, fresh bool) {
+	recs := &s.t.Records
+	gen := recs.Generation(i)
+	o := s.openers.Get().(*seal.Opener)
+	defer func() {
+		o.Clear()
+		s.openers.Put(o)
+	}()
+	env, err := o.Open(key, loc, kind, gen, recs.Sealed(i))
+	if err != nil {
+		return &verdict{outcome: NotGenuine, err: err}, false
 	}
-	i, ok := s.numMore[number]
-	return i, ok
+	var c *record.Certificate
+	switch s.checked[i].Load() {
+	case sigGood:
+		c, err = record.DecodeCheckedCertificate(env)
+	case sigBad:
+		// Checked before in this snapshot: a tampered record costs one
+		// signature check, not one per scan.
+		err = errBadMemo
+	default:
+		fresh = true
+		c, err = record.OpenCertificate(env, s.t.List.PublicKey(trust.RoleSigning))
+		if err == nil {
+			s.checked[i].Store(sigGood)
+		} else {
+			s.checked[i].Store(sigBad)
+		}
+	}
+	if err == nil && kind == seal.ByToken && c.Locator != want {
+		err = errMoved
+	}
+	if err == nil && c.Generation != gen {
+		err = fmt.Errorf("signed generation %d, stored as %d", c.Generation, gen)
+	}
+	if err != nil {
+		return &verdict{outcome: outcomeOf(err), err: err}, fresh
+	}
+	if err := s.t.List.May(c.KID, trust.RoleSigning, c.SignedAt); err != nil {
+		if k, ok := s.t.List.Key(c.KID); ok && k.Status == trust.Compromised {
+			return &verdict{outcome: KeyCompromised, err: err}, fresh
+		}
+		return &verdict{outcome: NotGenuine, err: err}, fresh
+	}
+	v = &verdict{outcome: Valid, cert: c}
+	// The record is checked before the revocation: a revocation must
+	// not hide that the record behind it is forged.
+	if rev, ok := s.t.Cancellations[c.Locator]; ok {
+		v.outcome, v.rev = Revoked, rev
+	} else if !c.ValidUntil.IsZero() && civilOf(c.ValidUntil).before(today) {
+		v.outcome = Expired
+	}
+	return v, fresh
 }
+
+// civil is a civil date.
+type civil struct {
+	year  int
+	month time.Month
+	day   int
+}
+
+func civilOf(t time.Time) civil {
+	y, m, d := t.Date()
+	return civil{y, m, d}
+}
+
+func (c civil) before(d civil) bool {
+	if c.year != d.year {
+		return c.year < d.year
+	}
+	if c.month != d.month {
+		return c.month < d.month
+	}
+	return c.day < d.day
+}
+
+// china is the civil time zone of certificate dates: Asia/Shanghai,
+// which has had no daylight saving time since 1991, so a fixed zone is
+// exact for every date a certificate can carry and needs no tzdata.
+var china = time.FixedZone("Asia/Shanghai", 8*60*60)
+
+// today is the civil date in China at now.
+func today(now time.Time) civil { return civilOf(now.In(china)) }
 
 // Store holds the current snapshot. The zero Store holds none: every
 // verification then answers Unavailable.
@@ -452,5 +257,5 @@ func (st *Store) Set(s *Snapshot) { st.cur.Store(s) }
 
 // describe is a one-line summary for logs.
 func (s *Snapshot) describe() string {
-	return fmt.Sprintf("%d certificates, %d revocations, %d keys", s.Certificates(), s.Revocations(), s.Keys())
+	return fmt.Sprintf("head %d, %d records, %d revocations, %d keys", s.t.Head.Seq, s.Records(), s.Revocations(), s.Keys())
 }

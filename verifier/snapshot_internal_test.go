@@ -1,166 +1,135 @@
 package verifier
 
 import (
-	"hash/maphash"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/registrytest"
+	"github.com/qualbridge/qualbridge/verifier/trust"
+	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )
 
-// memoFixture is a registry of fictional (TEST-ONLY) holders: an
-// ordinary one, one whose masked name is too long for a memo record, one
-// with an expiry date and one revoked.
-type memoFixture struct {
-	snap                        *Snapshot
-	plain, long, expiring, gone record.Entry
-	longName                    string
-}
+var (
+	memoIssued = time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	memoSigned = time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
+	memoNow    = time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)
+)
 
-func newMemoFixture(t *testing.T) *memoFixture {
+// memoSnapshot publishes b and loads it, lending old's memo.
+func memoSnapshot(t *testing.T, b *trusttest.Builder, old *Snapshot) *Snapshot {
 	t.Helper()
 	dir := t.TempDir()
-	key := registrytest.Key("memo")
-	from, until := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := registrytest.WriteTrust(dir, registrytest.Trusted(key, from, until, record.KeyActive)); err != nil {
+	if _, err := b.Publish(dir, memoNow.Add(-time.Hour), 24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	issued, signed := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
-	fx := &memoFixture{longName: "测" + strings.Repeat("长", 58) + "名"}
-	mk := func(label, number string, h registrytest.Holder, mod func(*record.Public)) record.Entry {
-		p, err := registrytest.Public(registrytest.Token(label), number, h, issued)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if mod != nil {
-			mod(p)
-		}
-		e, err := registrytest.Sign(key, p, signed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	long := registrytest.Synthetic(2)
-	long.Name = fx.longName
-	fx.plain = mk("plain", "TEST-100001", registrytest.Synthetic(1), nil)
-	fx.long = mk("long", "TEST-100002", long, nil)
-	fx.expiring = mk("expiring", "TEST-100003", registrytest.Synthetic(3), func(p *record.Public) {
-		p.ValidUntil = time.Date(2030, 6, 30, 0, 0, 0, 0, time.UTC)
-		p.IDType, p.IDMasked = record.Residence, "****0017"
-	})
-	fx.gone = mk("gone", "TEST-100004", registrytest.Synthetic(4), nil)
-	if _, err := record.WriteBatch(dir, []record.Entry{fx.plain, fx.long, fx.expiring, fx.gone}, []byte(registrytest.Placeholder)); err != nil {
-		t.Fatal(err)
-	}
-	if err := registrytest.Revoke(dir, key, fx.gone, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, signed.AddDate(0, 1, 0)); err != nil {
-		t.Fatal(err)
-	}
-	s, err := LoadSnapshot(os.DirFS(dir), signed)
+	ts, _, err := trust.Load(dir, b.Pin(), trust.Marks{}, memoNow, trust.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.snap = s
-	return fx
+	return NewSnapshot(ts, old, memoNow)
 }
 
-// TestMemoisedVerdictIsTheVerifiedOne checks that the answer built from
-// the memo is the answer of the verified record, field for field, and
-// that a record too long for the memo is verified every time rather
-// than shown cut.
-func TestMemoisedVerdictIsTheVerifiedOne(t *testing.T) {
-	fx := newMemoFixture(t)
-	s := fx.snap
-	for _, tt := range []struct {
-		e       record.Entry
-		outcome Outcome
-		memo    bool
-	}{
-		{fx.plain, Valid, true},
-		{fx.expiring, Valid, true},
-		{fx.gone, Revoked, true},
-		{fx.long, Valid, false},
-	} {
-		first, fresh := s.check(tt.e.Token)
-		if !fresh || first.outcome != tt.outcome {
-			t.Fatalf("%s: first check: %s, fresh %v; want %s, fresh", tt.e.Number, first.outcome, fresh, tt.outcome)
-		}
-		second, fresh := s.check(tt.e.Token)
-		if fresh == tt.memo {
-			t.Errorf("%s: second check paid a signature check: %v, want %v", tt.e.Number, fresh, !tt.memo)
-		}
-		if second.outcome != tt.outcome || second.number != tt.e.Number || second.token != tt.e.Token {
-			t.Errorf("%s: memoised verdict %s %q %q", tt.e.Number, second.outcome, second.number, second.token)
-		}
-		if *second.cert != *first.cert || *second.shared != *first.shared {
-			t.Errorf("%s: memoised certificate differs:\n%+v\n%+v", tt.e.Number, *second.cert, *first.cert)
-		}
-		if (second.rev != nil) != (tt.outcome == Revoked) {
-			t.Errorf("%s: revocation %v", tt.e.Number, second.rev)
+// TestMemo: a record's signature is checked once; the memo is carried
+// over a reload for unchanged sealed bytes only, and holds nothing of the
+// record (the second answer is decoded from the bytes again).
+func TestMemo(t *testing.T) {
+	b := trusttest.New("memo")
+	h := trusttest.Holder{Name: "测甲乙", IDNumber: "90000001", BirthYear: 1980}
+	plain, changed := trusttest.Token("plain"), trusttest.Token("changed")
+	for _, tok := range []record.Token{plain, changed} {
+		if _, err := b.Add(tok, trusttest.Cert("TEST-1"+string(tok[:3]), h, memoIssued), nil, b.Signing, memoSigned); err != nil {
+			t.Fatal(err)
 		}
 	}
-	v, _ := s.check(fx.long.Token)
-	if want := record.MaskName(fx.longName); v.cert.holder != want {
-		t.Errorf("long name shown as %q, want %q", v.cert.holder, want)
+	s := memoSnapshot(t, b, nil)
+	day := today(memoNow)
+	for round, wantFresh := range []bool{true, false} {
+		v, fresh := s.check(plain, day)
+		if v.outcome != Valid || fresh != wantFresh || v.cert.HolderMasked != "测*乙" {
+			t.Fatalf("round %d: %s fresh %v %+v", round, v.outcome, fresh, v.cert)
+		}
 	}
-	v, _ = s.check(fx.expiring.Token)
-	if got := v.cert.validUntil; !got.Equal(time.Date(2030, 6, 30, 0, 0, 0, 0, time.UTC)) || v.cert.idType != record.Residence || v.cert.idMasked != "****0017" {
-		t.Errorf("expiring certificate memoised as %v %s %s", got, v.cert.idType, v.cert.idMasked)
+	s.check(changed, day)
+	// Re-sign one record (new sealed bytes); reload.
+	c := trusttest.Cert("TEST-1"+string(changed[:3]), h, memoIssued)
+	c.Generation = 2
+	if _, err := b.Add(changed, c, nil, b.Signing, memoSigned); err != nil {
+		t.Fatal(err)
 	}
-	if v, _ := s.check(record.Token(string(fx.plain.Token) + "A")); v.outcome != Unknown {
-		t.Errorf("a token with its first 32 characters registered: %s, want unknown", v.outcome)
+	s2 := memoSnapshot(t, b, s)
+	if _, fresh := s2.check(plain, day); fresh {
+		t.Error("an unchanged record was checked again after a reload")
+	}
+	if v, fresh := s2.check(changed, day); !fresh || v.cert.Generation != 2 {
+		t.Errorf("a changed record was not checked again: fresh %v", fresh)
 	}
 }
 
-// TestLookupNumberCollision follows a number whose hash another number
-// already had at load, and a number that only shares a hash with one.
-func TestLookupNumberCollision(t *testing.T) {
-	fx := newMemoFixture(t)
-	s := fx.snap
-	name := registrytest.Synthetic(1).Name
-	i, ok := s.byNumber(fx.plain.Number)
-	if !ok {
-		t.Fatal("number not found")
-	}
-	h := maphash.String(s.numSeed, fx.plain.Number)
-	delete(s.byNum, h)
-	s.numMore = map[string]uint32{fx.plain.Number: i}
-	if v, _ := s.lookup(fx.plain.Number, name); v.outcome != Valid {
-		t.Errorf("number kept aside at load: %s, want valid", v.outcome)
-	}
-	// Another entry's number now answers to this hash.
-	s.byNum[h] = i + 1
-	if v, _ := s.lookup(fx.plain.Number, name); v.outcome != Valid {
-		t.Errorf("hash taken by another number: %s, want valid", v.outcome)
-	}
-	delete(s.numMore, fx.plain.Number)
-	if v, _ := s.lookup(fx.plain.Number, name); v.outcome != Unknown {
-		t.Errorf("a number sharing only a hash: %s, want unknown", v.outcome)
-	}
-}
-
-// TestConcurrentFirstChecks has many requests verify one token at once:
-// each gets the right verdict and the memo ends up holding it (run with
-// -race).
+// TestConcurrentFirstChecks has many requests verify one token at once
+// (run with -race).
 func TestConcurrentFirstChecks(t *testing.T) {
-	fx := newMemoFixture(t)
-	s := fx.snap
+	b := trusttest.New("memo")
+	tok := trusttest.Token("x")
+	if _, err := b.Add(tok, trusttest.Cert("TEST-9", trusttest.Holder{Name: "测丙丁", IDNumber: "90000002", BirthYear: 1981}, memoIssued), nil, b.Signing, memoSigned); err != nil {
+		t.Fatal(err)
+	}
+	s := memoSnapshot(t, b, nil)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
-			for _, e := range []record.Entry{fx.plain, fx.gone, fx.long} {
-				if v, _ := s.check(e.Token); v.cert == nil || v.number != e.Number {
-					t.Errorf("%s: %s %q", e.Number, v.outcome, v.number)
-				}
+			if v, _ := s.check(tok, today(memoNow)); v.outcome != Valid || v.cert.Number != "TEST-9" {
+				t.Errorf("%s", v.outcome)
 			}
 		})
 	}
 	wg.Wait()
-	if v, fresh := s.check(fx.plain.Token); fresh || v.outcome != Valid {
-		t.Errorf("after concurrent checks: %s, fresh %v", v.outcome, fresh)
+	if _, fresh := s.check(tok, today(memoNow)); fresh {
+		t.Error("not memoised after concurrent checks")
+	}
+}
+
+// TestExpiryInChina: a certificate valid until a date is valid through
+// that whole day in China, and expired from midnight there.
+func TestExpiryInChina(t *testing.T) {
+	until := civil{2026, 2, 1}
+	for _, tt := range []struct {
+		now     time.Time
+		expired bool
+	}{
+		{time.Date(2026, 2, 1, 15, 59, 59, 0, time.UTC), false}, // 23:59:59 in Shanghai
+		{time.Date(2026, 2, 1, 16, 0, 0, 0, time.UTC), true},    // 00:00 on the 2nd
+		{time.Date(2026, 1, 31, 16, 0, 0, 0, time.UTC), false},
+	} {
+		if got := until.before(today(tt.now)); got != tt.expired {
+			t.Errorf("%s: expired %v, want %v", tt.now, got, tt.expired)
+		}
+	}
+}
+
+// BenchmarkCheck is one memoised scan's verdict: keys, find, open,
+// decode, the key's checks.
+func BenchmarkCheck(b *testing.B) {
+	tb := trusttest.New("memo")
+	tok := trusttest.Token("x")
+	if _, err := tb.Add(tok, trusttest.Cert("TEST-9", trusttest.Holder{Name: "测丙丁", IDNumber: "90000002", BirthYear: 1981}, memoIssued), nil, tb.Signing, memoSigned); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if _, err := tb.Publish(dir, memoNow.Add(-time.Hour), 24*time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	ts, _, err := trust.Load(dir, tb.Pin(), trust.Marks{}, memoNow, trust.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := NewSnapshot(ts, nil, memoNow)
+	day := today(memoNow)
+	s.check(tok, day)
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, _ := s.check(tok, day); v.outcome != Valid {
+			b.Fatal(v.outcome)
+		}
 	}
 }

@@ -32,9 +32,11 @@ type text struct {
 	Official   string // "the official address is …" before the host
 	CheckBar   string // "compare it with the address bar"
 
-	Title   map[Outcome]string // the verdict, large
-	Detail  map[Outcome]string // one sentence under it
-	Expired string
+	Title  map[Outcome]string // the verdict, large
+	Detail map[Outcome]string // one sentence under it
+
+	// When the answer was made and from which data.
+	CheckedAt, DataAt, HeadSeq string
 
 	// Field labels.
 	Number, Holder, BirthYear, IDType, IDNumber, TaiwanQual, Occupation,
@@ -45,7 +47,7 @@ type text struct {
 	Reasons map[record.Reason]string
 
 	// The manual lookup form.
-	LookupTitle, LookupIntro, LookupName, LookupNumber, LookupSubmit,
+	LookupTitle, LookupIntro, LookupName, LookupNumber, LookupID, LookupSubmit,
 	LookupLimit, LookupMissing, LookupAgain string
 
 	// Problems that are not verdicts.
@@ -58,11 +60,12 @@ func texts() [nLangs]*text {
 		hans: {
 			Lang: "zh-Hans", OtherLang: "zh-Hant", OtherLangName: "繁體中文",
 			Service:    "台胞职业资格证书核验",
-			LookupLink: "按证书编号和姓名查询",
+			LookupLink: "按证书编号、姓名和证件号码查询",
 			Official:   "官方核验网址：",
 			CheckBar:   "请核对浏览器地址栏中的网址与此一致。",
 			Title: map[Outcome]string{
 				Valid:          "证书真实有效",
+				Expired:        "证书真实，但已过有效期",
 				Revoked:        "证书已注销",
 				Unknown:        "查无此证书",
 				NotGenuine:     "证书未通过核验",
@@ -72,14 +75,17 @@ func texts() [nLangs]*text {
 			},
 			Detail: map[Outcome]string{
 				Valid:          "证书记录与签发机构的数字签名一致。请核对下列信息与纸质证书是否相符。",
+				Expired:        "证书记录与签发机构的数字签名一致，但已超过有效期（按北京时间），不再有效。",
 				Revoked:        "此证书已由签发机构注销，不再有效。",
 				Unknown:        "本系统没有与此二维码或所填信息对应的证书。请核对二维码是否完整，证书编号和姓名是否准确。",
 				NotGenuine:     "此证书记录的数字签名核验未通过，可能是伪造或被篡改的。请勿采信，并与签发机构联系。",
 				KeyCompromised: "签发此证书所用的密钥已被宣布停用，暂时无法确认证书真伪。请与签发机构联系核实。",
 				Malformed:      "链接中的核验码格式不正确。请重新扫描证书上的二维码，或按证书编号和姓名查询。",
-				Unavailable:    "核验服务暂时无法读取证书记录，请稍后再试。这不表示证书无效。",
+				Unavailable:    "核验服务暂时无法读取或确认最新的证书记录，请稍后再试。这不表示证书无效。",
 			},
-			Expired:        "此证书已超过有效期。",
+			CheckedAt:      "核验时间",
+			DataAt:         "数据签发时间",
+			HeadSeq:        "数据版本",
 			Number:         "证书编号",
 			Holder:         "持证人",
 			BirthYear:      "出生年份",
@@ -106,13 +112,14 @@ func texts() [nLangs]*text {
 				record.HolderRequest: "持证人申请注销",
 				record.Withdrawn:     "已撤销",
 			},
-			LookupTitle:   "按证书编号和姓名查询",
-			LookupIntro:   "无法扫描二维码时，可输入纸质证书上的证书编号和持证人全名查询。两项都须与记录一致。",
+			LookupTitle:   "按证书编号、姓名和证件号码查询",
+			LookupIntro:   "无法扫描二维码时，可输入纸质证书上的证书编号、持证人全名和证件号码查询。三项都须与证书一致。",
 			LookupNumber:  "证书编号",
 			LookupName:    "持证人姓名（全名）",
+			LookupID:      "证件号码（台胞证或居住证）",
 			LookupSubmit:  "查询",
 			LookupLimit:   "为防止滥用，每个网络地址每分钟最多查询 %d 次。",
-			LookupMissing: "请填写证书编号和持证人全名。",
+			LookupMissing: "请填写证书编号、持证人全名和证件号码。",
 			LookupAgain:   "重新查询",
 			TooLarge:      "请求内容过大。",
 			TooMany:       "查询过于频繁，请稍后再试。",
@@ -122,11 +129,12 @@ func texts() [nLangs]*text {
 		hant: {
 			Lang: "zh-Hant", OtherLang: "zh-Hans", OtherLangName: "简体中文",
 			Service:    "臺胞職業資格證書核驗",
-			LookupLink: "依證書編號和姓名查詢",
+			LookupLink: "依證書編號、姓名和證件號碼查詢",
 			Official:   "官方核驗網址：",
 			CheckBar:   "請核對瀏覽器網址列中的網址與此一致。",
 			Title: map[Outcome]string{
 				Valid:          "證書真實有效",
+				Expired:        "證書真實，但已過有效期限",
 				Revoked:        "證書已註銷",
 				Unknown:        "查無此證書",
 				NotGenuine:     "證書未通過核驗",
@@ -136,14 +144,17 @@ func texts() [nLangs]*text {
 			},
 			Detail: map[Outcome]string{
 				Valid:          "證書紀錄與簽發機構的數位簽章一致。請核對下列資訊與紙本證書是否相符。",
+				Expired:        "證書紀錄與簽發機構的數位簽章一致，但已超過有效期限（依北京時間），不再有效。",
 				Revoked:        "此證書已由簽發機構註銷，不再有效。",
 				Unknown:        "本系統沒有與此 QR Code 或所填資訊對應的證書。請核對 QR Code 是否完整，證書編號和姓名是否正確。",
 				NotGenuine:     "此證書紀錄的數位簽章核驗未通過，可能是偽造或遭竄改的。請勿採信，並與簽發機構聯絡。",
 				KeyCompromised: "簽發此證書所用的金鑰已被宣布停用，暫時無法確認證書真偽。請與簽發機構聯絡核實。",
 				Malformed:      "連結中的核驗碼格式不正確。請重新掃描證書上的 QR Code，或依證書編號和姓名查詢。",
-				Unavailable:    "核驗服務暫時無法讀取證書紀錄，請稍後再試。這不表示證書無效。",
+				Unavailable:    "核驗服務暫時無法讀取或確認最新的證書紀錄，請稍後再試。這不表示證書無效。",
 			},
-			Expired:        "此證書已超過有效期限。",
+			CheckedAt:      "核驗時間",
+			DataAt:         "資料簽發時間",
+			HeadSeq:        "資料版本",
 			Number:         "證書編號",
 			Holder:         "持證人",
 			BirthYear:      "出生年份",
@@ -170,13 +181,14 @@ func texts() [nLangs]*text {
 				record.HolderRequest: "持證人申請註銷",
 				record.Withdrawn:     "已撤銷",
 			},
-			LookupTitle:   "依證書編號和姓名查詢",
-			LookupIntro:   "無法掃描 QR Code 時，可輸入紙本證書上的證書編號和持證人全名查詢。兩項都須與紀錄一致。",
+			LookupTitle:   "依證書編號、姓名和證件號碼查詢",
+			LookupIntro:   "無法掃描 QR Code 時，可輸入紙本證書上的證書編號、持證人全名和證件號碼查詢。三項都須與證書一致。",
 			LookupNumber:  "證書編號",
 			LookupName:    "持證人姓名（全名）",
+			LookupID:      "證件號碼（臺胞證或居住證）",
 			LookupSubmit:  "查詢",
 			LookupLimit:   "為防止濫用，每個網路位址每分鐘最多查詢 %d 次。",
-			LookupMissing: "請填寫證書編號和持證人全名。",
+			LookupMissing: "請填寫證書編號、持證人全名和證件號碼。",
 			LookupAgain:   "重新查詢",
 			TooLarge:      "請求內容過大。",
 			TooMany:       "查詢過於頻繁，請稍後再試。",

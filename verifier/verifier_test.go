@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,81 +20,123 @@ import (
 
 	"github.com/qualbridge/qualbridge/verifier"
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/registrytest"
+	"github.com/qualbridge/qualbridge/verifier/seal"
+	"github.com/qualbridge/qualbridge/verifier/trust"
+	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )
 
-// The fixture is TEST-ONLY: keys from fixed seeds (registrytest.Key), a
+// The fixture is TEST-ONLY: keys from fixed seeds (trusttest.Key), a
 // fictional holder and made-up certificate numbers.
 var (
-	notBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	notAfter  = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	signedAt  = time.Date(2025, 12, 1, 9, 30, 0, 0, time.UTC)
-	testNow   = time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)
+	issued   = time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	signedAt = time.Date(2025, 12, 1, 9, 30, 0, 0, time.UTC)
+	testNow  = time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)
+	headAt   = testNow.Add(-time.Hour)
+	lifetime = 7 * 24 * time.Hour
 
 	// holder is fictional. Every string of it but the masked name must
 	// never appear in any answer; the masked name only in valid ones.
-	holder = registrytest.Holder{
-		Name: "林试明", Sex: "女", BirthDate: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC),
-		IDType: record.Permit, IDNumber: "80736152",
-	}
-	holderSecrets = []string{"林试明", "1990-05-17", "19900517", "80736152"}
-	holderMasked  = []string{"林*明", "****6152"}
+	holder        = trusttest.Holder{Name: "林试明", IDNumber: "80736152", BirthYear: 1990}
+	holderSecrets = []string{"林试明", "80736152"}
+	holderMasked  = []string{"林*明", "****6152", "1990"}
 )
 
 type fixture struct {
 	dir    string
-	active ed25519.PrivateKey
+	b      *trusttest.Builder
+	pin    *trust.Pin
 	tokens map[verifier.Outcome][]record.Token
-	valid  record.Entry
+	valid  record.Token
 }
 
-// newFixture writes a registry with one certificate for every verdict.
+// newFixture writes a snapshot with one certificate for every verdict.
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	b := trusttest.New("")
+	retired, compromised, stranger, later := trusttest.Key("retired"), trusttest.Key("compromised"), trusttest.Key("stranger"), trusttest.Key("later")
+	b.AddKey(retired, trust.RoleSigning, trust.Retired, trusttest.NotBefore, signedAt.Add(time.Hour))
+	b.AddKey(compromised, trust.RoleSigning, trust.Active, trusttest.NotBefore, trusttest.NotAfter)
+	b.AddKey(later, trust.RoleSigning, trust.Active, testNow.AddDate(0, -1, 0), trusttest.NotAfter)
+	mk := func(label, number string, mod func(*record.Certificate), key ed25519.PrivateKey, lookup bool) record.Token {
+		tok := trusttest.Token(label)
+		c := trusttest.Cert(number, holder, issued)
+		if mod != nil {
+			mod(&c)
+		}
+		var h *trusttest.Holder
+		if lookup {
+			h = &holder
+		}
+		if _, err := b.Add(tok, c, h, key, signedAt); err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	valid := mk("valid", "TEST-000001", nil, b.Signing, true)
+	revoked := mk("revoked", "TEST-000002", nil, b.Signing, true)
+	expired := mk("expired", "TEST-000008", func(c *record.Certificate) { c.ValidUntil = time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC) }, b.Signing, false)
+	lastDay := mk("last day", "TEST-000009", func(c *record.Certificate) { c.ValidUntil = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }, b.Signing, false)
+	retiredOK := mk("retired", "TEST-000010", nil, retired, false)
+	unknownKey := mk("stranger", "TEST-000005", nil, stranger, false)
+	notYet := mk("not yet", "TEST-000006", nil, later, false)
+	badKey := mk("compromised", "TEST-000007", nil, compromised, false)
+	reissued := mk("reissued", "TEST-000011", nil, compromised, false)
+	b.SetStatus(compromised, trust.Compromised)
+	// Re-signed by the active key at a higher generation, same token.
+	mk("reissued", "TEST-000011", func(c *record.Certificate) { c.Generation = 2 }, b.Signing, false)
+
+	// A tampered envelope, sealed as if genuine: the seal opens, the
+	// signature does not verify.
+	tampered := trusttest.Token("tampered")
+	{
+		c := trusttest.Cert("TEST-000003", holder, issued)
+		loc, key, _ := seal.TokenKeys(tampered)
+		c.Locator = loc
+		env, err := record.NewSigner(b.Signing).SignCertificate(&c, signedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env[len(env)/2] ^= 1
+		if err := b.AddSealed(loc, key, seal.ByToken, 1, env); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := seal.Normalize("TEST-000003", holder.Name, holder.IDNumber)
+		lloc, lkey, _ := seal.LookupKeys(l, trusttest.Pepper(), b.Params)
+		if err := b.AddSealed(lloc, lkey, seal.ByLookup, 1, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A genuine envelope copied under another token.
+	moved := trusttest.Token("moved")
+	{
+		vloc, vkey, _ := seal.TokenKeys(valid)
+		var env []byte
+		for _, o := range b.Records {
+			if o.Locator == vloc {
+				env, _ = seal.Open(vkey, vloc, seal.ByToken, 1, o.Sealed)
+			}
+		}
+		loc, key, _ := seal.TokenKeys(moved)
+		if err := b.AddSealed(loc, key, seal.ByToken, 1, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Revoke(revoked, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, b.Signing, signedAt.AddDate(0, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	active, retired, compromised, stranger := registrytest.Key("active"), registrytest.Key("retired"), registrytest.Key("compromised"), registrytest.Key("stranger")
-	if err := registrytest.WriteTrust(dir,
-		registrytest.Trusted(active, notBefore, notAfter, record.KeyActive),
-		registrytest.Trusted(retired, notBefore.AddDate(-1, 0, 0), notBefore, record.KeyRetired),
-		registrytest.Trusted(compromised, notBefore, notAfter, record.KeyCompromised),
-	); err != nil {
-		t.Fatal(err)
-	}
-	mk := func(label, number string, priv ed25519.PrivateKey) record.Entry {
-		p, err := registrytest.Public(registrytest.Token(label), number, holder, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := registrytest.Sign(priv, p, signedAt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	valid := mk("valid", "TEST-000001", active)
-	revoked := mk("revoked", "TEST-000002", active)
-	tampered := mk("tampered", "TEST-000003", active)
-	tampered.Envelope = bytes.Clone(tampered.Envelope)
-	tampered.Envelope[len(tampered.Envelope)/2] ^= 0x01
-	moved := record.Entry{Token: registrytest.Token("moved"), Number: "TEST-000004", Envelope: valid.Envelope}
-	unknownKey := mk("stranger", "TEST-000005", stranger)
-	outside := mk("outside", "TEST-000006", retired)
-	badKey := mk("compromised", "TEST-000007", compromised)
-	entries := []record.Entry{valid, revoked, tampered, moved, unknownKey, outside, badKey}
-	if _, err := record.WriteBatch(dir, entries, []byte(registrytest.Placeholder)); err != nil {
-		t.Fatal(err)
-	}
-	if err := registrytest.Revoke(dir, active, revoked, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), record.Superseded, signedAt.AddDate(0, 1, 0)); err != nil {
+	if _, err := b.Publish(dir, headAt, lifetime); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{
-		dir: dir, active: active, valid: valid,
+		dir: dir, b: b, pin: b.Pin(), valid: valid,
 		tokens: map[verifier.Outcome][]record.Token{
-			verifier.Valid:          {valid.Token},
-			verifier.Revoked:        {revoked.Token},
-			verifier.NotGenuine:     {tampered.Token, moved.Token, unknownKey.Token, outside.Token},
-			verifier.KeyCompromised: {badKey.Token},
-			verifier.Unknown:        {registrytest.Token("never issued")},
+			verifier.Valid:          {valid, lastDay, retiredOK, reissued},
+			verifier.Expired:        {expired},
+			verifier.Revoked:        {revoked},
+			verifier.NotGenuine:     {tampered, moved, unknownKey, notYet},
+			verifier.KeyCompromised: {badKey},
+			verifier.Unknown:        {trusttest.Token("never issued")},
 		},
 	}
 }
@@ -121,6 +161,8 @@ func (s *syncBuffer) String() string {
 
 type env struct {
 	h     http.Handler
+	admin http.Handler
+	rl    *verifier.Reloader
 	store *verifier.Store
 	reg   *prometheus.Registry
 	m     *verifier.Metrics
@@ -128,29 +170,33 @@ type env struct {
 	log   *slog.Logger
 }
 
-func newEnv(t testing.TB, cfg verifier.Config, dir string) *env {
+func newEnv(t testing.TB, cfg verifier.Config, fx *fixture) *env {
 	t.Helper()
 	e := &env{store: &verifier.Store{}, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	e.log = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.m = verifier.NewMetrics(e.reg)
-	if dir != "" {
-		s, err := verifier.LoadSnapshot(os.DirFS(dir), testNow)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.store.Set(s)
-	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
+	}
+	if fx != nil {
+		e.rl = verifier.NewReloader(verifier.ReloaderConfig{Dir: fx.dir, StateDir: t.TempDir(), Pin: fx.pin, Now: cfg.Now}, e.store, e.log, e.m)
+		if err := e.rl.Reload("start"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "https://verify.test.invalid"
 	}
-	h, err := verifier.NewServer(e.log, cfg, e.store, e.m, e.reg)
+	if cfg.Pepper == nil {
+		p := trusttest.Pepper()
+		cfg.Pepper = &p
+	}
+	h, err := verifier.NewServer(e.log, cfg, e.store, e.m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.h = h
+	e.admin = verifier.NewAdmin(e.store, e.reg, cfg.Now)
 	return e
 }
 
@@ -188,8 +234,8 @@ func checkHeaders(t *testing.T, res *http.Response) {
 // TestOutcomes is the table of every outcome, in HTML and JSON.
 func TestOutcomes(t *testing.T) {
 	fx := newFixture(t)
-	full := newEnv(t, verifier.Config{}, fx.dir)
-	empty := newEnv(t, verifier.Config{}, "") // no snapshot: a storage fault
+	full := newEnv(t, verifier.Config{}, fx)
+	empty := newEnv(t, verifier.Config{}, nil) // no snapshot: a storage fault
 
 	type tcase struct {
 		name    string
@@ -203,16 +249,16 @@ func TestOutcomes(t *testing.T) {
 	add := func(name string, e *env, token string, o verifier.Outcome, status int, title string) {
 		cases = append(cases, tcase{name, e, token, o, status, title})
 	}
-	for _, o := range []verifier.Outcome{verifier.Valid, verifier.Revoked, verifier.NotGenuine, verifier.KeyCompromised, verifier.Unknown} {
+	for _, o := range []verifier.Outcome{verifier.Valid, verifier.Expired, verifier.Revoked, verifier.NotGenuine, verifier.KeyCompromised, verifier.Unknown} {
 		for i, tok := range fx.tokens[o] {
-			status := map[verifier.Outcome]int{verifier.Valid: 200, verifier.Revoked: 200, verifier.NotGenuine: 422, verifier.KeyCompromised: 422, verifier.Unknown: 404}[o]
-			title := map[verifier.Outcome]string{verifier.Valid: "证书真实有效", verifier.Revoked: "证书已注销", verifier.NotGenuine: "证书未通过核验", verifier.KeyCompromised: "无法确认证书真伪", verifier.Unknown: "查无此证书"}[o]
+			status := map[verifier.Outcome]int{verifier.Valid: 200, verifier.Expired: 200, verifier.Revoked: 200, verifier.NotGenuine: 422, verifier.KeyCompromised: 422, verifier.Unknown: 404}[o]
+			title := map[verifier.Outcome]string{verifier.Valid: "证书真实有效", verifier.Expired: "证书真实，但已过有效期", verifier.Revoked: "证书已注销", verifier.NotGenuine: "证书未通过核验", verifier.KeyCompromised: "无法确认证书真伪", verifier.Unknown: "查无此证书"}[o]
 			add(string(o)+"/"+string(rune('a'+i)), full, string(tok), o, status, title)
 		}
 	}
 	add("malformed", full, "not-a-token", verifier.Malformed, 400, "核验码无法识别")
-	add("malformed/lowercase", full, strings.ToLower(string(fx.valid.Token)), verifier.Malformed, 400, "核验码无法识别")
-	add("unavailable", empty, string(fx.valid.Token), verifier.Unavailable, 503, "暂时无法核验")
+	add("malformed/lowercase", full, strings.ToLower(string(fx.valid)), verifier.Malformed, 400, "核验码无法识别")
+	add("unavailable", empty, string(fx.valid), verifier.Unavailable, 503, "暂时无法核验")
 
 	for _, tc := range cases {
 		for _, mode := range []string{"html", "accept-json", "api"} {
@@ -245,6 +291,12 @@ func TestOutcomes(t *testing.T) {
 						if strings.Contains(body, "<script") || strings.Contains(body, "style=") {
 							t.Errorf("inline script or style in the page")
 						}
+						if !strings.Contains(body, "核验时间</dt><dd class=\"num\">2026-02-01T16:00:00&#43;08:00") {
+							t.Errorf("page lacks the time of the check")
+						}
+						if tc.e == full && !strings.Contains(body, "数据版本</dt><dd class=\"num\">1</dd>") {
+							t.Errorf("page lacks the head sequence")
+						}
 					} else {
 						wantCT := "application/json"
 						if tc.outcome == verifier.Malformed || tc.outcome == verifier.Unavailable {
@@ -260,6 +312,14 @@ func TestOutcomes(t *testing.T) {
 						if a["outcome"] != string(tc.outcome) || a["status"] != float64(tc.status) || a["title"] != tc.title {
 							t.Errorf("answer %v", a)
 						}
+						// Every answer says when it was checked, and over
+						// a snapshot, from which data.
+						if a["checkedAt"] != "2026-02-01T16:00:00+08:00" {
+							t.Errorf("checkedAt %v", a["checkedAt"])
+						}
+						if tc.e == full && (a["dataAt"] != "2026-02-01T15:00:00+08:00" || a["headSequence"] != "1") {
+							t.Errorf("dataAt %v, headSequence %v", a["dataAt"], a["headSequence"])
+						}
 						if wantCT == "application/problem+json" && (a["type"] == "" || a["detail"] == "") {
 							t.Errorf("problem lacks type or detail: %v", a)
 						}
@@ -269,13 +329,14 @@ func TestOutcomes(t *testing.T) {
 							t.Errorf("answer shows holder data %q", s)
 						}
 					}
+					shows := tc.outcome == verifier.Valid || tc.outcome == verifier.Expired
 					for _, s := range holderMasked {
-						if got := strings.Contains(body, s); got != (tc.outcome == verifier.Valid) {
-							t.Errorf("masked holder field %q shown: %v, want %v", s, got, tc.outcome == verifier.Valid)
+						if got := strings.Contains(body, s); got != shows {
+							t.Errorf("masked holder field %q shown: %v, want %v", s, got, shows)
 						}
 					}
-					if tc.outcome == verifier.Valid {
-						for _, s := range []string{"TEST-000001", "照顾服务员", "养老护理员", "4-10-01-05", "四级", registrytest.Issuer, "2025-12-01", "1990"} {
+					if tc.token == string(fx.valid) && tc.outcome == verifier.Valid {
+						for _, s := range []string{"TEST-000001", "照顾服务员", "养老护理员", "4-10-01-05", "四级", trusttest.Issuer, "2025-12-01", "1990"} {
 							if !strings.Contains(body, s) {
 								t.Errorf("valid answer lacks %q", s)
 							}
@@ -307,16 +368,19 @@ func TestOutcomes(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range append(holderSecrets, holderMasked...) {
+	// (The birth year is left out: "1990" turns up in timings.)
+	for _, s := range append(holderSecrets, holderMasked[:2]...) {
 		if strings.Contains(logs, s) {
 			t.Errorf("logs hold holder data %q", s)
 		}
 	}
-	if !strings.Contains(logs, `"token_hash":"`+fx.valid.Token.Hash()+`"`) {
+	if !strings.Contains(logs, `"token_hash":"`+fx.valid.Hash()+`"`) {
 		t.Errorf("logs lack the token hash")
 	}
-	if n := counter(t, full.reg, "verifier_signature_checks_total"); n != 7 {
-		t.Errorf("signature checks = %v, want 7 (once per stored token, then memoised)", n)
+	// Once per stored record (11), whether its signature verifies or
+	// not, then memoised.
+	if n := counter(t, full.reg, "verifier_signature_checks_total"); n != 11 {
+		t.Errorf("signature checks = %v, want 11 (once per stored record, then memoised)", n)
 	}
 }
 
@@ -341,8 +405,8 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 // TestLang checks both scripts and how they are chosen.
 func TestLang(t *testing.T) {
 	fx := newFixture(t)
-	e := newEnv(t, verifier.Config{}, fx.dir)
-	path := "/c/" + string(fx.valid.Token)
+	e := newEnv(t, verifier.Config{}, fx)
+	path := "/c/" + string(fx.valid)
 	tests := []struct {
 		name, query, acceptLang, want, wantLang string
 	}{
@@ -368,8 +432,8 @@ func TestLang(t *testing.T) {
 	}
 }
 
-func postLookup(e *env, number, name string, accept string) *http.Response {
-	form := url.Values{"number": {number}, "name": {name}}
+func postLookup(e *env, number, name, id string, accept string) *http.Response {
+	form := url.Values{"number": {number}, "name": {name}, "id": {id}}
 	req := httptest.NewRequest("POST", "/lookup", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if accept != "" {
@@ -381,26 +445,29 @@ func postLookup(e *env, number, name string, accept string) *http.Response {
 // TestLookup checks the manual lookup and that it cannot enumerate.
 func TestLookup(t *testing.T) {
 	fx := newFixture(t)
-	e := newEnv(t, verifier.Config{}, fx.dir)
+	e := newEnv(t, verifier.Config{}, fx)
 	tests := []struct {
-		name, number, holderName string
-		status                   int
-		want                     string
+		name, number, holderName, id string
+		status                       int
+		want                         string
 	}{
-		{"match", "TEST-000001", "林试明", 200, "证书真实有效"},
-		{"fullwidth and spaces", " ｔｅｓｔ－０００００１ ", " 林试明 ", 200, "证书真实有效"},
-		{"revoked", "TEST-000002", "林试明", 200, "证书已注销"},
-		{"wrong name", "TEST-000001", "林试", 404, "查无此证书"},
-		{"wrong number", "TEST-999999", "林试明", 404, "查无此证书"},
-		{"not genuine hides", "TEST-000003", "林试明", 404, "查无此证书"},
-		{"missing name", "TEST-000001", "", 400, "请填写证书编号和持证人全名"},
-		{"missing number", "", "林试明", 400, "请填写证书编号和持证人全名"},
-		{"over-long name", "TEST-000001", strings.Repeat("林", 65), 400, "请填写"},
+		{"match", "TEST-000001", "林试明", "80736152", 200, "证书真实有效"},
+		{"fullwidth and spaces", " ｔｅｓｔ－０００００１ ", " 林 试明 ", "８０７３ ６１５２", 200, "证书真实有效"},
+		{"revoked", "TEST-000002", "林试明", "80736152", 200, "证书已注销"},
+		{"wrong name", "TEST-000001", "林试", "80736152", 404, "查无此证书"},
+		{"wrong id", "TEST-000001", "林试明", "80736153", 404, "查无此证书"},
+		{"wrong number", "TEST-999999", "林试明", "80736152", 404, "查无此证书"},
+		{"no lookup copy", "TEST-000008", "林试明", "80736152", 404, "查无此证书"},
+		{"not genuine hides", "TEST-000003", "林试明", "80736152", 404, "查无此证书"},
+		{"missing name", "TEST-000001", "", "80736152", 400, "请填写证书编号、持证人全名和证件号码"},
+		{"missing id", "TEST-000001", "林试明", "", 400, "请填写"},
+		{"missing number", "", "林试明", "80736152", 400, "请填写"},
+		{"over-long name", "TEST-000001", strings.Repeat("林", 65), "80736152", 400, "请填写"},
 	}
 	bodies := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := postLookup(e, tt.number, tt.holderName, "")
+			res := postLookup(e, tt.number, tt.holderName, tt.id, "")
 			body := readBody(t, res)
 			if res.StatusCode != tt.status || !strings.Contains(body, tt.want) {
 				t.Fatalf("status %d, want %d with %q:\n%s", res.StatusCode, tt.status, tt.want, body)
@@ -409,27 +476,77 @@ func TestLookup(t *testing.T) {
 			bodies[tt.name] = body
 		})
 	}
-	if bodies["wrong name"] != bodies["wrong number"] {
-		t.Errorf("a wrong name and a wrong number answer differently: the form would enumerate numbers")
+	if bodies["wrong name"] != bodies["wrong number"] || bodies["wrong id"] != bodies["wrong number"] {
+		t.Errorf("wrong fields answer differently: the form would enumerate numbers")
 	}
-	res := postLookup(e, "TEST-000001", "林试明", "application/json")
+	res := postLookup(e, "TEST-000001", "林试明", "80736152", "application/json")
+	body := readBody(t, res)
 	var a map[string]any
-	json.Unmarshal([]byte(readBody(t, res)), &a)
+	json.Unmarshal([]byte(body), &a)
 	if a["outcome"] != "valid" {
 		t.Errorf("JSON lookup: %v", a)
 	}
-	if logs := e.logs.String(); strings.Contains(logs, "林试明") || strings.Contains(logs, "TEST-000001") {
+	// The answer never shows the token.
+	if strings.Contains(body, string(fx.valid)) {
+		t.Errorf("a lookup answer shows the token")
+	}
+	if logs := e.logs.String(); strings.Contains(logs, "林试明") || strings.Contains(logs, "80736152") || strings.Contains(logs, "TEST-000001") {
 		t.Errorf("logs hold what was looked up")
+	}
+
+	// Without the pepper the lookup copies cannot be found: a verifier
+	// with another pepper finds nothing.
+	other := seal.Pepper{1}
+	e2 := newEnv(t, verifier.Config{Pepper: &other}, fx)
+	if res := postLookup(e2, "TEST-000001", "林试明", "80736152", ""); res.StatusCode != 404 {
+		t.Errorf("lookup with the wrong pepper: %d, want 404", res.StatusCode)
+	}
+}
+
+// TestLookupSlots: when every KDF slot is taken a lookup answers 503
+// at once, and the KDF runs only after the rate limiter.
+func TestLookupSlots(t *testing.T) {
+	fx := newFixture(t)
+	// Slow KDF parameters make the slot hold long enough to see.
+	e := newEnv(t, verifier.Config{LookupSlots: 1, LookupLimit: 3, LookupParams: seal.Params{Time: 40, Memory: 8 << 10, Threads: 1}}, fx)
+	var wg sync.WaitGroup
+	codes := make(chan int, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			req := httptest.NewRequest("POST", "/lookup", strings.NewReader(url.Values{"number": {"TEST-000001"}, "name": {"林试明"}, "id": {"80736152"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.RemoteAddr = fmt.Sprintf("198.51.100.%d:1234", i+1)
+			res := e.do(req)
+			res.Body.Close()
+			codes <- res.StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[503] != 1 || got[404] != 1 {
+		t.Errorf("two lookups at once through one slot: %v, want one 503 and one answer", got)
+	}
+	before := counter(t, e.reg, "verifier_lookup_kdf_total")
+	for range 4 {
+		postLookup(e, "TEST-000001", "林试明", "80736152", "").Body.Close()
+	}
+	// The fourth from one address is rate limited before any KDF.
+	if n := counter(t, e.reg, "verifier_lookup_kdf_total") - before; n != 3 {
+		t.Errorf("%v KDF results for 4 lookups under a limit of 3, want 3", n)
 	}
 }
 
 // TestHostile sends what a scanner, a fuzzer or an attacker might.
 func TestHostile(t *testing.T) {
 	fx := newFixture(t)
-	e := newEnv(t, verifier.Config{}, fx.dir)
+	e := newEnv(t, verifier.Config{}, fx)
 	srv := httptest.NewServer(e.h)
 	defer srv.Close()
-	tok := string(fx.valid.Token)
+	tok := string(fx.valid)
 	fullwidth := strings.Map(func(r rune) rune {
 		if 'A' <= r && r <= 'Z' {
 			return r - 'A' + 'Ａ'
@@ -530,9 +647,9 @@ func TestHostile(t *testing.T) {
 // TestRateLimits checks that lookups are limited far harder than scans.
 func TestRateLimits(t *testing.T) {
 	fx := newFixture(t)
-	e := newEnv(t, verifier.Config{ScanLimit: 20, LookupLimit: 5}, fx.dir)
+	e := newEnv(t, verifier.Config{ScanLimit: 20, LookupLimit: 5}, fx)
 	for i := 1; i <= 6; i++ {
-		res := postLookup(e, "TEST-999999", "某人", "")
+		res := postLookup(e, "TEST-999999", "某人", "1", "")
 		res.Body.Close()
 		want := 404
 		if i == 6 {
@@ -547,7 +664,7 @@ func TestRateLimits(t *testing.T) {
 	}
 	// Scans from the same address still pass, until their own limit.
 	for i := 1; i <= 21; i++ {
-		res := e.do(httptest.NewRequest("GET", "/c/"+string(fx.valid.Token), nil))
+		res := e.do(httptest.NewRequest("GET", "/c/"+string(fx.valid), nil))
 		res.Body.Close()
 		want := 200
 		if i == 21 {
@@ -558,7 +675,7 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 	// Another address is not limited.
-	req := httptest.NewRequest("GET", "/c/"+string(fx.valid.Token), nil)
+	req := httptest.NewRequest("GET", "/c/"+string(fx.valid), nil)
 	req.RemoteAddr = "192.0.2.99:1234"
 	if res := e.do(req); res.StatusCode != 200 {
 		t.Errorf("other address: %d", res.StatusCode)
@@ -568,7 +685,7 @@ func TestRateLimits(t *testing.T) {
 // TestSlowClient checks that a client that never finishes its headers
 // is cut off.
 func TestSlowClient(t *testing.T) {
-	e := newEnv(t, verifier.Config{}, "")
+	e := newEnv(t, verifier.Config{}, nil)
 	srv := httptest.NewUnstartedServer(e.h)
 	srv.Config.ReadHeaderTimeout = 200 * time.Millisecond
 	srv.Start()
@@ -590,39 +707,73 @@ func TestSlowClient(t *testing.T) {
 	}
 }
 
-// TestProbes checks /healthz, /readyz and /metrics.
+// TestProbes checks /healthz on the public port, and /readyz and
+// /metrics on the admin address only.
 func TestProbes(t *testing.T) {
 	fx := newFixture(t)
 	for _, tt := range []struct {
 		name   string
-		dir    string
+		fx     *fixture
+		now    time.Time
 		status int
 		want   string
 	}{
-		{"loaded", fx.dir, 200, `"ready":true`},
-		{"none", "", 503, `"ready":false`},
+		{"loaded", fx, testNow, 200, `"ready":true`},
+		{"none", nil, testNow, 503, `"ready":false`},
+		{"head expired", fx, headAt.Add(lifetime + time.Minute), 503, `"ready":false,"reason":"the head or the trust list has expired"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, verifier.Config{}, tt.dir)
+			e := newEnv(t, verifier.Config{}, tt.fx)
+			if tt.now != testNow {
+				// The head expires while it is in force.
+				e = newEnv(t, verifier.Config{}, nil)
+				e.rl = verifier.NewReloader(verifier.ReloaderConfig{Dir: fx.dir, StateDir: t.TempDir(), Pin: fx.pin, Now: func() time.Time { return testNow }}, e.store, e.log, e.m)
+				if err := e.rl.Reload("start"); err != nil {
+					t.Fatal(err)
+				}
+				e.admin = verifier.NewAdmin(e.store, e.reg, func() time.Time { return tt.now })
+				h, _ := verifier.NewServer(e.log, verifier.Config{Now: func() time.Time { return tt.now }}, e.store, e.m)
+				e.h = h
+				res := e.do(httptest.NewRequest("GET", "/api/v1/verify/"+string(fx.valid), nil))
+				body := readBody(t, res)
+				if res.StatusCode != 503 || !strings.Contains(body, `"outcome":"unavailable"`) {
+					t.Errorf("past the head's expiry: %d %s, want 503 cannot verify now", res.StatusCode, body)
+				}
+			}
 			if res := e.do(httptest.NewRequest("GET", "/healthz", nil)); res.StatusCode != 200 {
 				t.Errorf("/healthz: %d", res.StatusCode)
 			}
-			res := e.do(httptest.NewRequest("GET", "/readyz", nil))
-			body := readBody(t, res)
-			if res.StatusCode != tt.status || !strings.Contains(body, tt.want) {
-				t.Errorf("/readyz: %d %s", res.StatusCode, body)
+			for _, p := range []string{"/readyz", "/metrics"} {
+				if res := e.do(httptest.NewRequest("GET", p, nil)); res.StatusCode != 404 {
+					t.Errorf("%s on the public port: %d, want 404", p, res.StatusCode)
+				}
 			}
-			if tt.dir != "" && !strings.Contains(body, `"certificates":7,"revocations":1,"keys":3`) {
-				t.Errorf("/readyz counts: %s", body)
+			rec := httptest.NewRecorder()
+			e.admin.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+			body := rec.Body.String()
+			if rec.Code != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("/readyz: %d %s", rec.Code, body)
 			}
-			e.do(httptest.NewRequest("GET", "/c/"+string(fx.valid.Token), nil))
-			body = readBody(t, e.do(httptest.NewRequest("GET", "/metrics", nil)))
-			for _, s := range []string{`verifier_http_requests_total{code=`, `verifier_verifications_total{channel="scan",outcome=`, `verifier_reloads_total{result="refused"} 0`} {
+			if tt.fx != nil && !strings.Contains(body, `"headSequence":1,"dataAt":"2026-02-01T07:00:00Z"`) {
+				t.Errorf("/readyz lacks the data's time: %s", body)
+			}
+			if tt.fx != nil && !strings.Contains(body, `"trustListExpires":"2030-01-01T00:00:00Z"`) {
+				t.Errorf("/readyz lacks the trust list's expiry: %s", body)
+			}
+			e.do(httptest.NewRequest("GET", "/c/"+string(fx.valid), nil))
+			rec = httptest.NewRecorder()
+			e.admin.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			body = rec.Body.String()
+			for _, s := range []string{`verifier_http_requests_total{code=`, `verifier_verifications_total{channel="scan",outcome=`,
+				`verifier_reloads_total{result="refused"} 0`, `verifier_snapshot_refused_total{reason="rollback"} 0`} {
 				if !strings.Contains(body, s) {
 					t.Errorf("/metrics lacks %s", s)
 				}
 			}
-			res = e.do(httptest.NewRequest("GET", "/static/verifier.css", nil))
+			if tt.fx != nil && !strings.Contains(body, "verifier_trust_list_expiry_timestamp_seconds 1.893456e+09") {
+				t.Errorf("/metrics lacks the trust list's expiry")
+			}
+			res := e.do(httptest.NewRequest("GET", "/static/verifier.css", nil))
 			if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
 				t.Errorf("stylesheet: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 			}
@@ -630,92 +781,16 @@ func TestProbes(t *testing.T) {
 	}
 }
 
-// TestReload checks that a bad registry is refused and that a new
-// revocation takes effect through the file watcher, without a restart.
-func TestReload(t *testing.T) {
-	fx := newFixture(t)
-	e := newEnv(t, verifier.Config{}, "")
-	rl := verifier.NewReloader(fx.dir, e.store, e.log, e.m, func() time.Time { return testNow })
-	if err := rl.Reload("start"); err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	hup := make(chan os.Signal, 1)
-	done, err := rl.Watch(ctx, 50*time.Millisecond, hup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := "/c/" + string(fx.valid.Token)
-	status := func() int {
-		res := e.do(httptest.NewRequest("GET", path, nil))
-		body := readBody(t, res)
-		if res.StatusCode == 200 && strings.Contains(body, "证书已注销") {
-			return -1 // revoked
-		}
-		return res.StatusCode
-	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s\nlogs:\n%s", what, e.logs.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	if s := status(); s != 200 {
-		t.Fatalf("before: %d", s)
-	}
-	first := e.store.Current()
-	before := counter(t, e.reg, "verifier_reloads_total")
-
-	// A corrupt batch: the registry is refused, the old snapshot serves.
-	bad := filepath.Join(fx.dir, "certs", "000002.certs")
-	if err := os.WriteFile(bad, []byte("THIS IS NOT A REGISTRY LINE\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	waitFor("the refusal", func() bool { return strings.Contains(e.logs.String(), "registry refused") })
-	if e.store.Current() != first {
-		t.Fatal("a bad registry replaced the snapshot")
-	}
-	if s := status(); s != 200 {
-		t.Fatalf("after the bad registry: %d", s)
-	}
-	if !strings.Contains(e.logs.String(), "000002.certs:1") {
-		t.Errorf("the refusal does not name the file and line:\n%s", e.logs.String())
-	}
-	if err := os.Remove(bad); err != nil {
-		t.Fatal(err)
-	}
-	waitFor("the reload after the fix", func() bool { return e.store.Current() != first })
-
-	// A new revocation takes effect without a restart.
-	if err := registrytest.Revoke(fx.dir, fx.active, fx.valid, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), record.IssuedInError, testNow); err != nil {
-		t.Fatal(err)
-	}
-	waitFor("the revocation", func() bool { return status() == -1 })
-
-	// SIGHUP reloads too.
-	cur := e.store.Current()
-	hup <- os.Interrupt // any signal value; run sends SIGHUP
-	waitFor("the SIGHUP reload", func() bool { return e.store.Current() != cur })
-	if counter(t, e.reg, "verifier_reloads_total") < before+4 {
-		t.Errorf("reload counters did not move")
-	}
-	_ = done
-}
-
 func benchServe(b *testing.B, path string, hdr map[string]string) {
 	fx := newFixture(b)
-	e := newEnv(b, verifier.Config{}, fx.dir)
+	e := newEnv(b, verifier.Config{}, fx)
 	// Request logs formatted as in production, written nowhere.
-	h, err := verifier.NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), verifier.Config{Now: func() time.Time { return testNow }}, e.store, e.m, e.reg)
+	h, err := verifier.NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), verifier.Config{Now: func() time.Time { return testNow }}, e.store, e.m)
 	if err != nil {
 		b.Fatal(err)
 	}
 	e.h = h
-	path = strings.ReplaceAll(path, "TOKEN", string(fx.valid.Token))
+	path = strings.ReplaceAll(path, "TOKEN", string(fx.valid))
 	req := httptest.NewRequest("GET", path, nil)
 	for k, v := range hdr {
 		req.Header.Set(k, v)

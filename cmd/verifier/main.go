@@ -1,11 +1,17 @@
 // Command verifier is the service anyone reaches by scanning the QR code
 // of a certificate. It serves the verdicts of package verifier over a
-// registry directory written by "qualbridge issue" and "qualbridge
-// revoke", and reloads it when it changes or on SIGHUP.
+// verifier snapshot (package trust) checked against a pinned root, keeps
+// its high-water marks in a state folder, and reloads the snapshot when
+// it changes or on SIGHUP.
 //
 // Usage:
 //
-//	verifier -registry DIR [-addr 127.0.0.1:8089] [-base-url https://verify.example.org]
+//	verifier -snapshot DIR -trust-root FILE -state DIR [-lookup-pepper FILE]
+//	         [-addr 127.0.0.1:8089] [-admin-addr 127.0.0.1:8090] [-base-url https://verify.example.org]
+//
+// The public address serves scans, the manual lookup, assets and
+// /healthz; the admin address (loopback by default) serves /readyz with
+// the data's age and expiries, and /metrics.
 //
 // Every flag can also be set in the environment (VERIFIER_ADDR,
 // VERIFIER_REGISTRY, …); a flag wins over its variable.
@@ -31,6 +37,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +48,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/qualbridge/qualbridge/verifier"
+	"github.com/qualbridge/qualbridge/verifier/seal"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 func main() {
@@ -63,7 +72,12 @@ var errUsage = errors.New("usage error")
 
 // options are the command's settings, from flags over environment.
 type options struct {
-	addr, registry, baseURL  string
+	addr, adminAddr, baseURL string
+	snapshot, trustRoot      string
+	state, pepper            string
+	lookupSlots              int
+	maxLifetime, maxSkew     time.Duration
+	poll                     time.Duration
 	scanLimit, lookupLimit   int
 	trustedProxies           string
 	logFormat, logLevel      string
@@ -72,6 +86,7 @@ type options struct {
 	idleTimeout, shutdown    time.Duration
 	memoryMB                 int
 	procs                    int
+	cpuProfile               string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -97,20 +112,29 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs := flag.NewFlagSet("verifier", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", env("VERIFIER_ADDR", "127.0.0.1:8089"), "listen address (VERIFIER_ADDR); port 0 picks a free one")
-	fs.StringVar(&o.registry, "registry", env("VERIFIER_REGISTRY", ""), "registry directory written by qualbridge issue (VERIFIER_REGISTRY)")
+	fs.StringVar(&o.adminAddr, "admin-addr", env("VERIFIER_ADMIN_ADDR", "127.0.0.1:8090"), "admin address for /readyz and /metrics (VERIFIER_ADMIN_ADDR); keep it loopback or internal")
+	fs.StringVar(&o.snapshot, "snapshot", env("VERIFIER_SNAPSHOT", ""), "snapshot folder written by qualbridge publish (VERIFIER_SNAPSHOT)")
+	fs.StringVar(&o.trustRoot, "trust-root", env("VERIFIER_TRUST_ROOT", ""), "the pinned trust-root.pub of the deployment (VERIFIER_TRUST_ROOT)")
+	fs.StringVar(&o.state, "state", env("VERIFIER_STATE", ""), "folder for the high-water marks, kept across restarts (VERIFIER_STATE)")
+	fs.StringVar(&o.pepper, "lookup-pepper", env("VERIFIER_LOOKUP_PEPPER", ""), "the manual lookup's pepper file; without it lookup answers 503 (VERIFIER_LOOKUP_PEPPER)")
+	fs.IntVar(&o.lookupSlots, "lookup-slots", envInt("VERIFIER_LOOKUP_SLOTS", 2), "lookup KDFs at once; more answer 503 (VERIFIER_LOOKUP_SLOTS)")
+	fs.DurationVar(&o.maxLifetime, "max-head-lifetime", envDur("VERIFIER_MAX_HEAD_LIFETIME", 31*24*time.Hour), "refuse heads living longer than this (VERIFIER_MAX_HEAD_LIFETIME)")
+	fs.DurationVar(&o.maxSkew, "max-skew", envDur("VERIFIER_MAX_SKEW", 5*time.Minute), "refuse heads signed further in the future than this (VERIFIER_MAX_SKEW)")
+	fs.DurationVar(&o.poll, "poll", envDur("VERIFIER_POLL", 30*time.Second), "how often to look for a replaced head and check freshness (VERIFIER_POLL)")
 	fs.StringVar(&o.baseURL, "base-url", env("VERIFIER_BASE_URL", ""), "public address printed in the QR codes, shown on every page (VERIFIER_BASE_URL)")
 	fs.IntVar(&o.scanLimit, "scan-limit", envInt("VERIFIER_SCAN_LIMIT", 120), "verifications per minute per client address, 0 for none (VERIFIER_SCAN_LIMIT)")
 	fs.IntVar(&o.lookupLimit, "lookup-limit", envInt("VERIFIER_LOOKUP_LIMIT", 5), "manual lookups per minute per client address, 0 for none (VERIFIER_LOOKUP_LIMIT)")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", env("VERIFIER_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (VERIFIER_TRUSTED_PROXIES)")
 	fs.StringVar(&o.logFormat, "log-format", env("VERIFIER_LOG_FORMAT", "json"), "log format: json or text (VERIFIER_LOG_FORMAT)")
 	fs.StringVar(&o.logLevel, "log-level", env("VERIFIER_LOG_LEVEL", "info"), "log level: debug, info, warn or error (VERIFIER_LOG_LEVEL)")
-	fs.DurationVar(&o.debounce, "debounce", envDur("VERIFIER_DEBOUNCE", 300*time.Millisecond), "quiet time after a registry change before reloading (VERIFIER_DEBOUNCE)")
+	fs.DurationVar(&o.debounce, "debounce", envDur("VERIFIER_DEBOUNCE", 300*time.Millisecond), "quiet time after a snapshot change before reloading (VERIFIER_DEBOUNCE)")
 	fs.DurationVar(&o.readHeader, "read-header-timeout", envDur("VERIFIER_READ_HEADER_TIMEOUT", 5*time.Second), "time allowed to send the request headers")
 	fs.DurationVar(&o.readTimeout, "read-timeout", envDur("VERIFIER_READ_TIMEOUT", 10*time.Second), "time allowed to send the whole request")
 	fs.DurationVar(&o.writeTimout, "write-timeout", envDur("VERIFIER_WRITE_TIMEOUT", 10*time.Second), "time allowed to write the answer")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", envDur("VERIFIER_IDLE_TIMEOUT", 60*time.Second), "keep-alive time between requests")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", envDur("VERIFIER_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for requests in flight at shutdown")
-	fs.IntVar(&o.memoryMB, "memory-limit", envInt("VERIFIER_MEMORY_LIMIT", 240), "soft memory limit in MiB for the Go runtime, 0 for none; ignored when GOMEMLIMIT is set (VERIFIER_MEMORY_LIMIT)")
+	fs.IntVar(&o.memoryMB, "memory-limit", envInt("VERIFIER_MEMORY_LIMIT", 180), "soft memory limit in MiB for the Go runtime, 0 for none; ignored when GOMEMLIMIT is set (VERIFIER_MEMORY_LIMIT)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for tuning)")
 	fs.IntVar(&o.procs, "procs", envInt("VERIFIER_PROCS", 0), "Go scheduler threads (GOMAXPROCS), 0 for twice the CPUs available; ignored when GOMAXPROCS is set (VERIFIER_PROCS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -125,10 +149,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if fs.NArg() > 0 {
 		return nil, usage("unexpected argument %q", fs.Arg(0))
 	}
-	if o.registry == "" {
-		fmt.Fprintln(stderr, "verifier: no registry directory")
-		fmt.Fprintln(stderr, "verifier: hint: pass -registry DIR or set VERIFIER_REGISTRY (make demo writes demo/out/registry)")
-		return nil, errUsage
+	for _, req := range []struct{ val, flag, env, hint string }{
+		{o.snapshot, "-snapshot DIR", "VERIFIER_SNAPSHOT", "qualbridge publish -registry DIR -out SNAP writes one"},
+		{o.trustRoot, "-trust-root FILE", "VERIFIER_TRUST_ROOT", "qualbridge trust init writes REGISTRY/trust-root.pub"},
+		{o.state, "-state DIR", "VERIFIER_STATE", "a folder of its own that survives restarts, e.g. /var/lib/qualbridge-verifier"},
+	} {
+		if req.val == "" {
+			fmt.Fprintf(stderr, "verifier: missing %s\n", req.flag)
+			fmt.Fprintf(stderr, "verifier: hint: pass %s or set %s (%s)\n", req.flag, req.env, req.hint)
+			return nil, errUsage
+		}
 	}
 	if o.logFormat != "json" && o.logFormat != "text" {
 		return nil, usage("-log-format must be json or text, not %q", o.logFormat)
@@ -204,17 +234,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "verifier: -log-level: %v\n", err)
 		return errUsage
 	}
-	if st, err := os.Stat(o.registry); err != nil || !st.IsDir() {
-		return fmt.Errorf("registry %s is not a directory", o.registry)
+	pinBytes, err := os.ReadFile(o.trustRoot)
+	if err != nil {
+		return fmt.Errorf("trust root: %w", err)
+	}
+	pin, err := trust.ParsePin(pinBytes)
+	if err != nil {
+		return fmt.Errorf("trust root %s: %w", o.trustRoot, err)
+	}
+	var pepper *seal.Pepper
+	if o.pepper != "" {
+		b, err := os.ReadFile(o.pepper)
+		if err != nil {
+			return fmt.Errorf("lookup pepper: %w", err)
+		}
+		p, err := seal.ParsePepper(b)
+		if err != nil {
+			return fmt.Errorf("lookup pepper %s: %w", o.pepper, err)
+		}
+		pepper = &p
 	}
 
-	// The snapshot and the memo of verified records are long-lived (about
-	// 58 MB for 100,000 certificates, laid out so that the collector does
-	// not scan it) and every answer allocates a little: a soft memory
-	// limit lets the runtime collect rarely and keeps RSS bounded
-	// (measured: 235 MB peak RSS for 100,000 certificates under load, a
-	// collection every ~0.6 s taking ~4 ms). GOGC and GOMEMLIMIT in the
-	// environment still win.
+	// The snapshot is long-lived (about 115 MB for 100,000 certificates
+	// with their lookup copies, laid out so that the collector does not
+	// scan it) and every answer allocates a little: a soft memory limit
+	// lets the runtime collect rarely and keeps RSS bounded. GOGC and
+	// GOMEMLIMIT in the environment still win.
 	if o.memoryMB > 0 && getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(o.memoryMB) << 20)
 		if getenv("GOGC") == "" {
@@ -236,21 +281,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		runtime.GOMAXPROCS(n)
 	}
 
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := verifier.NewMetrics(reg)
 	store := &verifier.Store{}
-	reloader := verifier.NewReloader(o.registry, store, log, metrics, time.Now)
+	reloader := verifier.NewReloader(verifier.ReloaderConfig{
+		Dir: o.snapshot, StateDir: o.state, Pin: pin,
+		Options: trust.Options{MaxSkew: o.maxSkew, MaxLifetime: o.maxLifetime},
+	}, store, log, metrics)
 
-	// A registry that does not load at start is no reason to stop: the
+	// A snapshot that does not load at start is no reason to stop: the
 	// service answers 503 "cannot verify now" (and /readyz 503) until a
-	// good registry appears, which the watcher or SIGHUP then loads.
+	// good snapshot appears, which the watcher or SIGHUP then loads.
 	reloader.Reload("start")
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
+	adminLn, err := net.Listen("tcp", o.adminAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("admin address: %w", err)
+	}
+	admin := &http.Server{
+		Handler:           verifier.NewAdmin(store, reg, time.Now),
+		ReadHeaderTimeout: o.readHeader,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go admin.Serve(adminLn)
+	defer admin.Close()
 	baseURL := o.baseURL
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
@@ -266,7 +337,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ScanLimit:      o.scanLimit,
 		LookupLimit:    o.lookupLimit,
 		TrustedProxies: proxies,
-	}, store, metrics, reg)
+		Pepper:         pepper,
+		LookupSlots:    o.lookupSlots,
+	}, store, metrics)
 	if err != nil {
 		ln.Close()
 		return err
@@ -287,16 +360,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer signal.Stop(hup)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	watched, err := reloader.Watch(watchCtx, o.debounce, hup)
+	watched, err := reloader.Watch(watchCtx, o.debounce, o.poll, hup)
 	if err != nil {
 		// SIGHUP still reloads.
-		log.Warn("not watching the registry for changes", "err", err)
+		log.Warn("not watching the snapshot for changes", "err", err)
 	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "base_url", baseURL)
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "admin on http://%s\n", adminLn.Addr())
 
 	select {
 	case err := <-serveErr:

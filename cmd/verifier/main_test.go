@@ -18,7 +18,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/registrytest"
+	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )
 
 type syncBuffer struct {
@@ -39,16 +39,20 @@ func (s *syncBuffer) String() string {
 }
 
 func TestUsage(t *testing.T) {
+	all := map[string]string{"VERIFIER_SNAPSHOT": "x", "VERIFIER_TRUST_ROOT": "y", "VERIFIER_STATE": "z"}
 	tests := []struct {
 		name   string
 		args   []string
 		env    map[string]string
 		stderr string
 	}{
-		{"no registry", nil, nil, "verifier: no registry directory\nverifier: hint: pass -registry DIR or set VERIFIER_REGISTRY (make demo writes demo/out/registry)\n"},
+		{"no snapshot", nil, nil, "verifier: missing -snapshot DIR\nverifier: hint: pass -snapshot DIR or set VERIFIER_SNAPSHOT (qualbridge publish -registry DIR -out SNAP writes one)\n"},
+		{"no trust root", []string{"-snapshot", "x"}, nil, "verifier: missing -trust-root FILE\nverifier: hint: pass -trust-root FILE or set VERIFIER_TRUST_ROOT (qualbridge trust init writes REGISTRY/trust-root.pub)\n"},
+		{"no state", []string{"-snapshot", "x", "-trust-root", "y"}, nil, "verifier: missing -state DIR\n"},
+		{"old registry flag", []string{"-registry", "x"}, nil, "flag provided but not defined: -registry"},
 		{"bad flag", []string{"-nope"}, nil, "flag provided but not defined: -nope"},
-		{"argument", []string{"-registry", "x", "extra"}, nil, "verifier: unexpected argument \"extra\"\n"},
-		{"log format", []string{"-log-format", "xml"}, map[string]string{"VERIFIER_REGISTRY": "x"}, "verifier: -log-format must be json or text, not \"xml\"\n"},
+		{"argument", []string{"-snapshot", "x", "extra"}, nil, "verifier: unexpected argument \"extra\"\n"},
+		{"log format", []string{"-log-format", "xml"}, all, "verifier: -log-format must be json or text, not \"xml\"\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,58 +68,110 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// TestEndToEnd starts the real service through run on a free port,
-// issues a TEST-ONLY certificate whose QR code points at it, decodes the
-// QR PNG with zbarimg, fetches the URL (valid), revokes the certificate
-// and fetches it again (revoked), then shuts the service down.
-func TestEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	key := registrytest.Key("e2e")
-	if err := registrytest.WriteTrust(dir, registrytest.Trusted(key,
-		time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC), record.KeyActive)); err != nil {
-		t.Fatal(err)
-	}
+// service is one run of the real service, through run, on free ports.
+type service struct {
+	base, admin string
+	stderr      *syncBuffer
+	cancel      func()
+	done        chan error
+}
 
+func start(t *testing.T, args ...string) *service {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	outR, outW := io.Pipe()
-	stderr := &syncBuffer{}
-	done := make(chan error, 1)
+	s := &service{stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-registry", dir, "-debounce", "50ms"},
-			func(string) string { return "" }, outW, stderr)
+		s.done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-debounce", "50ms", "-poll", "100ms"}, args...),
+			func(string) string { return "" }, outW, s.stderr)
 		outW.Close()
 	}()
-	line, err := bufio.NewReader(outR).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address on stdout: %v\n%s", err, stderr.String())
+	rd := bufio.NewReader(outR)
+	for _, want := range []string{"listening on ", "admin on "} {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no address on stdout: %v\n%s", err, s.stderr.String())
+		}
+		addr, ok := strings.CutPrefix(strings.TrimSpace(line), want)
+		if !ok {
+			t.Fatalf("stdout: %q", line)
+		}
+		if s.base == "" {
+			s.base = addr
+		} else {
+			s.admin = addr
+		}
 	}
-	go io.Copy(io.Discard, outR)
-	base, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if !ok {
-		t.Fatalf("stdout: %q", line)
-	}
-	poll(t, "/healthz", func() bool { return status(base+"/healthz", "") == 200 })
+	go io.Copy(io.Discard, rd)
+	poll(t, "/healthz", func() bool { return status(s.base+"/healthz", "") == 200 })
+	return s
+}
 
-	// Issue one certificate (a fictional holder) through the record API,
-	// with its QR code holding the URL of this server.
+func (s *service) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}
+
+// replace swaps the snapshot folder dir for a copy of from, as a deploy
+// (or an attacker) would.
+func replace(t *testing.T, dir, from string) {
+	t.Helper()
+	tmp := dir + ".new"
+	os.RemoveAll(tmp)
+	if err := os.CopyFS(tmp, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEndToEnd is the README's walk-through against the real service:
+// a TEST-ONLY certificate whose QR code (decoded with zbarimg) points at
+// it scans valid; revoked and republished, it scans revoked without a
+// restart; the older snapshot put back is refused, even across a
+// restart (the high-water marks survive it), and never answers valid;
+// a snapshot under another root is refused.
+func TestEndToEnd(t *testing.T) {
+	work := t.TempDir()
+	snap, state := filepath.Join(work, "snapshot"), filepath.Join(work, "state")
+	b := trusttest.New("e2e")
+	pinFile, err := b.PinFile(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pepperFile := filepath.Join(work, "pepper")
+	pt, _ := trusttest.Pepper().MarshalText()
+	os.WriteFile(pepperFile, pt, 0o600)
+
 	tok, err := record.NewToken(strings.NewReader("e2e TEST-ONLY token!"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := registrytest.Synthetic(7)
-	p, err := registrytest.Public(tok, "TEST-E2E-000001", h, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
+	h := trusttest.Holder{Name: "测甲乙", IDNumber: "90000007", BirthYear: 1977}
+	if _, err := b.Add(tok, trusttest.Cert("TEST-E2E-000001", h, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)), &h, b.Signing, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	e, err := registrytest.Sign(key, p, time.Now())
-	if err != nil {
+	if _, err := b.Publish(snap, time.Now(), 7*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := record.WriteBatch(dir, []record.Entry{e}, []byte(registrytest.Placeholder)); err != nil {
-		t.Fatal(err)
-	}
-	png, err := qrcode.Encode(tok.URL(base), qrcode.Highest, 256)
+	old := filepath.Join(work, "snapshot-1")
+	os.CopyFS(old, os.DirFS(snap))
+
+	args := []string{"-snapshot", snap, "-trust-root", pinFile, "-state", state, "-lookup-pepper", pepperFile}
+	s := start(t, args...)
+	png, err := qrcode.Encode(tok.URL(s.base), qrcode.Highest, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,37 +179,93 @@ func TestEndToEnd(t *testing.T) {
 	if err := os.WriteFile(pngFile, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	url := decodeQR(t, pngFile, tok.URL(base))
-
-	poll(t, "the new batch to load", func() bool { return status(url, "") == 200 })
+	url := decodeQR(t, pngFile, tok.URL(s.base))
 	if got := outcome(t, url); got != "valid" {
-		t.Fatalf("outcome %q, want valid", got)
+		t.Fatalf("outcome %q, want valid\n%s", got, s.stderr.String())
+	}
+	lookup := func() int {
+		res, err := http.PostForm(s.base+"/lookup", map[string][]string{"number": {"TEST-E2E-000001"}, "name": {"测甲乙"}, "id": {"90000007"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := lookup(); got != 200 {
+		t.Errorf("manual lookup: %d", got)
+	}
+	for _, p := range []string{"/metrics", "/readyz"} {
+		if got := status(s.base+p, ""); got != 404 {
+			t.Errorf("%s on the public port: %d, want 404", p, got)
+		}
+		if got := status(s.admin+p, ""); got != 200 {
+			t.Errorf("%s on the admin port: %d, want 200", p, got)
+		}
 	}
 
-	if err := registrytest.Revoke(dir, key, e, time.Now().UTC().Truncate(24*time.Hour), record.IssuedInError, time.Now()); err != nil {
+	// Revoke and republish: revoked, without a restart.
+	if err := b.Revoke(tok, time.Now().UTC().Truncate(24*time.Hour), record.IssuedInError, b.Signing, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Publish(snap, time.Now(), 7*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	poll(t, "the revocation", func() bool { return outcome(t, url) == "revoked" })
-	if got := status(url, ""); got != 200 {
-		t.Fatalf("revoked: status %d, want 200", got)
-	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
+	// The older snapshot put back: refused, still revoked.
+	replace(t, snap, old)
+	poll(t, "the refusal", func() bool { return strings.Contains(s.stderr.String(), `"reason":"rollback"`) })
+	if got := outcome(t, url); got != "revoked" {
+		t.Fatalf("after the old snapshot was put back: %q, want revoked", got)
+	}
+	s.stop(t)
+
+	// Restarted on the old snapshot: still refused, and never valid.
+	s = start(t, args...)
+	if got := outcome(t, s.base+"/c/"+string(tok)); got != "unavailable" {
+		t.Fatalf("restarted on the old snapshot: %q, want unavailable", got)
+	}
+	poll(t, "the restart's refusal logged as a rollback", func() bool { return strings.Contains(s.stderr.String(), `"reason":"rollback"`) })
+
+	// A snapshot under another root: refused; the centre's next one loads.
+	stranger := trusttest.New("stranger")
+	stranger.Records = b.Records
+	strangerDir := filepath.Join(work, "stranger")
+	if _, err := stranger.Publish(strangerDir, time.Now(), 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	replace(t, snap, strangerDir)
+	poll(t, "the other root's refusal", func() bool { return strings.Contains(s.stderr.String(), `"reason":"root"`) })
+	if got := outcome(t, s.base+"/c/"+string(tok)); got != "unavailable" {
+		t.Fatalf("under another root: %q", got)
+	}
+	if _, err := b.Publish(snap, time.Now(), 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the centre's snapshot", func() bool { return outcome(t, s.base+"/c/"+string(tok)) == "revoked" })
+	res, err := http.Get(s.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	// The restarted service saw the rollback at its start and the other
+	// root at least once (the watcher and the poll may both see it).
+	for _, want := range []string{`verifier_snapshot_refused_total{reason="root"} `, `verifier_snapshot_refused_total{reason="rollback"} `} {
+		i := strings.Index(string(m), want)
+		if i < 0 || strings.HasPrefix(string(m[i+len(want):]), "0\n") {
+			t.Errorf("metrics lack a non-zero %s", want)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no graceful shutdown")
 	}
-	logs := stderr.String()
-	if strings.Contains(logs, string(tok)) || strings.Contains(logs, h.Name) {
-		t.Errorf("logs hold the token or the holder's name")
+	s.stop(t)
+
+	logs := s.stderr.String()
+	if strings.Contains(logs, string(tok)) || strings.Contains(logs, h.Name) || strings.Contains(logs, h.IDNumber) {
+		t.Errorf("logs hold the token or the holder's data")
 	}
-	for _, s := range []string{`"msg":"registry loaded"`, `"msg":"stopped"`, `"token_hash":"` + tok.Hash() + `"`} {
-		if !strings.Contains(logs, s) {
-			t.Errorf("logs lack %s:\n%s", s, logs)
+	for _, want := range []string{`"msg":"snapshot loaded"`, `"msg":"stopped"`, `"msg":"snapshot refused, previous snapshot kept"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
 		}
 	}
 }

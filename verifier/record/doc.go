@@ -2,6 +2,18 @@
 // contract between the issuer commands (qualbridge keygen, issue, revoke)
 // and the verifier service.
 //
+// # Versions
+//
+// Version 2 ([Certificate], [Cancellation], [Signer.SignCertificate],
+// [OpenCertificate]) is what verifier snapshots hold
+// (docs/certificate-format.md): a certificate is named by its
+// [Locator], derived one-way from the token, carries a generation, and
+// holds no name-derived value. Version 1 ([Public], [Revocation],
+// [TrustList], the registry files) is the registry format the issuer
+// still writes; its [NameCheck] let anyone with a record test guesses at
+// the holder's name and is gone from version 2. Version 1 stays until the
+// issuer writes version 2; no verifier reads it any more.
+//
 // # Records
 //
 // A certificate has two parts. [Public] is what a verifier may show to

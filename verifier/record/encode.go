@@ -87,6 +87,13 @@ func (e *enc) instant(field string, t time.Time) {
 type dec struct {
 	b   []byte
 	err error
+	// all, when set, is the whole input as one string: str returns
+	// substrings of it, one allocation for every field of a record.
+	all  string
+	base int // len of the input
+	// trusted skips the per-string checks (UTF-8, NFC, control
+	// characters): set only for bytes that decoded with them before.
+	trusted bool
 }
 
 func (d *dec) fail(f string, a ...any) {
@@ -131,8 +138,16 @@ func (d *dec) str(field string, max int) string {
 		d.fail("%s too long", field)
 		return ""
 	}
-	s := string(d.take(int(n), field))
-	if d.err == nil {
+	var s string
+	if d.all != "" {
+		off := d.base - len(d.b)
+		if d.take(int(n), field) != nil {
+			s = d.all[off : off+int(n)]
+		}
+	} else {
+		s = string(d.take(int(n), field))
+	}
+	if d.err == nil && !d.trusted {
 		if err := checkString(field, s); err != nil {
 			d.err = err
 		}

@@ -77,6 +77,10 @@ type Public struct {
 	// NameCheck is a hash of the full NFC name keyed by the token, so
 	// that a manual lookup (number + name) can be answered without the
 	// record holding the name. See [NameCheck].
+	//
+	// Version 1 only (the issuer still writes it): anyone holding the token and the record
+	// can test names against it; version 2 ([Certificate]) has no such
+	// value and answers lookups through sealed copies (package seal).
 	NameCheck [32]byte
 	// PersonalDigest is the SHA-256 of the canonical encoding of the
 	// salted Personal record: the signature covers both parts through it.
@@ -93,6 +97,8 @@ func (p *Public) MatchName(name string) bool {
 // NameCheck returns the keyed hash of the holder's full name that
 // [Public.NameCheck] holds. The key is the token: it makes the hash
 // differ per certificate, so equal names are not linkable across records.
+//
+// Version 1 only; see [Public.NameCheck].
 func NameCheck(t Token, name string) [32]byte {
 	name = norm.NFC.String(strings.TrimSpace(name))
 	m := hmac.New(sha256.New, []byte("qualbridge/name/v1\x00"+string(t)))

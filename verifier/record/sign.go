@@ -37,7 +37,7 @@ func (s *Signer) Sign(p *Public, now time.Time) ([]byte, error) {
 		return nil, err
 	}
 	*p = q
-	return s.seal(certPrefix, payload), nil
+	return s.frame(Version, certPrefix, payload), nil
 }
 
 // SignRevocation sets r's KID and SignedAt and returns the signed envelope.
@@ -49,13 +49,14 @@ func (s *Signer) SignRevocation(r *Revocation, now time.Time) ([]byte, error) {
 		return nil, err
 	}
 	*r = q
-	return s.seal(revocationPrefix, payload), nil
+	return s.frame(Version, revocationPrefix, payload), nil
 }
 
-// seal frames payload and appends the signature over prefix || frame.
-func (s *Signer) seal(prefix string, payload []byte) []byte {
+// frame frames payload under version and appends the signature over
+// prefix || frame.
+func (s *Signer) frame(version byte, prefix string, payload []byte) []byte {
 	env := make([]byte, 0, 1+1+len(s.kid)+3+len(payload)+sigSize)
-	env = append(env, Version)
+	env = append(env, version)
 	env = binary.AppendUvarint(env, uint64(len(s.kid)))
 	env = append(env, s.kid...)
 	env = binary.AppendUvarint(env, uint64(len(payload)))
@@ -74,15 +75,15 @@ type envelope struct {
 	sig     []byte
 }
 
-func parseEnvelope(b []byte) (*envelope, error) {
+func parseEnvelope(b []byte, version byte) (*envelope, error) {
 	if len(b) > maxEnvelope {
 		return nil, fmt.Errorf("%w: envelope of %d bytes is too long", ErrMalformed, len(b))
 	}
 	if len(b) < 1+sigSize {
 		return nil, fmt.Errorf("%w: envelope too short", ErrMalformed)
 	}
-	if b[0] != Version {
-		return nil, fmt.Errorf("%w: envelope version %d, want %d", ErrMalformed, b[0], Version)
+	if b[0] != version {
+		return nil, fmt.Errorf("%w: envelope version %d, want %d", ErrMalformed, b[0], version)
 	}
 	d := &dec{b: b[1 : len(b)-sigSize]}
 	kid := string(d.take(int(min(d.uvarint("kid"), maxKID+1)), "kid"))
@@ -107,7 +108,7 @@ func parseEnvelope(b []byte) (*envelope, error) {
 // open checks the envelope's signature and the key's status; the
 // payload is not decoded yet.
 func (tl *TrustList) open(prefix string, b []byte) (*envelope, TrustedKey, error) {
-	env, err := parseEnvelope(b)
+	env, err := parseEnvelope(b, Version)
 	if err != nil {
 		return nil, TrustedKey{}, err
 	}

@@ -1,0 +1,114 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
+)
+
+func fuzzKey(label string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("qualbridge trust fuzz TEST-ONLY key: " + label))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// FuzzReaders: no input panics a reader of the signed metadata, and every
+// payload a decoder accepts encodes back to the same bytes: each value
+// has one byte form, so a signature covers exactly one meaning.
+func FuzzReaders(f *testing.F) {
+	k := fuzzKey("root")
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	root := &RootSet{Version: 1, SignedAt: t0, Threshold: 1, Keys: []ed25519.PublicKey{k.Public().(ed25519.PublicKey)}}
+	rb, _ := root.Sign(k)
+	ts := fuzzKey("ts")
+	list := &List{Seq: 1, SignedAt: t0, Expires: t0.AddDate(1, 0, 0), RootVersion: 1,
+		Keys: []Key{{KID: record.KeyID(ts.Public().(ed25519.PublicKey)), PublicKey: ts.Public().(ed25519.PublicKey), Role: RoleTimestamp, Status: Active, NotBefore: t0, NotAfter: t0.AddDate(2, 0, 0), Issuer: "测试"}}}
+	lb, _ := list.Sign(k)
+	head := &Head{Seq: 1, SignedAt: t0.Add(time.Hour), Expires: t0.Add(48 * time.Hour), RootVersion: 1, Records: 1,
+		Packs: []Pack{{Name: "0123456789abcdef0123456789abcdef.pack", Records: 1}}}
+	hb, _ := head.Sign(ts)
+	revs, _ := encodeRevocations([][]byte{{1, 2, 3}})
+	for _, b := range [][]byte{rb, lb, hb, revs, []byte("QBH2\x00\x00")} {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		openRootSet(b, nil)
+		openRootSet(b, root)
+		if l, err := OpenList(b, root); err == nil {
+			p, err := l.encode()
+			s, _ := parseSigned(magicList, prefixList, b)
+			if err != nil || !bytes.Equal(p, s.payload) {
+				t.Fatalf("trust list not canonical: %v", err)
+			}
+		}
+		OpenHead(b, list)
+		ParsePin(b)
+		parseRevocations(b, 1)
+		for name, dec := range map[string]func([]byte) (interface{ encode() ([]byte, error) }, error){
+			"root": func(b []byte) (interface{ encode() ([]byte, error) }, error) { return decodeRootSet(b) },
+			"list": func(b []byte) (interface{ encode() ([]byte, error) }, error) { return decodeList(b) },
+			"head": func(b []byte) (interface{ encode() ([]byte, error) }, error) { return decodeHead(b) },
+		} {
+			v, err := dec(b)
+			if err != nil {
+				continue
+			}
+			again, err := v.encode()
+			if err != nil || !bytes.Equal(again, b) {
+				t.Fatalf("%s: decode/encode differ: %v", name, err)
+			}
+		}
+	})
+}
+
+// FuzzLoad replaces one file of a published snapshot with the fuzzer's
+// bytes: Load never panics, and loads only when the bytes are the
+// published ones (no other bytes pass the head).
+func FuzzLoad(f *testing.F) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	rk, sk, tk := fuzzKey("root"), fuzzKey("signing"), fuzzKey("ts")
+	pub := func(k ed25519.PrivateKey) ed25519.PublicKey { return k.Public().(ed25519.PublicKey) }
+	root := &RootSet{Version: 1, SignedAt: t0, Threshold: 1, Keys: []ed25519.PublicKey{pub(rk)}}
+	rb, _ := root.Sign(rk)
+	list := &List{Seq: 1, SignedAt: t0, Expires: t0.AddDate(3, 0, 0), RootVersion: 1, Keys: []Key{
+		{KID: record.KeyID(pub(sk)), PublicKey: pub(sk), Role: RoleSigning, Status: Active, NotBefore: t0, NotAfter: t0.AddDate(3, 0, 0)},
+		{KID: record.KeyID(pub(tk)), PublicKey: pub(tk), Role: RoleTimestamp, Status: Active, NotBefore: t0, NotAfter: t0.AddDate(3, 0, 0)},
+	}}
+	lb, _ := list.Sign(rk)
+	rev, _ := record.NewSigner(sk).SignCancellation(&record.Cancellation{Locator: record.Locator{7}, Date: t0, Reason: record.Withdrawn}, t0.Add(time.Hour))
+	obj := Object{Locator: record.Locator{1}, Kind: 1, Generation: 1, Sealed: bytes.Repeat([]byte{3}, 552)}
+	dir := f.TempDir()
+	now := t0.AddDate(1, 0, 0)
+	if _, err := Publish(dir, Input{Roots: [][]byte{rb}, List: lb, Revocations: [][]byte{rev}, Records: []Object{obj},
+		Seq: 1, Now: now, Lifetime: 24 * time.Hour, Timestamp: tk}); err != nil {
+		f.Fatal(err)
+	}
+	pin := &Pin{Root: root, Bytes: rb}
+	packs, _ := filepath.Glob(filepath.Join(dir, RecordsDir, "*.pack"))
+	files := []string{HeadFile, ListFile, RevocationsFile, RootFile(1), filepath.Join(RecordsDir, filepath.Base(packs[0]))}
+	orig := map[string][]byte{}
+	for _, name := range files {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		orig[name] = b
+		f.Add(uint8(len(orig)-1), b)
+	}
+	// One working copy per fuzzing process, each file put back after use.
+	work := filepath.Join(f.TempDir(), "work")
+	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
+		name := files[int(which)%len(files)]
+		os.WriteFile(filepath.Join(work, name), b, 0o644)
+		defer os.WriteFile(filepath.Join(work, name), orig[name], 0o644)
+		_, _, err := Load(work, pin, Marks{}, now.Add(time.Minute), DefaultOptions())
+		if err == nil && !bytes.Equal(b, orig[name]) {
+			t.Fatalf("%s replaced by other bytes loaded", name)
+		}
+	})
+}
