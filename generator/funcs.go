@@ -24,6 +24,7 @@ func (x *index) funcs() template.FuncMap {
 		"level":        catalog.Level.Title,
 		"levelSlug":    levelSlug,
 		"routeSlug":    routeSlug,
+		"routeName":    routeName,
 		"categorySlug": categorySlug,
 		"occ":          x.cat.Occupation,
 		"qual":         x.cat.Qualification,
@@ -49,6 +50,7 @@ func (x *index) funcs() template.FuncMap {
 		"flow":        flowSVG,
 		"join":        strings.Join,
 		"tel":         telURL,
+		"intl":        catalog.International,
 		"levels":      catalog.Levels,
 		"expiring":    func() int { return catalog.ExpiringDays },
 		"statusClass": statusClass,
@@ -65,13 +67,14 @@ func (x *index) funcs() template.FuncMap {
 	}
 }
 
-// telURL turns a published phone line into a tel: URL; area codes are
-// kept, punctuation dropped.
+// telURL turns a published phone line into a tel: URL that dials from
+// anywhere: 0595-22135540 becomes tel:+86-595-22135540 (RFC 3966 allows
+// the dashes as visual separators).
 func telURL(phone string) template.URL {
 	var b strings.Builder
 	b.WriteString("tel:")
-	for _, r := range phone {
-		if r >= '0' && r <= '9' || r == '+' {
+	for _, r := range catalog.International(phone) {
+		if r >= '0' && r <= '9' || r == '+' || r == '-' {
 			b.WriteRune(r)
 		}
 	}

@@ -17,6 +17,8 @@ var (
 	idFormat    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	codeFormat  = regexp.MustCompile(`^\d-\d{2}-\d{2}-\d{2}$`)
 	phoneFormat = regexp.MustCompile(`^(0\d{2,3}-)?[1-9]\d{6,7}(-\d{1,6})?$`)
+	// areaFormat is an office line with its area code.
+	areaFormat = regexp.MustCompile(`^0\d{2,3}-[1-9]\d{6,7}(-\d{1,6})?$`)
 	// Service numbers: 12333-style hotlines and 400/800 numbers.
 	hotlineFormat = regexp.MustCompile(`^(1\d{4}|[48]00-?\d{3}-?\d{4})$`)
 	mobileFormat  = regexp.MustCompile(`^(\+?86)?1[3-9]\d{9}$`)
@@ -120,7 +122,7 @@ func (l *loader) check(c *Catalog) {
 				"备案有效期超过 3 年：%s 至 %s（规则：福州市社会培训评价组织备案有效期 3 年，来源：%s）",
 				o.ValidFrom, o.ValidUntil, srcFuzhou)
 		}
-		l.checkPhones(o, o.Phones)
+		l.checkPhones(o, o.Phones, "phones")
 		l.checkSources(o, o.Sources)
 	}
 	l.checkFuzhouQuota(c)
@@ -130,7 +132,16 @@ func (l *loader) check(c *Catalog) {
 		l.need(o, "name", o.Name == "")
 		l.need(o, "kind", o.Kind == "")
 		l.checkID(o, o.ID)
-		l.checkPhones(o, o.Phones)
+		for i := range o.Phones {
+			ph := &o.Phones[i]
+			l.need(ph, "number", ph.Number == "")
+			l.need(ph, "purpose", ph.Purpose == "")
+			l.checkPhones(ph, []string{ph.Number}, "number")
+			if phoneFormat.MatchString(ph.Number) && !areaFormat.MatchString(ph.Number) {
+				l.errorf(l.keyPos(ph, "number"), `加上区号，如 "0595-22135540"；来源没写区号的，在 note 中写“原文作22135540，未写区号”`,
+					"电话 %q 没有区号：从台湾或外地拨打无法接通", ph.Number)
+			}
+		}
 		if o.Email != "" && !emailFormat.MatchString(o.Email) {
 			l.errorf(l.keyPos(o, "email"), "写成 name@example.org 的形式，不加 mailto: 和空格",
 				"%q 不是有效的电子邮箱", o.Email)
@@ -360,15 +371,15 @@ func (l *loader) checkCode(row any, key, code string) bool {
 
 // checkPhones reports numbers that are not office lines. Personal
 // mobile numbers are never published.
-func (l *loader) checkPhones(row any, phones []string) {
+func (l *loader) checkPhones(row any, phones []string, key string) {
 	for _, ph := range phones {
 		digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(ph)
 		switch {
 		case mobileFormat.MatchString(digits):
-			l.errorf(l.keyPos(row, "phones"), "改用单位的办公电话，如 0591-87629279（区号-号码）",
+			l.errorf(l.keyPos(row, key), "改用单位的办公电话，如 0591-87629279（区号-号码）",
 				"%q 是手机号码：本站只公布办公电话，不公布个人手机号", ph)
 		case !phoneFormat.MatchString(ph) && !hotlineFormat.MatchString(ph):
-			l.errorf(l.keyPos(row, "phones"), "写成 区号-号码（0591-87629279）或本地号码（87629279），不加空格；分机写成 0591-87629279-123",
+			l.errorf(l.keyPos(row, key), "写成 区号-号码（0591-87629279）或本地号码（87629279），不加空格；分机写成 0591-87629279-123",
 				"%q 不是有效的电话号码", ph)
 		}
 	}
