@@ -48,6 +48,9 @@ func (x *index) funcs() template.FuncMap {
 			return x.cat.Changes[:min(n, len(x.cat.Changes))]
 		},
 		"flow":        flowSVG,
+		"wk":          func(guide, city string) whereKey { return whereKey{guide, city} },
+		"whereOf":     x.where,
+		"cities":      fujianCities,
 		"join":        strings.Join,
 		"tel":         telURL,
 		"intl":        catalog.International,
