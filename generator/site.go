@@ -126,8 +126,10 @@ func (x *index) pages() ([]*page, error) {
 	for _, g := range c.Guides {
 		add(&page{Path: "guides/" + g.ID + "/", Tmpl: "guide.html", Title: g.Title, Crumbs: guideCrumbs, Data: g,
 			Kind: "guide", Text: join(g.Title, plain(g.Summary))})
-		add(&page{Path: "guides/" + g.ID + "/checklist/", Tmpl: "checklist.html", Title: g.Title + "：材料清单",
-			Crumbs: append(guideCrumbs[:2:2], crumb{g.Title, "guides/" + g.ID + "/"}), Data: g})
+		if len(g.Materials) > 0 { // no checklist with nothing to check
+			add(&page{Path: "guides/" + g.ID + "/checklist/", Tmpl: "checklist.html", Title: g.Title + "：材料清单",
+				Crumbs: append(guideCrumbs[:2:2], crumb{g.Title, "guides/" + g.ID + "/"}), Data: g})
+		}
 	}
 
 	// Policy documents.
