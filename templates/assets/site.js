@@ -21,6 +21,13 @@
     if (a) store(a.getAttribute("data-script") || (a.getAttribute("hreflang") === "zh-Hant" ? "hant" : "hans"));
   });
 
+  // 3. On paper: the page's full address and the day it was printed.
+  window.addEventListener("beforeprint", function () {
+    var d = new Date(), u = document.querySelector(".printurl"), p = document.querySelector(".printdate");
+    if (u) u.textContent = location.href;
+    if (p) p.textContent = d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  });
+
   var form = document.querySelector("form[data-finder]");
   if (!form) return;
   var input = form.querySelector("input[name=cert]"), city = form.querySelector("select[name=city]");
