@@ -199,10 +199,21 @@ func (b *browser) mark() int {
 
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
+	b.shot(t, name, chromedp.FullScreenshot(100))
+}
+
+// screen saves what the reader sees: the viewport, not the whole page.
+func (b *browser) screen(t *testing.T, name string) {
+	t.Helper()
+	b.shot(t, name+"-screen", chromedp.CaptureScreenshot())
+}
+
+func (b *browser) shot(t *testing.T, name string, a chromedp.Action[[]byte]) {
+	t.Helper()
 	if *shots == "" {
 		return
 	}
-	png := run(t, b, "screenshot", chromedp.FullScreenshot(100))
+	png := run(t, b, "screenshot", a)
 	if err := os.MkdirAll(*shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -421,10 +432,10 @@ func TestSite(t *testing.T) {
 					b.do(t, "see the certificate offered", chromedp.WaitVisible(chromedp.CSS(`#f-cert-list [role="option"]`)))
 				}
 				b.do(t, "city", chromedp.SetValue(chromedp.ID("f-city"), tt.city))
-				b.screenshot(t, tt.script+"-finder-"+tt.city+"-typed")
+				b.screen(t, tt.script+"-finder-"+tt.city+"-typed")
 				b.do(t, "submit", chromedp.Click(chromedp.CSS(`form.finder button`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
 				waitLocation(t, b, s.url+"/"+tt.script+tt.want)
-				b.screenshot(t, tt.script+"-finder-"+tt.city+"-answer")
+				b.screen(t, tt.script+"-finder-"+tt.city+"-answer")
 				// The city's section shows, the other cities' do not.
 				shown := run(t, b, "city shown", chromedp.Evaluate[string](`[...document.querySelectorAll('.city')].filter(e => getComputedStyle(e).display != 'none').map(e => e.querySelector('h3').textContent).join(',')`))
 				if shown != tt.cityName {
@@ -519,7 +530,7 @@ func TestSite(t *testing.T) {
 				if shown != tt.cityName {
 					t.Errorf("cities shown: %q, want %q", shown, tt.cityName)
 				}
-				nb.screenshot(t, tt.script+"-nojs-"+tt.city)
+				nb.screen(t, tt.script+"-nojs-"+tt.city)
 			})
 		}
 	})
