@@ -14,6 +14,7 @@ import (
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
+	"github.com/qualbridge/qualbridge/templates"
 )
 
 // TestShipped builds the shipped catalog once, as a preview (site.toml
@@ -309,4 +310,16 @@ func (x *searchIndex) find(q string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestCityCSS: the stylesheet shows the city section named by the URL's
+// fragment for every city the finder offers.
+func TestCityCSS(t *testing.T) {
+	b, err := fs.ReadFile(templates.FS(), "assets/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), cityCSS()) {
+		t.Errorf("templates/assets/style.css lacks the city rules; paste in:\n%s", cityCSS())
+	}
 }
