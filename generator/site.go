@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -262,7 +263,8 @@ func (x *index) qualificationPages(home crumb) []*page {
 			p := "qualifications/" + f.path
 			fs[len(fs)-1].Options = append(fs[len(fs)-1].Options, facetOption{f.label, p, len(rows[i]), p == current})
 		}
-		return fs
+		// A facet with one value filters nothing: leave it out.
+		return slices.DeleteFunc(fs, func(f facet) bool { return len(f.Options) < 2 })
 	}
 	paged := func(base, title string, crumbs []crumb, all []*catalog.Qualification, isAll bool) {
 		n := (len(all) + pageSize - 1) / pageSize
