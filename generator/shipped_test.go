@@ -208,6 +208,47 @@ func TestShipped(t *testing.T) {
 		}
 	})
 
+	// Every link inside the site leads to a page, and every in-page
+	// fragment to an element of it.
+	t.Run("links", func(t *testing.T) {
+		href := regexp.MustCompile(`href="(/[^"]*)"`)
+		links, fragments := 0, 0
+		for name, s := range files {
+			if !strings.HasSuffix(name, ".html") {
+				continue
+			}
+			for _, m := range href.FindAllStringSubmatch(s, -1) {
+				u, frag, _ := strings.Cut(m[1], "#")
+				u, _, _ = strings.Cut(u, "?")
+				target := strings.TrimPrefix(u, "/")
+				if target == "" || strings.HasSuffix(target, "/") {
+					target += "index.html"
+				}
+				links++
+				page, ok := files[target]
+				if !ok {
+					if _, err := os.Stat(filepath.Join(out, target)); err != nil {
+						t.Errorf("%s: link to %s, which does not exist", name, m[1])
+					}
+					continue
+				}
+				if frag != "" {
+					fragments++
+					if !strings.Contains(page, `id="`+frag+`"`) {
+						t.Errorf("%s: link to %s, whose page has no id %q", name, m[1], frag)
+					}
+				}
+			}
+			for _, m := range regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(s, -1) {
+				fragments++
+				if !strings.Contains(s, `id="`+m[1]+`"`) {
+					t.Errorf("%s: link to #%s, which is not on the page", name, m[1])
+				}
+			}
+		}
+		t.Logf("links: %d to pages of the site, %d fragments, all resolve", links, fragments)
+	})
+
 	// No link to an empty page: every occupation page lists organisations.
 	t.Run("dead ends", func(t *testing.T) {
 		for name, s := range files {
