@@ -74,6 +74,12 @@ func (l *loader) check(c *Catalog) {
 		if q.Batch < 0 {
 			l.errorf(l.keyPos(q, "batch"), "不属于编号批次时删去 batch 这一行", "批次 batch 应为正整数")
 		}
+		if q.RouteInferred != "" && q.Route == "" {
+			l.errorf(l.keyPos(q, "route_inferred"), `写上推断出的 route（"采信" 或 "采认"），或删去 route_inferred`, "route_inferred 说明了推断的理由，但没有写 route")
+		}
+		if q.LevelInferred != "" && q.Level == "" {
+			l.errorf(l.keyPos(q, "level_inferred"), "写上推断出的 level，或删去 level_inferred", "level_inferred 说明了推断的理由，但没有写 level")
+		}
 		ref(l, q, "document", q.Document, "政策文件", "documents", docs)
 		ref(l, q, "guide", q.Guide, "办事指南", "guides", guides)
 		for _, id := range q.Certifiers {

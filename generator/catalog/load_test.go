@@ -135,6 +135,12 @@ catalog/qualifications.toml:4:1: error: 必填字段 "taiwan_name" 是空的
 catalog/site.toml: error: 缺少站点设置文件
 	hint: 新建 catalog/site.toml，至少写上网站名称：name = "…"
 `},
+		{"inferred-without-value", `
+catalog/qualifications.toml:6:1: error: route_inferred 说明了推断的理由，但没有写 route
+	hint: 写上推断出的 route（"采信" 或 "采认"），或删去 route_inferred
+catalog/qualifications.toml:7:1: error: level_inferred 说明了推断的理由，但没有写 level
+	hint: 写上推断出的 level，或删去 level_inferred
+`},
 		{"missing-source", `
 catalog/occupations.toml:2:1: warning: 没有写来源 sources（规则：数据须注明出处（data/FACTS.md））
 	hint: 例如 sources = ["福建省人社厅，闽人社办〔2025〕141号，2025-11-21"]：发布机构或媒体、文号、日期
