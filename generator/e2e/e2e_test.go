@@ -12,7 +12,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -559,15 +558,6 @@ func waitLocation(t *testing.T, b *browser, want string) {
 	t.Fatalf("location %s, want %s", loc, want)
 }
 
-func waitNotLocation(t *testing.T, b *browser, old string) {
-	t.Helper()
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if run(t, b, "location", chromedp.Location()) != old {
-			return
-		}
-	}
-	t.Fatal(errors.New("the page did not change"))
-}
 
 // TestDevReload opens a page of the dev server and edits the catalog: the
 // page reloads by itself, shows a broken file's error over the page, and
