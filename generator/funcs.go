@@ -38,6 +38,7 @@ func (x *index) funcs() template.FuncMap {
 		"qrows":        x.qualRows,
 		"orows":        x.orgRows,
 		"partial":      x.partials.get,
+		"block1":       x.partials.getLine,
 		"built":        func() catalog.Date { return x.date },
 		"qualsForOcc":  func(code string) []*catalog.Qualification { return x.qualsByOcc[code] },
 		"qualsForDoc":  func(id string) []*catalog.Qualification { return x.qualsByDoc[id] },
@@ -115,8 +116,9 @@ type partials struct {
 }
 
 type partialKey struct {
-	name string
-	arg  any
+	name    string
+	arg     any
+	oneLine bool
 }
 
 type partial struct {
@@ -125,11 +127,22 @@ type partial struct {
 	err  error
 }
 
+// getLine is get with the HTML on one line: a block that thousands of
+// pages share (an answer's city sections) then costs the zh-Hant line
+// cache one lookup a page instead of one per line.
+func (ps *partials) getLine(name string, arg any) (template.HTML, error) {
+	return ps.render(name, arg, true)
+}
+
 func (ps *partials) get(name string, arg any) (template.HTML, error) {
+	return ps.render(name, arg, false)
+}
+
+func (ps *partials) render(name string, arg any, oneLine bool) (template.HTML, error) {
 	if arg != nil && !reflect.TypeOf(arg).Comparable() {
 		return "", fmt.Errorf("partial %q: argument of type %T cannot be a cache key", name, arg)
 	}
-	k := partialKey{name, arg}
+	k := partialKey{name, arg, oneLine}
 	ps.mu.Lock()
 	p := ps.m[k]
 	if p == nil {
@@ -143,7 +156,11 @@ func (ps *partials) get(name string, arg any) (template.HTML, error) {
 	p.once.Do(func() {
 		var b strings.Builder
 		if p.err = ps.root.ExecuteTemplate(&b, name, arg); p.err == nil {
-			p.html = template.HTML(b.String())
+			h := b.String()
+			if oneLine {
+				h = strings.ReplaceAll(h, "\n", "")
+			}
+			p.html = template.HTML(h)
 		}
 	})
 	return p.html, p.err
