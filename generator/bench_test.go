@@ -46,10 +46,10 @@ func writeSynthetic(tb testing.TB, dir string, nq, no int) {
 	w("catalog/site.toml", `name = "合成测试站点"
 short_name = "合成站点"
 description = "性能测试用的合成站点。"
-base_url = "https://example.org/"
+base_url = "https://qualbridge.test/"
 default_script = "hans"
 build_date = 2025-06-01
-verifier_url = "https://verify.example.org/"
+verifier_url = "https://verify.qualbridge.test/"
 protected = ["合成服务中心"]
 `)
 	for i := range nOcc {

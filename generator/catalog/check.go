@@ -41,6 +41,12 @@ func (l *loader) check(c *Catalog) {
 		l.errorf(l.keyPos(s, "base_url"), fmt.Sprintf("写成 %q", s.BaseURL+"/"), "网站地址 base_url 应以 / 结尾")
 	}
 	l.checkURL(s, "verifier_url", s.VerifierURL)
+	for key, v := range map[string]string{"base_url": s.BaseURL, "verifier_url": s.VerifierURL} {
+		if u, err := url.Parse(v); err == nil && placeholderHost(u.Hostname()) {
+			l.warnf(l.keyPos(s, key), "写部署的真实地址；没有时删去这一行（没有 base_url 是预览构建，没有 verifier_url 时核验页不显示表单）",
+				"%s %q 是示例占位地址，不能发布给读者", key, v)
+		}
+	}
 
 	occs := unique(l, c.Occupations, "code", "职业编码", func(o *Occupation) string { return o.Code })
 	for _, o := range c.Occupations {
@@ -404,6 +410,17 @@ func (l *loader) checkURL(row any, key, s string) {
 	case u.Scheme == "http":
 		l.warnf(l.keyPos(row, key), "对方网站支持时改成 https://", "网址 %q 使用不加密的 http", s)
 	}
+}
+
+// placeholderHost reports the hosts reserved for examples (RFC 2606),
+// which no deployment serves.
+func placeholderHost(h string) bool {
+	for _, d := range []string{"example.org", "example.com", "example.net"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return strings.HasSuffix(h, ".example") || strings.HasSuffix(h, ".invalid")
 }
 
 // checkSources warns about a row that cites nothing, and reports a

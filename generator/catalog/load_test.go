@@ -141,6 +141,10 @@ catalog/qualifications.toml:6:1: error: route_inferred 说明了推断的理由�
 catalog/qualifications.toml:7:1: error: level_inferred 说明了推断的理由，但没有写 level
 	hint: 写上推断出的 level，或删去 level_inferred
 `},
+		{"placeholder-url", `
+catalog/site.toml:3:1: warning: base_url "https://example.org/" 是示例占位地址，不能发布给读者
+	hint: 写部署的真实地址；没有时删去这一行（没有 base_url 是预览构建，没有 verifier_url 时核验页不显示表单）
+`},
 		{"missing-source", `
 catalog/occupations.toml:2:1: warning: 没有写来源 sources（规则：数据须注明出处（data/FACTS.md））
 	hint: 例如 sources = ["福建省人社厅，闽人社办〔2025〕141号，2025-11-21"]：发布机构或媒体、文号、日期
