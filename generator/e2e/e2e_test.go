@@ -558,7 +558,6 @@ func waitLocation(t *testing.T, b *browser, want string) {
 	t.Fatalf("location %s, want %s", loc, want)
 }
 
-
 // TestDevReload opens a page of the dev server and edits the catalog: the
 // page reloads by itself, shows a broken file's error over the page, and
 // reloads again once it is fixed.
