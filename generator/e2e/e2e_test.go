@@ -487,13 +487,35 @@ func TestSite(t *testing.T) {
 			if parts[1] != "block" || !strings.Contains(parts[2], url) || strings.Contains(parts[2], "＿") {
 				t.Errorf("%s: the paper shows %q (display %s), want the page address and the print date", p, parts[2], parts[1])
 			}
-			res, err := chromedp.Call(b.ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69})
-			if err != nil {
-				t.Fatal(err)
+			tagged := true
+			printPDF := func() []byte {
+				res, err := chromedp.Call(b.ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69, GenerateTaggedPDF: &tagged})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res.Data
 			}
-			pdf := res.Data
+			pdf := printPDF()
 			if !bytes.HasPrefix(pdf, []byte("%PDF")) {
-				t.Errorf("%s: no PDF", p)
+				t.Fatalf("%s: no PDF", p)
+			}
+			// Read the PDF's structure: no page may end on a heading.
+			n, bad, err := headingsEndingPages(pdf)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if len(bad) > 0 {
+				t.Errorf("%s: of %d printed pages, pages %v end with a heading", p, n, bad)
+			}
+			// The check must see a heading at a page foot: force one (through
+			// the CSSOM, which the page's Content-Security-Policy allows).
+			headings := run(t, b, "force breaks", chromedp.Evaluate[int](`(() => {
+				document.styleSheets[0].insertRule('main h2{break-after:page!important}', document.styleSheets[0].cssRules.length);
+				return [...document.querySelectorAll('main h2')].filter(h => h.offsetParent).length })()`))
+			if _, forced, _ := headingsEndingPages(printPDF()); headings > 1 && len(forced) == 0 {
+				t.Errorf("%s: with every h2 forced to end a page, the PDF check saw none", p)
+			} else {
+				t.Logf("%s: %d pages, none ends with a heading; forced, %d do", p, n, len(forced))
 			}
 			if *shots != "" {
 				os.WriteFile(filepath.Join(*shots, strings.NewReplacer("/", "_", "#", "_").Replace(strings.Trim(p, "/"))+".pdf"), pdf, 0o644)
