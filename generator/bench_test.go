@@ -46,10 +46,10 @@ func writeSynthetic(tb testing.TB, dir string, nq, no int) {
 	w("catalog/site.toml", `name = "合成测试站点"
 short_name = "合成站点"
 description = "性能测试用的合成站点。"
-base_url = "https://example.org/"
+base_url = "https://qualbridge.test/"
 default_script = "hans"
 build_date = 2025-06-01
-verifier_url = "https://verify.example.org/"
+verifier_url = "https://verify.qualbridge.test/"
 protected = ["合成服务中心"]
 `)
 	for i := range nOcc {
@@ -60,8 +60,8 @@ protected = ["合成服务中心"]
 		w(fmt.Sprintf("content/documents/d-%02d.md", i), "+++\ntitle = \"合成摘要%d\"\n+++\n本通知发布合成目录，**只用于性能测试**。软件、鼠标、打印机等词语用于检查繁体转换。\n", i)
 	}
 	for i := range nOffice {
-		w("catalog/offices.toml", "\n[[office]]\nid = \"off-%02d\"\nname = \"合成服务窗口%02d\"\nkind = \"窗口\"\ncity = \"合成市\"\naddress = \"合成市合成路%d号\"\nwindow = \"一楼%d号窗口\"\nhours = \"工作日 9:00-17:00\"\nphones = [\"0000-1234567%d\"]\nservices = [%q, %q]\nsources = [\"合成来源\"]\n",
-			i, i, i+1, i+1, i, guides[i%6], guides[(i+1)%6])
+		w("catalog/offices.toml", "\n[[office]]\nid = \"off-%02d\"\nname = \"合成服务窗口%02d\"\nkind = \"窗口\"\ncity = \"合成市\"\naddress = \"合成市合成路%d号\"\nwindow = \"一楼%d号窗口\"\nhours = \"工作日 9:00-17:00\"\nservices = [%q, %q]\nsources = [\"合成来源\"]\n[[office.phone]]\nnumber = \"0000-1234567%d\"\npurpose = \"合成用途\"\n",
+			i, i, i+1, i+1, guides[i%6], guides[(i+1)%6], i)
 	}
 	for i, g := range guides {
 		w("catalog/guides.toml", "\n[[guide]]\nid = %q\ntitle = \"合成业务%d办理\"\nsummary = \"合成业务的说明：由合成服务中心受理，比对并确认对应的职业和等级。\"\neligibility = \"持有合成证书的申请人。\"\ntime_limit = \"20个工作日\"\nfees = \"不收费\"\nchannels = [\"off-%02d\", \"off-%02d\"]\nbasis = [\"d-%02d\"]\nsources = [\"合成来源\"]\n", g, i, i, i+1, i)

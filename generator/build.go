@@ -28,8 +28,8 @@ type Options struct {
 	// Converter, when set, is the zh-Hant converter to use instead of a new
 	// one: making a Converter costs about 30 ms, so the dev server keeps
 	// the one of the last build (Result.Converter) for the next. Build
-	// uses it only if it leaves every one of the catalog's ProtectedTerms
-	// as written, and otherwise makes a new one (after an edit that adds
+	// uses it only if it was made with every one of the catalog's
+	// ProtectedTerms, and otherwise makes a new one (after an edit that adds
 	// an organisation, say).
 	Converter *hant.Converter
 
@@ -61,6 +61,9 @@ type Result struct {
 	Bytes       int64               // their total size
 	Diagnostics catalog.Diagnostics // warnings (and errors when the build failed)
 	Duration    time.Duration
+	// Preview reports a build without a base URL: links are relative to
+	// the site root, and no page, feed or sitemap carries an absolute URL.
+	Preview bool
 
 	// Converter is the zh-Hant converter the build used, for the next
 	// build's Options.Converter.
@@ -205,6 +208,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		}
 		stage = nil
 	}
+	res.Preview = base == ""
 	res.Pages = int(r.pages.Load())
 	res.skeletonPages = int(chrome.used.Load())
 	res.Files = int(r.files.Load())
@@ -230,10 +234,11 @@ func readTrust(src string) ([]byte, error) {
 	return b, nil
 }
 
-// ProtectedTerms are the terms of a catalog never converted to
-// Traditional script: the site's list, every document number and the
-// names of organisations and offices. A [Options.Converter] must be made
-// with them: hant.New(ProtectedTerms(c)...).
+// ProtectedTerms are the terms of a catalog converted to Traditional
+// script character by character only, never by Taiwan phrases: the site's
+// list, every document number, the names of organisations and offices,
+// and the official names of occupations and Taiwan certificates. A
+// [Options.Converter] must be made with them: hant.New(ProtectedTerms(c)...).
 func ProtectedTerms(c *catalog.Catalog) []string {
 	seen := map[string]bool{}
 	var ts []string
@@ -259,15 +264,20 @@ func ProtectedTerms(c *catalog.Catalog) []string {
 	for _, o := range c.Offices {
 		add(o.Name)
 	}
+	for _, o := range c.Occupations {
+		add(o.Name)
+	}
+	for _, q := range c.Qualifications {
+		add(q.TaiwanName)
+	}
 	sort.Strings(ts)
 	return ts
 }
 
-// protects reports whether c leaves every term as written, as a converter
-// made with them as protected terms does.
+// protects reports whether c was made with every term protected.
 func protects(c *hant.Converter, terms []string) bool {
 	for _, t := range terms {
-		if c.Convert(t) != t {
+		if _, ok := c.Protected(t); !ok {
 			return false
 		}
 	}

@@ -89,34 +89,37 @@ func TestPages(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"index.html", []string{`http-equiv="refresh" content="0; url=/zh-hans/"`, `href="/zh-hant/"`}, nil},
-		{"zh-hans/path/index.html", []string{`href="/zh-hans/path/listed/"`, `href="/zh-hans/path/exam/"`}, nil},
-		{"zh-hans/path/cairen/index.html", []string{"示例烹调技术士", `href="/zh-hans/guides/cairen/"`}, []string{"示例照顾员"}},
-		{"zh-hans/path/caixin/index.html", []string{"示例照顾员", "共 3 项", `href="/zh-hans/guides/caixin/"`}, []string{"示例烹调技术士（丙级）"}},
-		{"zh-hans/qualifications/index.html", []string{`href="/zh-hans/qualifications/route/caixin/"`, `href="/zh-hans/qualifications/level/4/"`, `href="/zh-hans/qualifications/batch/5/"`, `href="/zh-hans/qualifications/category/skill/"`}, nil},
+		// The root lets the reader choose, in both scripts, and redirects nobody.
+		{"index.html", []string{`href="/zh-hans/"`, `href="/zh-hant/"`, "进入简体中文版", "進入繁體中文版", `data-root`}, []string{`http-equiv="refresh"`}},
+		{"404.html", []string{"找不到你要的页面", "找不到你要的頁面", `href="/zh-hant/"`}, []string{`http-equiv="refresh"`}},
+		// The finder: every certificate A–Z, and the next step for the unlisted.
+		{"zh-hans/finder/index.html", []string{`id="az-S"`, "示例照顾员", `action="/zh-hans/finder/"`, `<option value="quanzhou">泉州市</option>`, `href="/zh-hans/finder/unlisted/"`}, nil},
+		{"zh-hans/finder/unlisted/index.html", []string{"本站目录暂未收录这张证书", `class="city c-quanzhou"`, `href="#c-quanzhou"`}, nil},
+		{"zh-hant/finder/unlisted/index.html", []string{"本站目錄暫未收錄這張證書"}, []string{"“"}},
+		// A facet with one value (one batch, one category here) filters nothing and is left out.
+		{"zh-hans/qualifications/index.html", []string{`href="/zh-hans/qualifications/route/caixin/"`, `href="/zh-hans/qualifications/level/4/"`}, []string{`href="/zh-hans/qualifications/batch/5/"`, `href="/zh-hans/qualifications/category/skill/"`}},
 		{"zh-hans/qualifications/route/cairen/index.html", []string{"示例烹调技术士", `aria-current="page">采认`}, []string{"示例照顾员"}},
 		{"zh-hans/qualifications/shili-baomu/index.html", []string{"文件原称：示例育婴员", "<dd>未公布</dd>", "未列入编号批次"}, nil},
 		{"zh-hans/qualifications/shili-pengtiao-3/index.html", []string{"目录指定的认定机构", "示例评价机构甲", `class="badge warn">即将到期`}, nil},
 		{"zh-hans/organisations/shili-jigou-c/index.html", []string{`class="badge bad">暂停`, "示例原因：整改中"}, nil},
 		{"zh-hans/organisations/occupation/9-99-99-02/index.html", []string{"示例评价机构甲", "示例技工学校"}, nil},
-		{"zh-hans/offices/shili-chuangkou/index.html", []string{`href="tel:000012345671"`, `href="mailto:office@example.org"`, "一楼1号窗口"}, nil},
+		{"zh-hans/offices/shili-chuangkou/index.html", []string{`href="tel:&#43;86-000-12345671"`, `href="mailto:office@example.org"`, "一楼1号窗口"}, nil},
 		{"zh-hans/guides/caixin/checklist/index.html", []string{`<input type="checkbox" id="m0"> <label for="m0">`, "返回办事指南"}, []string{`class="nav"`}},
 		{"zh-hans/documents/shili-2025-1/index.html", []string{"示例人社〔2025〕1号", "虚构的摘要", "示例照顾员"}, nil},
 		{"zh-hans/changes/index.html", []string{`id="shili-pici-5"`, "2025-03-01"}, nil},
 		{"zh-hans/search/index.html", []string{`<div id="search-results" aria-live="polite"></div>`, "示例评价机构甲", `data-search-index="/zh-hans/search-index.json"`}, nil},
 		{"zh-hant/search/index.html", []string{`data-search-index="/zh-hant/search-index.json"`}, nil},
 		{"zh-hans/data/index.html", []string{`href="/data/qualifications.json"`, `href="/data/qualifications.csv"`}, nil},
-		{"zh-hans/verify/index.html", []string{`action="https://verify.example.org/lookup"`, `name="number"`, `name="name"`, "尚未公布签名公钥"}, []string{"qualbridge-trust.json"}},
+		{"zh-hans/verify/index.html", []string{`action="https://verify.qualbridge.test/lookup"`, `name="number"`, `name="name"`, "签名公钥尚未公布"}, []string{"qualbridge-trust.json"}},
 		// goldmark's safe default: raw HTML never reaches the page.
 		{"zh-hans/about/index.html", []string{"<!-- raw HTML omitted -->原始 HTML 会被转义", "软件和鼠标"}, []string{"<b>"}},
 		// Taiwan phrasing, lang and links swapped, protected names kept.
 		{"zh-hant/about/index.html", []string{"軟體和滑鼠", `<html lang="zh-Hant">`, `href="/zh-hans/about/" hreflang="zh-Hans" lang="zh-Hans">简体</a>`}, []string{`href="/zh-hant/about/" hreflang`}},
-		{"zh-hant/qualifications/shili-huli-4/index.html", []string{"示例人社〔2025〕1号", "示例省（平潭）测试服务中心", "示例護理員", `hreflang="x-default" href="https://example.org/zh-hans/qualifications/shili-huli-4/"`}, nil},
-		{"zh-hans/qualifications/shili-huli-4/index.html", []string{`hreflang="x-default" href="https://example.org/zh-hans/qualifications/shili-huli-4/"`, `rel="canonical" href="https://example.org/zh-hans/qualifications/shili-huli-4/"`, "本页内容更新于 <time datetime=\"2025-03-01\">"}, []string{"&lt;script"}},
-		{"zh-hant/atom.xml", []string{`xml:lang="zh-Hant"`, "https://example.org/zh-hant/changes/#shili-pici-5", "釋出示例第五批目錄", "示例企业评价中心暫停"}, nil},
-		{"sitemap.xml", []string{`<loc>https://example.org/zh-hant/guides/caixin/</loc>`, `hreflang="zh-Hans" href="https://example.org/zh-hans/guides/caixin/"`}, nil},
-		{"robots.txt", []string{"Sitemap: https://example.org/sitemap.xml"}, nil},
-		{"404.html", []string{"找不到页面"}, nil},
+		{"zh-hant/qualifications/shili-huli-4/index.html", []string{"示例人社〔2025〕1號", "示例省（平潭）測試服務中心", "示例護理員", `hreflang="x-default" href="https://qualbridge.test/zh-hans/qualifications/shili-huli-4/"`}, nil},
+		{"zh-hans/qualifications/shili-huli-4/index.html", []string{`hreflang="x-default" href="https://qualbridge.test/zh-hans/qualifications/shili-huli-4/"`, `rel="canonical" href="https://qualbridge.test/zh-hans/qualifications/shili-huli-4/"`, "本页内容更新于 <time datetime=\"2025-03-01\">"}, []string{"&lt;script"}},
+		{"zh-hant/atom.xml", []string{`xml:lang="zh-Hant"`, "https://qualbridge.test/zh-hant/changes/#shili-pici-5", "發布示例第五批目錄", "示例企業評價中心暫停", `<category term="目錄批次"/>`}, nil},
+		{"sitemap.xml", []string{`<loc>https://qualbridge.test/zh-hant/guides/caixin/</loc>`, `hreflang="zh-Hans" href="https://qualbridge.test/zh-hans/guides/caixin/"`}, nil},
+		{"robots.txt", []string{"Sitemap: https://qualbridge.test/sitemap.xml"}, nil},
 		{"zh-hans/search-index.json", []string{"/zh-hans/qualifications/"}, nil},
 		{"assets/search.js", nil, nil},
 		{"data/qualifications.csv", nil, nil},
@@ -517,7 +520,7 @@ func TestOverride(t *testing.T) {
 	out, _ := build(t, src)
 	for file, want := range map[string]string{
 		"assets/style.css":                  "/* overridden */",
-		"404.html":                          "部署自定义的404",
+		"zh-hans/404.html":                  "部署自定义的404",
 		".well-known/qualbridge-trust.json": `{"keys":[]}`,
 		"zh-hans/verify/index.html":         `href="/.well-known/qualbridge-trust.json"`,
 		"assets/filter.js":                  "filter.js",

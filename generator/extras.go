@@ -39,6 +39,15 @@ func (r *renderer) background(ctx context.Context, ps []*page) (wait func() erro
 				hans = append(hans, search.Doc{URL: hansPrefix + p.Path, Title: p.Title, Kind: p.Kind, Text: text, AltTitle: title})
 				hant = append(hant, search.Doc{URL: hantPrefix + p.Path, Title: title, Kind: p.Kind, Text: text, AltTitle: p.Title})
 			}
+			for i, script := range []string{"zh-hans", "zh-hant"} {
+				b, err := r.finderIndex(i == 1)
+				if err != nil {
+					return err
+				}
+				if err := r.writeBytes(script+"/finder.json", b); err != nil {
+					return err
+				}
+			}
 			idx, err := search.Indexes(hans, hant)
 			if err != nil {
 				return err
@@ -74,52 +83,36 @@ func (r *renderer) writeExtras(ps []*page) error {
 		return err
 	}
 
-	// The root: a redirect to the default script that needs no script,
-	// with plain links to both.
-	def := "zh-" + string(r.x.cat.Site.Script)
-	if r.x.cat.Site.Script == "" {
-		def = "zh-hans"
-	}
-	name := html.EscapeString(r.x.cat.Site.Name)
-	root := `<!DOCTYPE html>
-<html lang="zh-Hans">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>` + name + `</title>
-<meta http-equiv="refresh" content="0; url=/` + def + `/">
-<link rel="canonical" href="` + html.EscapeString(r.base+def+"/") + `">
-<link rel="stylesheet" href="/assets/style.css">
-</head>
-<body>
-<main id="main">
-<h1>` + name + `</h1>
-<ul>
-<li><a href="/zh-hans/" hreflang="zh-Hans">简体中文</a></li>
-<li><a href="/zh-hant/" hreflang="zh-Hant" lang="zh-Hant">` + html.EscapeString(r.conv.Convert("繁体中文")) + `</a></li>
-</ul>
-</main>
-</body>
-</html>
-`
-	if err := r.write("index.html", root); err != nil {
+	// The root and the site-wide 404 let the reader choose a script, in
+	// both: no redirect, so a reader without JavaScript (or a crawler)
+	// gets both links; site.js goes on to the script chosen before.
+	if err := r.write("index.html", r.chooser(false)); err != nil {
 		return err
 	}
-	if err := r.writeBytes("404.html", r.page404); err != nil {
+	if err := r.write("404.html", r.chooser(true)); err != nil {
 		return err
 	}
 
-	if err := r.write("robots.txt", "User-agent: *\nAllow: /\nSitemap: "+r.base+"sitemap.xml\n"); err != nil {
+	robots := "User-agent: *\nAllow: /\n"
+	if r.base != "" {
+		robots += "Sitemap: " + r.base + "sitemap.xml\n"
+	}
+	if err := r.write("robots.txt", robots); err != nil {
 		return err
 	}
-	if err := r.write("sitemap.xml", r.sitemap(ps)); err != nil {
+	if r.base != "" {
+		// A sitemap lists absolute URLs: a preview build has none.
+		if err := r.write("sitemap.xml", r.sitemap(ps)); err != nil {
+			return err
+		}
+	}
+	same := func(s string) string { return s }
+	if err := r.writeBytes("zh-hans/atom.xml", swap(nil, r.atom(same), false, r.def)); err != nil {
 		return err
 	}
-	feed := r.atom()
-	if err := r.writeBytes("zh-hans/atom.xml", swap(nil, feed, false, r.def)); err != nil {
-		return err
-	}
-	if err := r.writeBytes("zh-hant/atom.xml", swap(nil, r.conv.ConvertHTML(feed), true, r.def)); err != nil {
+	// Every text of the zh-Hant feed is converted, attributes such as
+	// the categories' terms included.
+	if err := r.writeBytes("zh-hant/atom.xml", swap(nil, r.atom(r.conv.Convert), true, r.def)); err != nil {
 		return err
 	}
 	if r.x.trust != nil {
@@ -128,6 +121,67 @@ func (r *renderer) writeExtras(ps []*page) error {
 		}
 	}
 	return nil
+}
+
+// chooser is the root page, or the site-wide 404 page, in both scripts:
+// the site's name and two links, the zh-Hant half converted.
+func (r *renderer) chooser(notFound bool) string {
+	esc := html.EscapeString
+	name := r.x.cat.Site.Name
+	hans := "<p>请选择文字版本：</p>"
+	if notFound {
+		hans = "<p>找不到你要的页面，可能已经移动或删除。请从首页重新查找：</p>"
+	}
+	title := name
+	if notFound {
+		title = "找不到页面 - " + name
+	}
+	links := func(script string) string {
+		hansHome, hantHome := "进入简体中文版", "进入繁体中文版"
+		if notFound {
+			hansHome, hantHome = "简体中文首页", "繁体中文首页"
+		}
+		if script == "hant" {
+			hansHome, hantHome = r.conv.Convert(hansHome), r.conv.Convert(hantHome)
+		}
+		return `<ul class="choose">
+<li><a class="button" href="/zh-hans/" hreflang="zh-Hans" lang="zh-Hans" data-script="hans">` + esc(hansHome) + `</a></li>
+<li><a class="button" href="/zh-hant/" hreflang="zh-Hant" lang="zh-Hant" data-script="hant">` + esc(hantHome) + `</a></li>
+</ul>
+`
+	}
+	canonical := ""
+	if r.base != "" && !notFound {
+		canonical = `<link rel="alternate" hreflang="zh-Hans" href="` + esc(r.base+"zh-hans/") + `">
+<link rel="alternate" hreflang="zh-Hant" href="` + esc(r.base+"zh-hant/") + `">
+`
+	}
+	auto := ""
+	if !notFound {
+		auto = ` data-root`
+	}
+	return `<!DOCTYPE html>
+<html lang="zh-Hans">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>` + esc(title) + " / " + esc(r.conv.Convert(title)) + `</title>
+` + canonical + `<link rel="stylesheet" href="/assets/style.css">
+<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
+</head>
+<body class="chooser"` + auto + `>
+<main id="main">
+<section lang="zh-Hans">
+<h1>` + esc(name) + `</h1>
+` + hans + links("hans") + `</section>
+<section lang="zh-Hant">
+<h2>` + esc(r.conv.Convert(name)) + `</h2>
+` + r.conv.ConvertHTML(hans) + links("hant") + `</section>
+</main>
+<script src="/assets/site.js" defer></script>
+</body>
+</html>
+`
 }
 
 func (r *renderer) sitemap(ps []*page) string {
@@ -154,24 +208,32 @@ func (r *renderer) sitemap(ps []*page) string {
 	return b.String()
 }
 
-// atom is the changes feed in zh-Hans; the zh-Hant feed is its conversion.
-func (r *renderer) atom() string {
+// atom is the changes feed, with every text through tr: the identity for
+// zh-Hans, the converter for zh-Hant.
+func (r *renderer) atom(tr func(string) string) string {
 	c := r.x.cat
 	md := markdown()
-	esc := html.EscapeString
+	esc := func(s string) string { return html.EscapeString(tr(s)) }
 	updated := r.x.date
 	if len(c.Changes) > 0 {
 		updated = c.Changes[0].Date
 	}
 	home := r.base + "zh-hans/"
+	// Atom wants an IRI for every id; a preview build has no address, so
+	// its ids are URNs and its links relative to the site root.
+	id := func(u string) string { return u }
+	if r.base == "" {
+		home = "/zh-hans/"
+		id = func(u string) string { return "urn:qualbridge:" + strings.TrimPrefix(u, "/zh-hans/") }
+	}
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
-	b.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-Hans">` + "\n")
+	b.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-Hans">` + "\n") // swap turns it into zh-Hant
 	fmt.Fprintf(&b, "<title>%s：更新记录</title>\n", esc(c.Site.Name))
 	if c.Site.Description != "" {
 		fmt.Fprintf(&b, "<subtitle>%s</subtitle>\n", esc(c.Site.Description))
 	}
-	fmt.Fprintf(&b, "<id>%s</id>\n", esc(home+"changes/"))
+	fmt.Fprintf(&b, "<id>%s</id>\n", esc(id(home+"changes/")))
 	fmt.Fprintf(&b, "<updated>%sT00:00:00Z</updated>\n", updated)
 	fmt.Fprintf(&b, `<link rel="self" type="application/atom+xml" href="%s"/>`+"\n", esc(home+"atom.xml"))
 	fmt.Fprintf(&b, `<link rel="alternate" type="text/html" href="%s"/>`+"\n", esc(home+"changes/"))
@@ -179,7 +241,7 @@ func (r *renderer) atom() string {
 	for _, ch := range c.Changes {
 		link := home + "changes/#" + ch.ID
 		b.WriteString("<entry>\n")
-		fmt.Fprintf(&b, "<id>%s</id>\n", esc(link))
+		fmt.Fprintf(&b, "<id>%s</id>\n", esc(id(link)))
 		fmt.Fprintf(&b, "<title>%s</title>\n", esc(ch.Title))
 		fmt.Fprintf(&b, "<updated>%sT00:00:00Z</updated>\n", ch.Date)
 		fmt.Fprintf(&b, `<link rel="alternate" type="text/html" href="%s"/>`+"\n", esc(link))

@@ -24,6 +24,7 @@ func (x *index) funcs() template.FuncMap {
 		"level":        catalog.Level.Title,
 		"levelSlug":    levelSlug,
 		"routeSlug":    routeSlug,
+		"routeName":    routeName,
 		"categorySlug": categorySlug,
 		"occ":          x.cat.Occupation,
 		"qual":         x.cat.Qualification,
@@ -37,6 +38,7 @@ func (x *index) funcs() template.FuncMap {
 		"qrows":        x.qualRows,
 		"orows":        x.orgRows,
 		"partial":      x.partials.get,
+		"block1":       x.partials.getLine,
 		"built":        func() catalog.Date { return x.date },
 		"qualsForOcc":  func(code string) []*catalog.Qualification { return x.qualsByOcc[code] },
 		"qualsForDoc":  func(id string) []*catalog.Qualification { return x.qualsByDoc[id] },
@@ -55,6 +57,10 @@ func (x *index) funcs() template.FuncMap {
 		"levels":       catalog.Levels,
 		"expiring":     func() int { return catalog.ExpiringDays },
 		"statusClass":  statusClass,
+		"wk":           func(guide, city string) whereKey { return whereKey{guide, city} },
+		"whereOf":      x.where,
+		"cities":       fujianCities,
+		"intl":         catalog.International,
 		"summary": func(d *catalog.Document) template.HTML {
 			if p := x.cat.Pages[d.Summary]; p != nil {
 				return md(p.Body)
@@ -126,13 +132,14 @@ func audienceSlug(a string) string {
 	return "other"
 }
 
-// telURL turns a published phone line into a tel: URL; area codes are
-// kept, punctuation dropped.
+// telURL turns a published phone line into a tel: URL that dials from
+// anywhere: 0595-22135540 becomes tel:+86-595-22135540 (RFC 3966 allows
+// the dashes as visual separators).
 func telURL(phone string) template.URL {
 	var b strings.Builder
 	b.WriteString("tel:")
-	for _, r := range phone {
-		if r >= '0' && r <= '9' || r == '+' {
+	for _, r := range catalog.International(phone) {
+		if r >= '0' && r <= '9' || r == '+' || r == '-' {
 			b.WriteRune(r)
 		}
 	}
@@ -170,8 +177,9 @@ type partials struct {
 }
 
 type partialKey struct {
-	name string
-	arg  any
+	name    string
+	arg     any
+	oneLine bool
 }
 
 type partial struct {
@@ -180,11 +188,22 @@ type partial struct {
 	err  error
 }
 
+// getLine is get with the HTML on one line: a block that thousands of
+// pages share (an answer's city sections) then costs the zh-Hant line
+// cache one lookup a page instead of one per line.
+func (ps *partials) getLine(name string, arg any) (template.HTML, error) {
+	return ps.render(name, arg, true)
+}
+
 func (ps *partials) get(name string, arg any) (template.HTML, error) {
+	return ps.render(name, arg, false)
+}
+
+func (ps *partials) render(name string, arg any, oneLine bool) (template.HTML, error) {
 	if arg != nil && !reflect.TypeOf(arg).Comparable() {
 		return "", fmt.Errorf("partial %q: argument of type %T cannot be a cache key", name, arg)
 	}
-	k := partialKey{name, arg}
+	k := partialKey{name, arg, oneLine}
 	ps.mu.Lock()
 	p := ps.m[k]
 	if p == nil {
@@ -198,7 +217,11 @@ func (ps *partials) get(name string, arg any) (template.HTML, error) {
 	p.once.Do(func() {
 		var b strings.Builder
 		if p.err = ps.root.ExecuteTemplate(&b, name, arg); p.err == nil {
-			p.html = template.HTML(b.String())
+			h := b.String()
+			if oneLine {
+				h = strings.ReplaceAll(h, "\n", "")
+			}
+			p.html = template.HTML(h)
 		}
 	})
 	return p.html, p.err

@@ -167,6 +167,15 @@ func routeSlug(r catalog.Route) string {
 	return ""
 }
 
+// routeName is how the site names a route: 采认 as 直接采认, the word the
+// catalogues' own titles use.
+func routeName(r catalog.Route) string {
+	if r == catalog.Recognition {
+		return "直接采认"
+	}
+	return string(r)
+}
+
 func categorySlug(c catalog.Category) string {
 	switch c {
 	case catalog.Skill:

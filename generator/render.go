@@ -224,9 +224,6 @@ type renderer struct {
 
 	checkHant bool // compare each zh-Hant page with its whole conversion
 
-	mu      sync.Mutex
-	page404 []byte // the default script's 404 page, copied to the root
-
 	pages atomic.Int64
 	files atomic.Int64
 	bytes atomic.Int64
@@ -352,11 +349,6 @@ func (r *renderer) render(w *worker, p *page) error {
 					return fmt.Errorf("%s: zh-Hant page converted line by line differs from its whole conversion", name)
 				}
 			}
-		}
-		if name == "404.html" && script == r.def {
-			r.mu.Lock()
-			r.page404 = bytes.Clone(w.out)
-			r.mu.Unlock()
 		}
 		if err := r.writeBytes("zh-"+script+"/"+name, w.out); err != nil {
 			return err

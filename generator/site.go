@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,35 +80,14 @@ func (x *index) pages() ([]*page, error) {
 	}
 	add(&page{Path: "", Tmpl: "home.html", Title: c.Site.Name, Data: homeText, Kind: "page", Text: c.Site.Description})
 
-	// The question flow: one static page per question and answer.
-	flowCrumbs := []crumb{home, {"哪条路径适合我", "path/"}}
-	add(&page{Path: "path/", Tmpl: "path.html", Title: "哪条路径适合我？", Crumbs: []crumb{home}, Data: pathStep{Step: "start"},
-		Kind: "page", Text: "采信 采认 证书 路径 问答"})
-	add(&page{Path: "path/listed/", Tmpl: "path.html", Title: "你的证书在采认目录里吗？", Crumbs: flowCrumbs, Data: pathStep{Step: "listed"}})
-	for _, a := range []struct {
-		step  string
-		title string
-		route catalog.Route
-		guide string
-	}{
-		{"cairen", "答案：直接采认", catalog.Recognition, "cairen"},
-		{"caixin", "答案：申请采信", catalog.Adoption, "caixin"},
-		{"exam", "答案：参加职业技能等级认定", "", "kaozheng"},
-		{"unsure", "答案：先咨询政策", "", "zixun"},
-	} {
-		st := pathStep{Step: a.step, Route: a.route, Guide: x.cat.Guide(a.guide), RouteSlug: routeSlug(a.route)}
-		if a.route != "" {
-			for _, q := range c.Qualifications {
-				if q.Route == a.route {
-					st.Total++
-					if len(st.Rows) < 20 {
-						st.Rows = append(st.Rows, q)
-					}
-				}
-			}
-		}
-		add(&page{Path: "path/" + a.step + "/", Tmpl: "path.html", Title: a.title, Crumbs: flowCrumbs, Data: st})
-	}
+	// The finder: every certificate A–Z (the answers are the
+	// certificates' own pages, see finder.go), and the next step for a
+	// certificate the catalogue does not hold.
+	finderCrumbs := []crumb{home, {"我的证书能办吗", "finder/"}}
+	add(&page{Path: "finder/", Tmpl: "finder.html", Title: "我的证书能办吗？", Crumbs: []crumb{home}, Data: finderStep{Step: "start", List: x.finderList()},
+		Kind: "page", Text: "我的证书能办吗 台湾地区证书 采信 直接采认 城市 办理地点"})
+	add(&page{Path: "finder/unlisted/", Tmpl: "finder.html", Title: "目录里没有我的证书", Crumbs: finderCrumbs, Data: finderStep{Step: "unlisted"},
+		Kind: "page", Text: "目录里没有我的证书 未收录 政策咨询 采信"})
 
 	ps = append(ps, x.qualificationPages(home)...)
 
@@ -115,7 +95,11 @@ func (x *index) pages() ([]*page, error) {
 	orgCrumbs := []crumb{home, {"评价机构", "organisations/"}}
 	var occs []occOrgs
 	for _, o := range c.Occupations {
-		occs = append(occs, occOrgs{Occ: o, Orgs: x.orgsFor(o.Code)})
+		// An occupation no organisation certifies would be a page that
+		// says "none": leave it out.
+		if orgs := x.orgsFor(o.Code); len(orgs) > 0 {
+			occs = append(occs, occOrgs{Occ: o, Orgs: orgs})
+		}
 	}
 	add(&page{Path: "organisations/", Tmpl: "organisations.html", Title: "评价机构", Crumbs: []crumb{home},
 		Data: orgList{Orgs: c.Organisations, Occs: occs}})
@@ -160,7 +144,7 @@ func (x *index) pages() ([]*page, error) {
 			up = d.Date
 		}
 		add(&page{Path: "documents/" + d.ID + "/", Tmpl: "document.html", Title: d.Title, Crumbs: docCrumbs, Updated: up, Data: d,
-			Kind: "document", Text: join(d.Number, d.Title, d.Issuer)})
+			Kind: "document", Text: join(d.Number, digits(d.Number), d.Title, d.Issuer)})
 	}
 
 	var latest catalog.Date
@@ -232,14 +216,10 @@ func guidesByAudience(gs []*catalog.Guide) []audienceGuides {
 	return out
 }
 
-// pathStep is the data of one page of the question flow.
-type pathStep struct {
-	Step      string
-	Route     catalog.Route
-	RouteSlug string
-	Guide     *catalog.Guide
-	Rows      []*catalog.Qualification // the first rows of the route
-	Total     int
+// finderStep is the data of a finder page.
+type finderStep struct {
+	Step string // "start" or "unlisted"
+	List finderList
 }
 
 type occOrgs struct {
@@ -312,7 +292,8 @@ func (x *index) qualificationPages(home crumb) []*page {
 			p := "qualifications/" + f.path
 			fs[len(fs)-1].Options = append(fs[len(fs)-1].Options, facetOption{f.label, p, len(rows[i]), p == current})
 		}
-		return fs
+		// A facet with one value filters nothing: leave it out.
+		return slices.DeleteFunc(fs, func(f facet) bool { return len(f.Options) < 2 })
 	}
 	paged := func(base, title string, crumbs []crumb, all []*catalog.Qualification, isAll bool) {
 		n := (len(all) + pageSize - 1) / pageSize
@@ -363,9 +344,36 @@ func (x *index) qualificationPages(home crumb) []*page {
 		title := fmt.Sprintf("%s%s → %s%s", q.TaiwanName, paren(string(q.TaiwanGrade)), occName, paren(q.Level.Title()))
 		ps = append(ps, &page{Path: "qualifications/" + q.ID + "/", Tmpl: "qualification.html", Title: title,
 			Crumbs: listCrumbs, Updated: up, Data: q, Kind: "qualification",
-			Text: join(q.TaiwanName, string(q.TaiwanGrade), occName, q.OccupationAsPublished, aliases, string(q.Level), string(q.Route))})
+			Text: join(q.TaiwanName, string(q.TaiwanGrade), occName, q.OccupationAsPublished, aliases, q.Level.Title(), string(q.Route), routeName(q.Route),
+				q.Occupation, strings.ReplaceAll(q.Occupation, "-", ""), x.docNumber(q.Document), batchName(q.Batch))})
 	}
 	return ps
+}
+
+func (x *index) docNumber(id string) string {
+	if d := x.cat.Document(id); d != nil {
+		return join(d.Number, digits(d.Number))
+	}
+	return ""
+}
+
+// digits is the run of a 文号's digits, 20251410 for 闽人社办〔2025〕141号,
+// so that a search for the number typed without brackets finds it.
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if '0' <= r && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func batchName(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return "第" + strconv.Itoa(n) + "批"
 }
 
 func paren(s string) string {

@@ -79,6 +79,10 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		c.errorf("nothing built; %s left as it was", *out)
 		return errReported
 	}
+	if res.Preview {
+		c.errorf("preview build: no base_url, so links are relative and there is no sitemap, canonical or hreflang URL")
+		c.hintf("for a deployment set base_url in catalog/site.toml or pass -base-url https://…/")
+	}
 	fmt.Fprintf(c.stdout, "built %s: %d pages, %d files, %s in %v\n",
 		*out, res.Pages, res.Files, size(res.Bytes), res.Duration.Round(time.Millisecond))
 	return nil

@@ -1,6 +1,7 @@
 package annex
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -27,13 +28,16 @@ func TestXLSX(t *testing.T) {
 	}
 	data := xlsxOf(t, rows, "A1:E1", "B4:B5", "A7:E7")
 	repo := shipped(t)
+	// The catalog as it stood before 2026-12-01, with the real row filed
+	// under 采信: the annex (直接采认) must say the two disagree.
+	q := repo["catalog/qualifications.toml"]
+	q.Data = bytes.Replace(q.Data, []byte("route = \"采认\"\ncategory"), []byte("route = \"采信\"\ncategory"), 1)
 	p, ds := Import(repo, "annex.xlsx", data, batch5)
 	if ds.Err() != nil {
 		t.Fatalf("unexpected errors:\n%s", lines(ds))
 	}
-	// The real row is on the catalog as 采信; the annex says 直接采认.
 	want := `annex.xlsx!Sheet1!A3: warning: 本行已在目录中，但办理方式不同
-	hint: 目录中 catalog/qualifications.toml:7:1 的这一行写的是 route = "采信"，附件按 "采认" 导入；请核对后改正其中一处
+	hint: 目录中 catalog/qualifications.toml:12:1 的这一行写的是 route = "采信"，附件按 "采认" 导入；请核对后改正其中一处
 `
 	if got := lines(ds); got != want {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", got, want)
@@ -68,7 +72,7 @@ func TestXLSX(t *testing.T) {
 	batch := string(p.Files["catalog/qualifications/batch-5.toml"])
 	for _, s := range []string{
 		"# 附件第1项 照顾服务员 单一级 → 养老护理员 四级 已在 catalog/qualifications.toml 中，不在此重复。",
-		"# 附件第5项\n[[qualification]]\nid = \"shili-baomu-jishushi-jia-yuyingyuan-5\"\ntaiwan_name = \"示例保母技术士\"\ntaiwan_grade = \"甲级\"\noccupation = \"4-10-01-01\"\noccupation_as_published = \"育婴员\"\nlevel = \"五级\"\nroute = \"采认\"\ncategory = \"技能类\"\nbatch = 5\ndocument = \"minban-2025-141\"\neffective = 2025-11-21\nscope = \"福建\"\nguide = \"cairen\"\nsources = [\"福建省人社厅 闽人社办〔2025〕141号（2025-11-21）\"]\n",
+		"# 附件第5项\n[[qualification]]\nid = \"shili-baomu-jishushi-jia-yuyingyuan-5\"\ntaiwan_name = \"示例保母技术士\"\ntaiwan_grade = \"甲级\"\noccupation = \"4-10-01-01\"\noccupation_as_published = \"育婴员\"\nlevel = \"五级\"\nroute = \"采认\"\ncategory = \"技能类\"\nbatch = 5\ndocument = \"minban-2025-141\"\neffective = 2025-11-21\nscope = \"福建\"\nguide = \"cairen\"\nsources = [\"福建省人社厅办公室 闽人社办〔2025〕141号（2025-11-21 印发，2025-11-24 发布，索引号 FJ00114-0605-2025-00095）；附件《福建省直接采认台湾地区职业技能资格目录（第五批）》\"]\n",
 	} {
 		if !strings.Contains(batch, s) {
 			t.Errorf("batch file lacks %q:\n%s", s, batch)
@@ -137,7 +141,7 @@ annex.xlsx!Sheet1!C5: error: 大陆等级 "四级/高级工" 无法识别
 	hint: 可写：五级/初级工、四级/中级工、三级/高级工、二级/技师、一级/高级技师（“四级”“中级工”“四級”都可以）
 annex.xlsx!Sheet1!A7: error: 本行与 annex.xlsx!Sheet1!A6 重复：示例美甲技术士 丙级 → 美甲师 二级
 	hint: 同一证书、等级对应同一职业只能有一行：删去重复的一行，或改正其中一行
-annex.xlsx!Sheet1!A8: error: 该证书和等级已在目录中：catalog/qualifications.toml:28:1
+annex.xlsx!Sheet1!A8: error: 该证书和等级已在目录中：catalog/qualifications.toml:37:1
 	hint: 目录中那一行是 美容师 二级（第0批）；同一证书和等级对应同一职业只能有一行：改正附件，或先修改目录中的那一行
 annex.xlsx!Sheet1!C9: error: “大陆标准等级”为空
 	hint: 每一行都要写全四列；合并单元格的内容导入时会分给它覆盖的每一行
@@ -158,10 +162,10 @@ func TestOptions(t *testing.T) {
 	hint: 是否想写 "minban-2025-141"？先在 catalog/documents.toml 中添加这份通知，再导入它的附件
 `},
 		{Options{Document: "minban-2025-141", Batch: 6}, `-batch: error: 文件 "minban-2025-141" 是第5批目录，不是第6批
-	hint: 该文件的题名是《福建省对台职业资格采信目录第五批（题名据来源概括）》（catalog/documents.toml:58:1）；批次号或文件标识有一个写错了
+	hint: 该文件的题名是《关于公布第五批直接采认台湾地区职业技能资格范围的通知》（catalog/documents.toml:53:1）；批次号或文件标识有一个写错了
 `},
 		{Options{Document: "min-2021-71", Batch: 5}, `-batch: error: 第5批已属于另一份文件 "minban-2025-141"
-	hint: 目录中 catalog/qualifications.toml:7:1 的行是第5批、依据文件 "minban-2025-141"；批次号或文件标识有一个写错了
+	hint: 目录中 catalog/qualifications.toml:12:1 的行是第5批、依据文件 "minban-2025-141"；批次号或文件标识有一个写错了
 `},
 	} {
 		tc.opts.BuildDate = batch5.BuildDate
@@ -196,9 +200,7 @@ func TestGB18030(t *testing.T) {
 	if p.Grid == nil || p.Grid.Encoding != "GB18030" {
 		t.Fatalf("encoding not detected: %+v", p.Grid)
 	}
-	want := `annex.csv:2:1: warning: 本行已在目录中，但办理方式不同
-	hint: 目录中 catalog/qualifications.toml:7:1 的这一行写的是 route = "采信"，附件按 "采认" 导入；请核对后改正其中一处
-annex.csv:3:18: error: 台湾地区等级 "丁级" 无法识别
+	want := `annex.csv:3:18: error: 台湾地区等级 "丁级" 无法识别
 	hint: 可写：甲级、乙级、丙级、单一级（繁体“單一級”也可以）
 `
 	if got := lines(ds); got != want {
@@ -222,9 +224,7 @@ func TestHTML(t *testing.T) {
 		{"4", "保健按摩", "三级", "示例按摩技术士", "丙级"},
 	}
 	p, ds := Import(shipped(t), "notice.html", htmlOf(rows), batch5)
-	want := `notice.html:13:1: warning: 本行已在目录中，但办理方式不同
-	hint: 目录中 catalog/qualifications.toml:7:1 的这一行写的是 route = "采信"，附件按 "采认" 导入；请核对后改正其中一处
-notice.html:35:1: error: 职业 "保健按摩" 未在 catalog/occupations.toml 中找到
+	want := `notice.html:35:1: error: 职业 "保健按摩" 未在 catalog/occupations.toml 中找到
 	hint: 最接近的名称：“保健按摩师”（4-10-04-02）。若是同一职业的另一个名称，在 catalog/occupations.toml 中该职业的 aliases 里加上它（并注明来源）；若是大典中的另一职业，先添加该职业
 `
 	if got := lines(ds); got != want {
@@ -328,8 +328,6 @@ func TestVariants(t *testing.T) {
 	_, ds = Import(shipped(t), "annex.csv", csvOf(t, rows, false), batch5)
 	want = `annex.csv:1:37: error: 表头中“大陆等级”出现了两次
 	hint: 与 annex.csv:1:11 同为“大陆标准等级”；删去多余的一列，或改正列名
-annex.csv:2:1: warning: 本行已在目录中，但办理方式不同
-	hint: 目录中 catalog/qualifications.toml:7:1 的这一行写的是 route = "采信"，附件按 "采认" 导入；请核对后改正其中一处
 `
 	if got := lines(ds); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

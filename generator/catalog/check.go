@@ -17,6 +17,8 @@ var (
 	idFormat    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	codeFormat  = regexp.MustCompile(`^\d-\d{2}-\d{2}-\d{2}$`)
 	phoneFormat = regexp.MustCompile(`^(0\d{2,3}-)?[1-9]\d{6,7}(-\d{1,6})?$`)
+	// areaFormat is an office line with its area code.
+	areaFormat = regexp.MustCompile(`^0\d{2,3}-[1-9]\d{6,7}(-\d{1,6})?$`)
 	// Service numbers: 12333-style hotlines and 400/800 numbers.
 	hotlineFormat = regexp.MustCompile(`^(1\d{4}|[48]00-?\d{3}-?\d{4})$`)
 	mobileFormat  = regexp.MustCompile(`^(\+?86)?1[3-9]\d{9}$`)
@@ -39,6 +41,12 @@ func (l *loader) check(c *Catalog) {
 		l.errorf(l.keyPos(s, "base_url"), fmt.Sprintf("写成 %q", s.BaseURL+"/"), "网站地址 base_url 应以 / 结尾")
 	}
 	l.checkURL(s, "verifier_url", s.VerifierURL)
+	for key, v := range map[string]string{"base_url": s.BaseURL, "verifier_url": s.VerifierURL} {
+		if u, err := url.Parse(v); err == nil && placeholderHost(u.Hostname()) {
+			l.warnf(l.keyPos(s, key), "写部署的真实地址；没有时删去这一行（没有 base_url 是预览构建，没有 verifier_url 时核验页不显示表单）",
+				"%s %q 是示例占位地址，不能发布给读者", key, v)
+		}
+	}
 
 	occs := unique(l, c.Occupations, "code", "职业编码", func(o *Occupation) string { return o.Code })
 	for _, o := range c.Occupations {
@@ -71,6 +79,12 @@ func (l *loader) check(c *Catalog) {
 		refOcc(q, "occupation", q.Occupation)
 		if q.Batch < 0 {
 			l.errorf(l.keyPos(q, "batch"), "不属于编号批次时删去 batch 这一行", "批次 batch 应为正整数")
+		}
+		if q.RouteInferred != "" && q.Route == "" {
+			l.errorf(l.keyPos(q, "route_inferred"), `写上推断出的 route（"采信" 或 "采认"），或删去 route_inferred`, "route_inferred 说明了推断的理由，但没有写 route")
+		}
+		if q.LevelInferred != "" && q.Level == "" {
+			l.errorf(l.keyPos(q, "level_inferred"), "写上推断出的 level，或删去 level_inferred", "level_inferred 说明了推断的理由，但没有写 level")
 		}
 		ref(l, q, "document", q.Document, "政策文件", "documents", docs)
 		ref(l, q, "guide", q.Guide, "办事指南", "guides", guides)
@@ -139,7 +153,7 @@ func (l *loader) check(c *Catalog) {
 				"备案有效期超过 3 年：%s 至 %s（规则：福州市社会培训评价组织备案有效期 3 年，来源：%s）",
 				o.ValidFrom, o.ValidUntil, srcFuzhou)
 		}
-		l.checkPhones(o, o.Phones)
+		l.checkPhones(o, o.Phones, "phones")
 		l.checkSources(o, o.Sources)
 	}
 	l.checkFuzhouQuota(c)
@@ -149,7 +163,16 @@ func (l *loader) check(c *Catalog) {
 		l.need(o, "name", o.Name == "")
 		l.need(o, "kind", o.Kind == "")
 		l.checkID(o, o.ID)
-		l.checkPhones(o, o.Phones)
+		for i := range o.Phones {
+			ph := &o.Phones[i]
+			l.need(ph, "number", ph.Number == "")
+			l.need(ph, "purpose", ph.Purpose == "")
+			l.checkPhones(ph, []string{ph.Number}, "number")
+			if phoneFormat.MatchString(ph.Number) && !areaFormat.MatchString(ph.Number) {
+				l.errorf(l.keyPos(ph, "number"), `加上区号，如 "0595-22135540"；来源没写区号的，在 note 中写“原文作22135540，未写区号”`,
+					"电话 %q 没有区号：从台湾或外地拨打无法接通", ph.Number)
+			}
+		}
 		if o.Email != "" && !emailFormat.MatchString(o.Email) {
 			l.errorf(l.keyPos(o, "email"), "写成 name@example.org 的形式，不加 mailto: 和空格",
 				"%q 不是有效的电子邮箱", o.Email)
@@ -424,15 +447,15 @@ func (l *loader) checkCode(row any, key, code string) bool {
 
 // checkPhones reports numbers that are not office lines. Personal
 // mobile numbers are never published.
-func (l *loader) checkPhones(row any, phones []string) {
+func (l *loader) checkPhones(row any, phones []string, key string) {
 	for _, ph := range phones {
 		digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(ph)
 		switch {
 		case mobileFormat.MatchString(digits):
-			l.errorf(l.keyPos(row, "phones"), "改用单位的办公电话，如 0591-87629279（区号-号码）",
+			l.errorf(l.keyPos(row, key), "改用单位的办公电话，如 0591-87629279（区号-号码）",
 				"%q 是手机号码：本站只公布办公电话，不公布个人手机号", ph)
 		case !phoneFormat.MatchString(ph) && !hotlineFormat.MatchString(ph):
-			l.errorf(l.keyPos(row, "phones"), "写成 区号-号码（0591-87629279）或本地号码（87629279），不加空格；分机写成 0591-87629279-123",
+			l.errorf(l.keyPos(row, key), "写成 区号-号码（0591-87629279）或本地号码（87629279），不加空格；分机写成 0591-87629279-123",
 				"%q 不是有效的电话号码", ph)
 		}
 	}
@@ -451,6 +474,17 @@ func (l *loader) checkURL(row any, key, s string) {
 	case u.Scheme == "http":
 		l.warnf(l.keyPos(row, key), "对方网站支持时改成 https://", "网址 %q 使用不加密的 http", s)
 	}
+}
+
+// placeholderHost reports the hosts reserved for examples (RFC 2606),
+// which no deployment serves.
+func placeholderHost(h string) bool {
+	for _, d := range []string{"example.org", "example.com", "example.net"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return strings.HasSuffix(h, ".example") || strings.HasSuffix(h, ".invalid")
 }
 
 // checkSources warns about a row that cites nothing, and reports a

@@ -68,10 +68,12 @@ catalog/qualifications.toml:6:1: error: "六级" 不是有效的职业技能等�
 	hint: 可选值：五级、四级、三级、二级、一级
 `},
 		{"bad-phone", `
-catalog/offices.toml:7:1: error: "0000 1234 5678" 不是有效的电话号码
+catalog/offices.toml:14:1: error: "0000 1234 5678" 不是有效的电话号码
 	hint: 写成 区号-号码（0591-87629279）或本地号码（87629279），不加空格；分机写成 0591-87629279-123
-catalog/offices.toml:7:1: error: "1234" 不是有效的电话号码
+catalog/offices.toml:18:1: error: "1234" 不是有效的电话号码
 	hint: 写成 区号-号码（0591-87629279）或本地号码（87629279），不加空格；分机写成 0591-87629279-123
+catalog/offices.toml:22:1: error: 电话 "12345678" 没有区号：从台湾或外地拨打无法接通
+	hint: 加上区号，如 "0595-22135540"；来源没写区号的，在 note 中写“原文作22135540，未写区号”
 `},
 		{"cairen-without-certifier", `
 catalog/qualifications.toml:6:1: warning: 采认资格没有可办理的认定机构（规则：采认由认定机构直接换发证书，来源：闽人社文〔2022〕126号 附件1（seed 000））
@@ -147,17 +149,27 @@ catalog/qualifications.toml:4:1: error: 必填字段 "taiwan_name" 是空的
 catalog/site.toml: error: 缺少站点设置文件
 	hint: 新建 catalog/site.toml，至少写上网站名称：name = "…"
 `},
+		{"inferred-without-value", `
+catalog/qualifications.toml:6:1: error: route_inferred 说明了推断的理由，但没有写 route
+	hint: 写上推断出的 route（"采信" 或 "采认"），或删去 route_inferred
+catalog/qualifications.toml:7:1: error: level_inferred 说明了推断的理由，但没有写 level
+	hint: 写上推断出的 level，或删去 level_inferred
+`},
+		{"placeholder-url", `
+catalog/site.toml:3:1: warning: base_url "https://example.org/" 是示例占位地址，不能发布给读者
+	hint: 写部署的真实地址；没有时删去这一行（没有 base_url 是预览构建，没有 verifier_url 时核验页不显示表单）
+`},
 		{"missing-source", `
 catalog/occupations.toml:2:1: warning: 没有写来源 sources（规则：数据须注明出处（data/FACTS.md））
 	hint: 例如 sources = ["福建省人社厅，闽人社办〔2025〕141号，2025-11-21"]：发布机构或媒体、文号、日期
 `},
 		{"mobile-number", `
-catalog/offices.toml:7:1: error: "13800000000" 是手机号码：本站只公布办公电话，不公布个人手机号
+catalog/offices.toml:10:1: error: "13800000000" 是手机号码：本站只公布办公电话，不公布个人手机号
 	hint: 改用单位的办公电话，如 0591-87629279（区号-号码）
 `},
 		{"multiple-errors", `
 catalog/qualifications.toml:6:1: error: 未知字段 "levle"
-	hint: 是否想写 "level"？可用字段：id、taiwan_name、taiwan_grade、occupation、occupation_as_published、level、route、category、batch、document、effective、scope、guide、certifiers、notes、sources
+	hint: 是否想写 "level"？可用字段：id、taiwan_name、taiwan_grade、occupation、occupation_as_published、level、route、route_inferred、level_inferred、category、batch、document、effective、scope、guide、certifiers、notes、sources
 catalog/qualifications.toml:13:1: error: "六级" 不是有效的职业技能等级
 	hint: 可选值：五级、四级、三级、二级、一级
 catalog/qualifications.toml:14:1: error: 字段 "batch" 的类型不对：应为整数，这里是文字
@@ -195,7 +207,7 @@ catalog/qualifications.toml:4:21: error: TOML 格式错误：引号没有闭合�
 `},
 		{"unknown-key", `
 catalog/qualifications.toml:13:1: error: 未知字段 "levle"
-	hint: 是否想写 "level"？可用字段：id、taiwan_name、taiwan_grade、occupation、occupation_as_published、level、route、category、batch、document、effective、scope、guide、certifiers、notes、sources
+	hint: 是否想写 "level"？可用字段：id、taiwan_name、taiwan_grade、occupation、occupation_as_published、level、route、route_inferred、level_inferred、category、batch、document、effective、scope、guide、certifiers、notes、sources
 `},
 		{"unknown-table", `
 catalog/qualifications.toml:2:1: error: 未知的表 "qualifcation"

@@ -90,19 +90,24 @@ type Qualification struct {
 	Occupation  string `toml:"occupation"`   // 大典 code of the mainland occupation
 	// OccupationAsPublished is the occupation name the source used when it
 	// differs from today's 大典 name (育婴员, renamed 婴幼儿发展引导员).
-	OccupationAsPublished string   `toml:"occupation_as_published"`
-	Level                 Level    `toml:"level"`      // 五级 … 一级; empty when not published
-	Route                 Route    `toml:"route"`      // 采信 or 采认
-	Category              Category `toml:"category"`   // 技能类 or 专业技术类
-	Batch                 int      `toml:"batch"`      // catalogue batch number; 0 = not part of a numbered batch
-	Document              string   `toml:"document"`   // id of the document that lists the row (its legal basis)
-	Effective             Date     `toml:"effective"`  // date the row took effect
-	Scope                 Scope    `toml:"scope"`      // 福建 or 全国推广
-	Guide                 string   `toml:"guide"`      // id of the guide to follow
-	Certifiers            []string `toml:"certifiers"` // ids of organisations named as certifying this row (采认)
-	Notes                 string   `toml:"notes"`      // Markdown
-	Sources               []string `toml:"sources"`
-	Pos                   Pos      `toml:"-"`
+	OccupationAsPublished string `toml:"occupation_as_published"`
+	Level                 Level  `toml:"level"` // 五级 … 一级; empty when not published
+	Route                 Route  `toml:"route"` // 采信 or 采认
+	// RouteInferred, when set, is why the site infers the route: the
+	// source does not say it. The site marks such a route as inferred
+	// wherever it shows it. LevelInferred is the same for the level.
+	RouteInferred string   `toml:"route_inferred"`
+	LevelInferred string   `toml:"level_inferred"`
+	Category      Category `toml:"category"`   // 技能类 or 专业技术类
+	Batch         int      `toml:"batch"`      // catalogue batch number; 0 = not part of a numbered batch
+	Document      string   `toml:"document"`   // id of the document that lists the row (its legal basis)
+	Effective     Date     `toml:"effective"`  // date the row took effect
+	Scope         Scope    `toml:"scope"`      // 福建 or 全国推广
+	Guide         string   `toml:"guide"`      // id of the guide to follow
+	Certifiers    []string `toml:"certifiers"` // ids of organisations named as certifying this row (采认)
+	Notes         string   `toml:"notes"`      // Markdown
+	Sources       []string `toml:"sources"`
+	Pos           Pos      `toml:"-"`
 }
 
 // Organisation is a skill-level evaluation organisation (评价机构).
@@ -144,7 +149,7 @@ type Office struct {
 	Address  string     `toml:"address"`
 	Window   string     `toml:"window"` // 三楼36号窗口
 	Hours    string     `toml:"hours"`
-	Phones   []string   `toml:"phones"`
+	Phones   []Phone    `toml:"phone"` // [[office.phone]]
 	Email    string     `toml:"email"`
 	URL      string     `toml:"url"`
 	Path     []string   `toml:"path"`     // menu path in an app: ["闽政通", "平潭通", "岚聚英才"]
@@ -152,6 +157,17 @@ type Office struct {
 	Notes    string     `toml:"notes"`    // Markdown
 	Sources  []string   `toml:"sources"`
 	Pos      Pos        `toml:"-"`
+}
+
+// Phone is one published office line and what its source says it is for.
+type Phone struct {
+	// Number is written with its area code, 0595-22135540, even where the
+	// source leaves it out (Note then says so): a reader dialling from
+	// Taiwan or another city needs it.
+	Number  string `toml:"number"`
+	Purpose string `toml:"purpose"` // as the source says: 服务电话, 第五批目录咨询 …
+	Note    string `toml:"note"`    // e.g. 原文作22135540，未写区号
+	Pos     Pos    `toml:"-"`
 }
 
 // Guide is the office guide (办事指南) of one service, written for one

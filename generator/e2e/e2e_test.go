@@ -10,8 +10,8 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -26,11 +26,13 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/devserver"
+	"github.com/qualbridge/qualbridge/generator/hant"
 )
 
 var shots = flag.String("shots", "", "save a screenshot of each page visited in this `dir`")
@@ -196,10 +198,21 @@ func (b *browser) mark() int {
 
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
+	b.shot(t, name, chromedp.FullScreenshot(100))
+}
+
+// screen saves what the reader sees: the viewport, not the whole page.
+func (b *browser) screen(t *testing.T, name string) {
+	t.Helper()
+	b.shot(t, name+"-screen", chromedp.CaptureScreenshot())
+}
+
+func (b *browser) shot(t *testing.T, name string, a chromedp.Action[[]byte]) {
+	t.Helper()
 	if *shots == "" {
 		return
 	}
-	png := run(t, b, "screenshot", chromedp.FullScreenshot(100))
+	png := run(t, b, "screenshot", a)
 	if err := os.MkdirAll(*shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -236,16 +249,31 @@ func TestSite(t *testing.T) {
 	b := newBrowser(t, exec)
 
 	row := s.qualification(t)
+	// Every page type of the site, in both scripts.
 	pages := []struct {
 		name string
 		path string   // under /zh-hans/ or /zh-hant/
 		want []string // text the page shows, in zh-Hans (converted for zh-Hant below)
 	}{
-		{"home", "", []string{"采信", "采认"}},
-		{"qualification", "qualifications/" + row.ID + "/", []string{"养老护理员", "照顾服务员", "4-10-01-05"}},
-		{"guide", "guides/" + row.Guide + "/", []string{"职业资格采信"}},
-		{"path", "path/", nil},
+		{"home", "", []string{"采信", "采认", "我的证书能办吗"}},
+		{"qualification", "qualifications/" + row.ID + "/#c-quanzhou", []string{"养老护理员", "照顾服务员", "4-10-01-05", "直接采认"}},
+		{"qualifications", "qualifications/", nil},
+		{"qualifications-filtered", "qualifications/route/caixin/", nil},
+		{"guide", "guides/" + row.Guide + "/", []string{"职业资格采认"}},
+		{"checklist", "guides/caixin/checklist/", nil},
+		{"finder", "finder/", nil},
+		{"finder-unlisted", "finder/unlisted/#c-xiamen", []string{"厦门市"}},
 		{"search", "search/", nil},
+		{"organisations", "organisations/", nil},
+		{"offices", "offices/", nil},
+		{"office", "offices/quanzhou-rensheju/", []string{"0595-22135540"}},
+		{"documents", "documents/", nil},
+		{"document", "documents/minban-2025-141/", nil},
+		{"changes", "changes/", nil},
+		{"data", "data/", nil},
+		{"verify", "verify/", nil},
+		{"about", "about/", nil},
+		{"404", "404.html", nil},
 	}
 	if len(s.cat.Organisations) > 0 {
 		o := s.cat.Organisations[0]
@@ -255,7 +283,12 @@ func TestSite(t *testing.T) {
 			want []string
 		}{"organisation", "organisations/" + o.ID + "/", []string{o.Name}})
 	}
-	hantOf := map[string]string{"采信": "採信", "采认": "採認", "养老护理员": "養老護理員", "照顾服务员": "照顧服務員", "职业资格采信": "職業資格採信"}
+	// Names convert character by character on zh-Hant pages, as the
+	// site's own converter does.
+	conv, err := hant.New(generator.ProtectedTerms(s.cat)...)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, p := range pages {
 		for _, script := range []string{"zh-hans", "zh-hant"} {
@@ -265,8 +298,8 @@ func TestSite(t *testing.T) {
 				b.do(t, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main h1")))
 				text := run(t, b, "read main", chromedp.Text(chromedp.CSS("main")))
 				for _, w := range p.want {
-					if script == "zh-hant" && hantOf[w] != "" {
-						w = hantOf[w]
+					if script == "zh-hant" {
+						w = conv.Convert(w)
 					}
 					if !strings.Contains(text, w) {
 						t.Errorf("%s does not show %q", url, w)
@@ -362,7 +395,135 @@ func TestSite(t *testing.T) {
 		b.screenshot(t, "zh-hans-search-page")
 	})
 
-	t.Run("question flow without JavaScript", func(t *testing.T) {
+	t.Run("root", func(t *testing.T) {
+		b.do(t, "open root", chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		run(t, b, "forget the choice", chromedp.Evaluate[bool](`localStorage.clear(), true`))
+		b.do(t, "open root again", chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		time.Sleep(300 * time.Millisecond)
+		if loc := run(t, b, "location", chromedp.Location()); loc != s.url+"/" {
+			t.Fatalf("the root redirected a first-time reader to %s", loc)
+		}
+		b.screenshot(t, "root")
+		b.do(t, "choose zh-Hant", chromedp.Click(chromedp.CSS(`a[data-script="hant"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		waitLocation(t, b, s.url+"/zh-hant/")
+		b.do(t, "open root again", chromedp.Navigate(s.url+"/"))
+		waitLocation(t, b, s.url+"/zh-hant/") // the choice is remembered
+	})
+
+	// The finder, as the issue's walkthrough: type the certificate in
+	// either script, pick the city, and read the answer in one screen.
+	t.Run("finder", func(t *testing.T) {
+		for _, tt := range []struct{ script, query, city, want, cityName string }{
+			{"zh-hant", "照顧服務員", "quanzhou", "/qualifications/" + row.ID + "/#c-quanzhou", "泉州市"},
+			{"zh-hans", "照顾服务员", "quanzhou", "/qualifications/" + row.ID + "/#c-quanzhou", "泉州市"},
+			{"zh-hant", "照顧", "xiamen", "/qualifications/" + row.ID + "/#c-xiamen", "廈門市"},
+			{"zh-hant", "水電工技術士", "fuzhou", "/finder/unlisted/#c-fuzhou", "福州市"},
+		} {
+			t.Run(tt.script+"/"+tt.query+"/"+tt.city, func(t *testing.T) {
+				mark := b.mark()
+				b.do(t, "open home", chromedp.Navigate(s.url+"/"+tt.script+"/"), chromedp.WaitVisible(chromedp.ID("f-cert")))
+				top := run(t, b, "form position", chromedp.Evaluate[float64](`document.getElementById('f-cert').getBoundingClientRect().bottom`))
+				if top > 844 {
+					t.Errorf("the finder's input ends at %.0fpx: below the first screen", top)
+				}
+				b.do(t, "type", chromedp.Click(chromedp.ID("f-cert")), chromedp.SendKeys(chromedp.ID("f-cert"), tt.query))
+				if !strings.HasPrefix(tt.want, "/finder/unlisted/") {
+					b.do(t, "see the certificate offered", chromedp.WaitVisible(chromedp.CSS(`#f-cert-list [role="option"]`)))
+				}
+				b.do(t, "city", chromedp.SetValue(chromedp.ID("f-city"), tt.city))
+				b.screen(t, tt.script+"-finder-"+tt.city+"-typed")
+				b.do(t, "submit", chromedp.Click(chromedp.CSS(`form.finder button`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				waitLocation(t, b, s.url+"/"+tt.script+tt.want)
+				b.screen(t, tt.script+"-finder-"+tt.city+"-answer")
+				// The city's section shows, the other cities' do not.
+				shown := run(t, b, "city shown", chromedp.Evaluate[string](`[...document.querySelectorAll('.city')].filter(e => getComputedStyle(e).display != 'none').map(e => e.querySelector('h3').textContent).join(',')`))
+				if shown != tt.cityName {
+					t.Errorf("cities shown: %q, want %q", shown, tt.cityName)
+				}
+				// One screen: the verdict, the city's window and what to
+				// bring, within 844px of the top.
+				for _, sel := range []string{".answer", ".c-" + tt.city} {
+					bottom := run(t, b, "position of "+sel, chromedp.Evaluate[float64](`(e => e ? e.getBoundingClientRect().bottom : -1)(document.querySelector('`+sel+`'))`))
+					if bottom < 0 || bottom > 844 {
+						t.Errorf("%s ends at %.0fpx: not on the first screen", sel, bottom)
+					}
+				}
+				if tt.city == "quanzhou" {
+					tel := run(t, b, "tel", chromedp.Evaluate[string](`document.querySelector('.c-quanzhou a[href^="tel:"]').href`))
+					if tel != "tel:+86-595-22135540" {
+						t.Errorf("the Quanzhou number dials %q, want tel:+86-595-22135540 (from Taiwan)", tel)
+					}
+				}
+				if errs, _ := b.consoleErrors(mark); len(errs) > 0 {
+					t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+				}
+			})
+		}
+	})
+
+	// Print: headings keep with what follows, the page address and the
+	// print date are on the paper, and the page prints to PDF.
+	t.Run("print", func(t *testing.T) {
+		for _, p := range []string{"guides/caixin/checklist/", "guides/caixin/", "qualifications/" + row.ID + "/#c-quanzhou"} {
+			url := s.url + "/zh-hant/" + p
+			b.do(t, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			media := func(m string) {
+				if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			media("print")
+			got := run(t, b, "print styles", chromedp.Evaluate[string](`(() => {
+				window.dispatchEvent(new Event('beforeprint'));
+				const bad = [...document.querySelectorAll('main h2, main h3')].filter(h => getComputedStyle(h).display != 'none' && getComputedStyle(h).breakAfter != 'avoid').length;
+				const info = document.querySelector('.printinfo');
+				return bad + '|' + getComputedStyle(info).display + '|' + info.textContent;
+			})()`))
+			media("")
+			parts := strings.SplitN(got, "|", 3)
+			if parts[0] != "0" {
+				t.Errorf("%s: %s headings may end a printed page", p, parts[0])
+			}
+			if parts[1] != "block" || !strings.Contains(parts[2], url) || strings.Contains(parts[2], "＿") {
+				t.Errorf("%s: the paper shows %q (display %s), want the page address and the print date", p, parts[2], parts[1])
+			}
+			tagged := true
+			printPDF := func() []byte {
+				res, err := chromedp.Call(b.ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69, GenerateTaggedPDF: &tagged})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res.Data
+			}
+			pdf := printPDF()
+			if !bytes.HasPrefix(pdf, []byte("%PDF")) {
+				t.Fatalf("%s: no PDF", p)
+			}
+			// Read the PDF's structure: no page may end on a heading.
+			n, bad, err := headingsEndingPages(pdf)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if len(bad) > 0 {
+				t.Errorf("%s: of %d printed pages, pages %v end with a heading", p, n, bad)
+			}
+			// The check must see a heading at a page foot: force one (through
+			// the CSSOM, which the page's Content-Security-Policy allows).
+			headings := run(t, b, "force breaks", chromedp.Evaluate[int](`(() => {
+				document.styleSheets[0].insertRule('main h2{break-after:page!important}', document.styleSheets[0].cssRules.length);
+				return [...document.querySelectorAll('main h2')].filter(h => h.offsetParent).length })()`))
+			if _, forced, _ := headingsEndingPages(printPDF()); headings > 1 && len(forced) == 0 {
+				t.Errorf("%s: with every h2 forced to end a page, the PDF check saw none", p)
+			} else {
+				t.Logf("%s: %d pages, none ends with a heading; forced, %d do", p, n, len(forced))
+			}
+			if *shots != "" {
+				os.WriteFile(filepath.Join(*shots, strings.NewReplacer("/", "_", "#", "_").Replace(strings.Trim(p, "/"))+".pdf"), pdf, 0o644)
+			}
+		}
+	})
+
+	t.Run("finder without JavaScript", func(t *testing.T) {
 		nb := b
 		scripts := func(off bool) {
 			_, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
@@ -372,26 +533,27 @@ func TestSite(t *testing.T) {
 		}
 		scripts(true)
 		defer scripts(false)
-		nb.do(t, "open home", chromedp.Navigate(s.url+"/zh-hans/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
-		if role := run(t, nb, "role", chromedp.Evaluate[string](`document.getElementById('q').getAttribute('role') || ''`)); role != "" {
-			t.Fatalf("scripts still run: the search box has role %q", role)
+		for _, tt := range []struct{ script, link, city, cityName string }{
+			{"zh-hant", `a[href="/zh-hant/qualifications/` + row.ID + `/"]`, "quanzhou", "泉州市"},
+			{"zh-hans", `a[href="/zh-hans/finder/unlisted/"]`, "fuzhou", "福州市"},
+		} {
+			t.Run(tt.script+"/"+tt.city, func(t *testing.T) {
+				nb.do(t, "open home", chromedp.Navigate(s.url+"/"+tt.script+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				if role := run(t, nb, "role", chromedp.Evaluate[string](`document.getElementById('f-cert').getAttribute('role') || ''`)); role != "" {
+					t.Fatalf("scripts still run: the finder has role %q", role)
+				}
+				// The form without JavaScript opens the A–Z list.
+				nb.do(t, "submit", chromedp.Click(chromedp.CSS(`form.finder button`)), chromedp.WaitVisible(chromedp.CSS(`#az`)))
+				nb.do(t, "pick the certificate", chromedp.Click(chromedp.CSS(tt.link)), chromedp.WaitVisible(chromedp.CSS(".pick")))
+				nb.do(t, "pick the city", chromedp.Click(chromedp.CSS(`.pick a[href="#c-`+tt.city+`"]`)))
+				time.Sleep(200 * time.Millisecond)
+				shown := run(t, nb, "city shown", chromedp.Evaluate[string](`[...document.querySelectorAll('.city')].filter(e => getComputedStyle(e).display != 'none').map(e => e.querySelector('h3').textContent).join(',')`))
+				if shown != tt.cityName {
+					t.Errorf("cities shown: %q, want %q", shown, tt.cityName)
+				}
+				nb.screen(t, tt.script+"-nojs-"+tt.city)
+			})
 		}
-		nb.do(t, "start the flow", chromedp.Click(chromedp.CSS(`a[href="/zh-hans/path/"]`)), chromedp.WaitVisible(chromedp.CSS(".answers a")))
-		for step := 0; ; step++ {
-			if step == 6 {
-				t.Fatal("no answer after 6 questions")
-			}
-			n := run(t, nb, "answers", chromedp.Evaluate[int](`document.querySelectorAll('.answer').length`))
-			if n > 0 {
-				break
-			}
-			loc := run(t, nb, "location", chromedp.Location())
-			nb.do(t, "answer", chromedp.Click(chromedp.CSS(".answers a")), chromedp.WaitVisible(chromedp.CSS("main h1")))
-			waitNotLocation(t, nb, loc)
-		}
-		h1 := run(t, nb, "h1", chromedp.Text(chromedp.CSS("main h1")))
-		t.Logf("answer: %s", h1)
-		nb.screenshot(t, "zh-hans-path-answer")
 	})
 }
 
@@ -416,16 +578,6 @@ func waitLocation(t *testing.T, b *browser, want string) {
 		}
 	}
 	t.Fatalf("location %s, want %s", loc, want)
-}
-
-func waitNotLocation(t *testing.T, b *browser, old string) {
-	t.Helper()
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if run(t, b, "location", chromedp.Location()) != old {
-			return
-		}
-	}
-	t.Fatal(errors.New("the page did not change"))
 }
 
 // TestDevReload opens a page of the dev server and edits the catalog: the

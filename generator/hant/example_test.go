@@ -12,8 +12,8 @@ func ExampleConverter_Convert() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(c.Convert("根据闽人社文〔2022〕126号，打印机软件的信息"))
-	// Output: 根據闽人社文〔2022〕126号，印表機軟體的資訊
+	fmt.Println(c.Convert("根据闽人社文〔2022〕126号，打印机软件的“信息”"))
+	// Output: 根據閩人社文〔2022〕126號，印表機軟體的「資訊」
 }
 
 func ExampleConverter_ConvertHTML() {

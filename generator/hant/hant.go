@@ -49,23 +49,28 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
-//go:embed data/STPhrases.txt data/STCharacters.txt data/TWPhrases.txt data/TWVariants.txt
+//go:embed data/STPhrases.txt data/STCharacters.txt data/TWPhrases.txt data/TWVariants.txt glossary.txt
 var data embed.FS
 
 // Converter converts Simplified Chinese to Traditional Chinese with Taiwan
 // phrasing, like OpenCC s2twp.
 type Converter struct {
-	phrases   *dict    // STPhrases, values already through TWPhrases and TWVariants
-	chars     *dict    // STCharacters
-	twPhrases *dict    // TWPhrases
-	variants  *dict    // TWVariants
-	protected *dict    // the protected terms, each its own value
-	terms     []string // the protected terms, without duplicates
+	phrases   *dict // STPhrases, values already through TWPhrases and TWVariants
+	chars     *dict // STCharacters
+	twPhrases *dict // TWPhrases
+	variants  *dict // TWVariants
+	// protected holds the protected terms, each with its s2tw conversion
+	// (characters only, never Taiwan phrases), and the glossary's terms
+	// with their Traditional form.
+	protected *dict
+	terms     []string // the keys of protected, without duplicates
+	values    []string // what each of terms becomes
 
 	// runes holds, for each BMP rune, what chunk needs to know about it
 	// in one place: looking it up in four dictionaries at every character
@@ -112,9 +117,23 @@ const (
 	multi
 )
 
-// New returns a Converter. Occurrences of the protected terms (names of
-// bodies, document numbers) are never converted.
+// New returns a Converter that applies the domain glossary (see
+// [Glossary]). Occurrences of the protected terms (names of bodies,
+// document numbers) are converted character by character only, as OpenCC
+// s2tw does, never by Taiwan phrases: 闽人社文〔2022〕126号 becomes
+// 閩人社文〔2022〕126號.
 func New(protected ...string) (*Converter, error) {
+	glossary, err := Glossary()
+	if err != nil {
+		return nil, err
+	}
+	return build(glossary, protected)
+}
+
+// build is New with the given glossary: without one, the converter is
+// plain s2twp apart from the protected terms (the tests compare that with
+// the opencc command).
+func build(glossary []Term, protected []string) (*Converter, error) {
 	load := func(name string) ([]entry, error) {
 		b, err := data.ReadFile("data/" + name + ".txt")
 		if err != nil {
@@ -129,17 +148,15 @@ func New(protected ...string) (*Converter, error) {
 		errs = append(errs, err)
 		dicts[i] = ents
 	}
-	var prot []entry
 	for _, p := range protected {
 		switch {
 		case p == "":
 			errs = append(errs, errors.New("hant: empty protected term"))
 		case !utf8.ValidString(p):
 			errs = append(errs, fmt.Errorf("hant: protected term %q is not valid UTF-8", p))
-		default:
-			prot = append(prot, entry{p, p})
 		}
 	}
+
 	for _, e := range dicts[1] {
 		if utf8.RuneCountInString(e.key) != 1 {
 			errs = append(errs, fmt.Errorf("hant: STCharacters.txt: key %q is not one character", e.key))
@@ -154,10 +171,35 @@ func New(protected ...string) (*Converter, error) {
 		chars:     newDict(dicts[1]),
 		twPhrases: newDict(dicts[2]),
 		variants:  newDict(dicts[3]),
-		protected: newDict(prot),
 	}
+	// Protected terms convert character by character (s2tw), computed
+	// while the phrases still hold their STPhrases values; a protected
+	// term wins over a glossary entry with the same key.
+	quotes := map[rune]string{}
+	for _, g := range glossary {
+		if utf8.RuneCountInString(g.Hans) == 1 {
+			r, _ := utf8.DecodeRuneInString(g.Hans)
+			quotes[r] = g.Hant
+		}
+	}
+	byKey := map[string]string{}
+	for _, g := range glossary {
+		byKey[g.Hans] = g.Hant
+	}
+	for _, p := range protected {
+		if p != "" && utf8.ValidString(p) {
+			byKey[p] = c.characters(p, quotes)
+		}
+	}
+	c.terms = slices.Sorted(maps.Keys(byKey))
+	prot := make([]entry, len(c.terms))
+	c.values = make([]string, len(c.terms))
+	for i, t := range c.terms {
+		prot[i] = entry{t, byKey[t]}
+		c.values[i] = byKey[t]
+	}
+	c.protected = newDict(prot)
 	c.phrases.indexPairs()
-	c.terms = slices.Compact(slices.Sorted(slices.Values(protected)))
 	c.variantsPerRune = true
 	for _, e := range dicts[3] {
 		if utf8.RuneCountInString(e.key) != 1 {
@@ -239,23 +281,23 @@ func (c *Converter) convertIndex(w *work, s string) {
 	}
 	done := 0
 	for {
-		at, n := -1, 0
-		for k, t := range c.terms {
-			if next[k] != -1 && next[k] < done {
-				next[k] = strings.Index(s[done:], t)
-				if next[k] >= 0 {
-					next[k] += done
+		at, n, k := -1, 0, 0
+		for j, t := range c.terms {
+			if next[j] != -1 && next[j] < done {
+				next[j] = strings.Index(s[done:], t)
+				if next[j] >= 0 {
+					next[j] += done
 				}
 			}
-			if next[k] >= 0 && (at < 0 || next[k] < at || next[k] == at && len(t) > n) {
-				at, n = next[k], len(t)
+			if next[j] >= 0 && (at < 0 || next[j] < at || next[j] == at && len(t) > n) {
+				at, n, k = next[j], len(t), j
 			}
 		}
 		if at < 0 {
 			break
 		}
 		c.chunk(w, s[done:at])
-		w.dst = append(w.dst, s[at:at+n]...)
+		w.dst = append(w.dst, c.values[k]...)
 		done = at + n
 	}
 	c.chunk(w, s[done:])
@@ -265,9 +307,9 @@ func (c *Converter) convertIndex(w *work, s string) {
 func (c *Converter) convertTrie(w *work, s string) {
 	done := 0
 	for i := 0; i < len(s); {
-		if n, _ := longest(c.protected, s[i:]); n > 0 {
+		if n, v := longest(c.protected, s[i:]); n > 0 {
 			c.chunk(w, s[done:i])
-			w.dst = append(w.dst, s[i:i+n]...)
+			w.dst = append(w.dst, c.protected.values[v]...)
 			i += n
 			done = i
 			continue
@@ -511,6 +553,46 @@ func (c *Converter) runeInfo(r rune, long *[]string) runeInfo {
 func (c *Converter) taiwan(w *work, s []byte) {
 	w.step2 = replace(c.twPhrases, w.step2[:0], s)
 	w.dst = replace(c.variants, w.dst, w.step2)
+}
+
+// characters converts s character by character, as OpenCC s2tw does:
+// STPhrases only to choose between a character's Traditional forms
+// (注册 → 註冊), STCharacters, then TWVariants; never TWPhrases, which
+// substitute Taiwan words. Names and document numbers convert this way.
+// quotes maps the glossary's one-character entries (the quotation marks).
+// It must run before New folds TWPhrases into the phrases' values.
+func (c *Converter) characters(s string, quotes map[rune]string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		r, size := decode(s, i)
+		if q, ok := quotes[r]; ok {
+			b = append(b, q...)
+			i += size
+			continue
+		}
+		if n, v := longest(c.phrases, s[i:]); n > 0 {
+			b = append(b, c.phrases.values[v]...)
+			i += n
+			continue
+		}
+		if nd := c.chars.root(r); nd >= 0 && c.chars.nodes[nd].value >= 0 {
+			b = append(b, c.chars.values[c.chars.nodes[nd].value]...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(replace(c.variants, nil, b))
+}
+
+// Protected returns what the protected term t becomes, and whether t is
+// one of the converter's protected terms or glossary entries.
+func (c *Converter) Protected(t string) (string, bool) {
+	i, ok := slices.BinarySearch(c.terms, t)
+	if !ok {
+		return "", false
+	}
+	return c.values[i], true
 }
 
 func isASCII(s string) bool {

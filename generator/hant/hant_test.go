@@ -19,10 +19,11 @@ import (
 	"unicode/utf8"
 )
 
-// newConverter builds a Converter or stops the test.
+// newConverter builds a Converter without the glossary, plain s2twp
+// apart from the protected terms, or stops the test.
 func newConverter(t testing.TB, protected ...string) *Converter {
 	t.Helper()
-	c, err := New(protected...)
+	c, err := build(nil, protected)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +75,15 @@ func TestProtected(t *testing.T) {
 	}
 	converters := map[string]*Converter{"few": newConverter(t, terms...), "many": newConverter(t, many...)}
 	tests := []struct{ in, want string }{
-		{"闽人社文〔2022〕126号", "闽人社文〔2022〕126号"},
-		{"根据闽人社文〔2022〕126号的文件", "根據闽人社文〔2022〕126号的檔案"},
-		{"闽人社文〔2022〕127号", "闽人社文〔2022〕127號"},
-		{"发闽人社文件", "發闽人社檔案"}, // leftmost wins over the overlapping 社文
-		{"平潭综合实验区软件信息", "平潭综合实验区软件資訊"},
-		{"打印机软件打印机", "印表機软件印表機"},
-		{"软件软件", "软件软件"},
+		// Protected terms convert character by character (s2tw), never
+		// by Taiwan phrases: 软件 stays 軟件, not 軟體.
+		{"闽人社文〔2022〕126号", "閩人社文〔2022〕126號"},
+		{"根据闽人社文〔2022〕126号的文件", "根據閩人社文〔2022〕126號的檔案"},
+		{"闽人社文〔2022〕127号", "閩人社文〔2022〕127號"},
+		{"发闽人社文件", "發閩人社檔案"}, // leftmost wins over the overlapping 社文
+		{"平潭综合实验区软件信息", "平潭綜合實驗區軟件資訊"},
+		{"打印机软件打印机", "印表機軟件印表機"},
+		{"软件软件", "軟件軟件"},
 		{"GB/T 12 发", "GB/T 12 發"},
 		{"", ""},
 	}
@@ -105,7 +108,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.protected), func(t *testing.T) {
-			_, err := New(tt.protected...)
+			_, err := build(nil, tt.protected)
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("New(%q) error = %v, want %s", tt.protected, err, tt.want)
 			}
@@ -185,7 +188,7 @@ func TestConvertHTML(t *testing.T) {
 		{"comment", `<!-- 信息 --><!DOCTYPE html>信息`, `<!-- 信息 --><!DOCTYPE html>資訊`},
 		{"lone lt", `1 < 2 信息 <3`, `1 < 2 資訊 <3`},
 		{"end tag", `<p>软件</p >软件`, `<p>軟體</p >軟體`},
-		{"protected", `<p title="闽人社文〔2022〕126号">闽人社文〔2022〕126号</p>`, `<p title="闽人社文〔2022〕126号">闽人社文〔2022〕126号</p>`},
+		{"protected", `<p title="闽人社文〔2022〕126号">闽人社文〔2022〕126号</p>`, `<p title="閩人社文〔2022〕126號">閩人社文〔2022〕126號</p>`},
 		{"gt in attribute", `<a title="a>b 信息" href="/x>信息">信息</a>`, `<a title="a>b 資訊" href="/x>信息">資訊</a>`},
 		{"unclosed script", `<script>信息`, `<script>信息`},
 		{"unclosed tag", `信息<a href="信息`, `資訊<a href="資訊`},
@@ -610,4 +613,76 @@ func TestAppend(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGlossary: every glossary term converts to its Traditional form,
+// alone and in a sentence, and s2twp alone would have got it wrong (an
+// entry that fixes nothing is clutter).
+func TestGlossary(t *testing.T) {
+	g, err := Glossary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, plain := newWithGlossary(t), newConverter(t)
+	for _, term := range g {
+		if got := c.Convert(term.Hans); got != term.Hant {
+			t.Errorf("Convert(%q) = %q, want %q (%s)", term.Hans, got, term.Hant, term.Why)
+		}
+		if got := c.Convert("关于" + term.Hans + "的说明"); got != "關於"+term.Hant+"的說明" {
+			t.Errorf("in a sentence, %q → %q", term.Hans, got)
+		}
+		if p := plain.Convert(term.Hans); p == term.Hant {
+			t.Errorf("%q: s2twp already gives %q; drop the entry", term.Hans, p)
+		}
+	}
+}
+
+// TestProtectedCharacters holds protected terms to the opencc command's
+// s2tw (characters, Taiwan forms, no phrases), on the names the site
+// protects.
+func TestProtectedCharacters(t *testing.T) {
+	names := []string{
+		"福建省（平潭）台胞职业资格考证认证一体化服务中心", "福建省人力资源和社会保障厅办公室",
+		"广西壮族自治区人力资源和社会保障厅", "平潭综合实验区党工委党群工作部", "闽人社文〔2022〕126号",
+		"人社职司便函〔2019〕52号", "国外职业资格证书及其发证机构资格审核注册表", "台陆通", "岚聚英才",
+		"互联网营销师", "计算机维修工", "照顾服务员",
+	}
+	c := newWithGlossary(t, names...)
+	want := opencc(t, "s2tw", strings.Join(names, "\n"))
+	var got []string
+	for _, n := range names {
+		got = append(got, c.Convert(n))
+	}
+	if g := strings.Join(got, "\n"); g != want {
+		t.Errorf("protected terms:\n got %s\nwant %s", g, want)
+	}
+}
+
+func newWithGlossary(t testing.TB, protected ...string) *Converter {
+	t.Helper()
+	c, err := New(protected...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// opencc runs the opencc command with config ("s2tw") on in, or skips the
+// test when it is not installed (outside CI).
+func opencc(t *testing.T, config, in string) string {
+	t.Helper()
+	bin, err := exec.LookPath("opencc")
+	if err != nil {
+		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+			t.Fatal("opencc is not installed (apt-get install opencc); CI must compare with it")
+		}
+		t.Skip("opencc is not installed (apt-get install opencc)")
+	}
+	cmd := exec.Command(bin, "-c", config+".json")
+	cmd.Stdin = strings.NewReader(in)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("opencc -c %s: %v", config, err)
+	}
+	return strings.TrimSuffix(string(out), "\n")
 }

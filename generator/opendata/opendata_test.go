@@ -206,7 +206,7 @@ func TestValues(t *testing.T) {
 
 	for _, s := range []string{
 		"org-expiring,虚构评价机构甲,社会培训评价组织,,,,9-99-01-01:四级、三级,2023-01-01,2025-12-31,有效,,,即将到期,2025-12-01,,,0000-00000000,,\r\n",
-		"test-a,测试技术士,乙级,9-99-01-01,,,二级,二级/技师,采信,技能类,3,test-doc,,2025-01-02,福建,test-guide,,\"多行\r\n说明，带逗号, \"\"引号\"\" 和 <尖括号> & 符号\",虚构来源 A；虚构来源 B\r\n",
+		"test-a,测试技术士,乙级,9-99-01-01,,,二级,二级/技师,published,,采信,published,,技能类,3,test-doc,,2025-01-02,福建,test-guide,,\"多行\r\n说明，带逗号, \"\"引号\"\" 和 <尖括号> & 符号\",虚构来源 A；虚构来源 B\r\n",
 		"test-guide,1,申请人,提出申请,,,不收费,虚构通知 三\r\n",
 		"test-guide,2,窗口,受理,1个工作日,某情形,,\r\n",
 		"test-guide,1,身份证件,原件,是,,,\r\n",
@@ -345,12 +345,42 @@ func TestShipped(t *testing.T) {
 	if len(recs) != len(c.Qualifications)+1 {
 		t.Fatalf("%d rows for %d qualifications", len(recs)-1, len(c.Qualifications))
 	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
 	var found bool
+	inferred := 0
 	for _, r := range recs[1:] {
-		found = found || r[1] == "照顾服务员" && r[4] == "养老护理员" && r[12] == "闽人社办〔2025〕141号"
+		if r[col["taiwan_name"]] == "照顾服务员" && r[col["occupation_name"]] == "养老护理员" && r[col["document_number"]] == "闽人社办〔2025〕141号" {
+			found = true
+			// Batch 5 is a direct-recognition list by its own title.
+			if r[col["route"]] != "采认" || r[col["route_basis"]] != "published" {
+				t.Errorf("照顾服务员: route %q (%s), want 采认 (published)", r[col["route"]], r[col["route_basis"]])
+			}
+		}
+		if r[col["route_basis"]] == "inferred" {
+			inferred++
+			if r[col["route_reason"]] == "" {
+				t.Errorf("%s: inferred route without a reason", r[col["id"]])
+			}
+		}
 	}
 	if !found {
 		t.Error("no row maps 照顾服务员 to 养老护理员 under 闽人社办〔2025〕141号")
+	}
+	if inferred != 3 {
+		t.Errorf("%d rows with an inferred route, want 3 (美容丙级, 烘焙食品 ×2)", inferred)
+	}
+	phones := readCSV(t, "office-phones.csv", fs["data/office-phones.csv"])
+	var quanzhou bool
+	for _, r := range phones[1:] {
+		if r[1] == "0595-22135540" && r[2] == "+86-595-22135540" && r[3] != "" {
+			quanzhou = true
+		}
+	}
+	if !quanzhou {
+		t.Error("office-phones.csv: no line 0595-22135540 dialled as +86-595-22135540 with its purpose")
 	}
 	for name, b := range fs {
 		if strings.HasSuffix(name, ".json") && !json.Valid(b) {

@@ -44,7 +44,11 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("occupation_as_published", typeText, "来源文件使用的职业名称与现行大典名称不同时，来源中的写法（如“育婴员”）；相同则空白", func(q Q) any { return q.OccupationAsPublished }),
 			col("level", typeText, "相当的大陆职业技能等级：五级至一级；空白表示未公布", func(q Q) any { return string(q.Level) }),
 			col("level_title", typeText, "等级及其职业资格名称，如“四级/中级工”；空白表示未公布", func(q Q) any { return q.Level.Title() }),
+			col("level_basis", typeText, "等级的依据：published（来源写明）或 inferred（本站推断）；空白表示等级未公布", func(q Q) any { return basis(string(q.Level), q.LevelInferred) }),
+			col("level_reason", typeText, "level_basis 为 inferred 时本站推断的理由", func(q Q) any { return q.LevelInferred }),
 			col("route", typeText, "办理途径：采信或采认", func(q Q) any { return string(q.Route) }),
+			col("route_basis", typeText, "办理途径的依据：published（来源写明）或 inferred（来源未写明，本站推断）；空白表示途径未公布", func(q Q) any { return basis(string(q.Route), q.RouteInferred) }),
+			col("route_reason", typeText, "route_basis 为 inferred 时本站推断的理由", func(q Q) any { return q.RouteInferred }),
 			col("category", typeText, "类别：技能类或专业技术类", func(q Q) any { return string(q.Category) }),
 			col("batch", typeInt, "目录批次号；0 表示不属于编号批次或未公布", func(q Q) any { return q.Batch }),
 			col("document", typeText, "列入本行的政策文件的标识（见政策文件数据集）；空白表示未公布", func(q Q) any { return q.Document }),
@@ -118,6 +122,32 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Organisations) },
 	}
 
+	type P = officePhone
+	phones := &table{
+		Dataset: Dataset{
+			Name: "office-phones", Title: "办公电话",
+			Description: "各窗口和渠道的对外办公电话，每行一条，写明来源所说的用途。",
+			CSV:         "data/office-phones.csv",
+		},
+		cols: []column{
+			col("office", typeText, "窗口或渠道的标识", func(p P) any { return p.office.ID }),
+			col("number", typeText, "号码，含长途区号，如 0595-22135540", func(p P) any { return p.v.Number }),
+			col("international", typeText, "从台湾或境外拨打的号码，如 +86-595-22135540", func(p P) any { return catalog.International(p.v.Number) }),
+			col("purpose", typeText, "来源所说的用途", func(p P) any { return p.v.Purpose }),
+			col("note", typeText, "说明，如来源原文未写区号", func(p P) any { return p.v.Note }),
+		},
+		rows: func(c *catalog.Catalog) []any {
+			var out []any
+			if c == nil {
+				return out
+			}
+			for _, o := range c.Offices {
+				out = append(out, phonesOf(o)...)
+			}
+			return out
+		},
+	}
+
 	type F = *catalog.Office
 	offices := &table{
 		Dataset: Dataset{
@@ -133,7 +163,7 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 			col("address", typeText, "地址", func(o F) any { return o.Address }),
 			col("window", typeText, "窗口位置，如“三楼36号窗口”", func(o F) any { return o.Window }),
 			col("hours", typeText, "办公时间", func(o F) any { return o.Hours }),
-			col("phones", typeList, "对外办公电话", func(o F) any { return o.Phones }),
+			nested("phones", "对外办公电话及来源所说的用途，字段同“办公电话”数据集", phones, func(o F) []any { return phonesOf(o) }),
 			col("email", typeText, "电子邮箱", func(o F) any { return o.Email }),
 			col("url", typeText, "网址", func(o F) any { return o.URL }),
 			col("path", typeList, "在应用中的进入路径，如 闽政通；平潭通；岚聚英才", func(o F) any { return o.Path }),
@@ -361,7 +391,32 @@ func tables(c *catalog.Catalog, on catalog.Date) []*table {
 		rows: func(c *catalog.Catalog) []any { return rowsOf(c.Statistics) },
 	}
 
-	return []*table{qualifications, occupations, organisations, offices, guides, steps, materials, faq, conditions, forms, duties, documents, changes, statistics}
+	return []*table{qualifications, occupations, organisations, offices, phones, guides, steps, materials, faq, conditions, forms, duties, documents, changes, statistics}
+}
+
+// basis says whether a value is published or inferred: "" when there is
+// no value.
+func basis(value, inferred string) string {
+	switch {
+	case value == "":
+		return ""
+	case inferred != "":
+		return "inferred"
+	}
+	return "published"
+}
+
+type officePhone struct {
+	office *catalog.Office
+	v      catalog.Phone
+}
+
+func phonesOf(o *catalog.Office) []any {
+	out := make([]any, len(o.Phones))
+	for i, p := range o.Phones {
+		out[i] = officePhone{o, p}
+	}
+	return out
 }
 
 // certifies writes what an organisation certifies as
