@@ -15,7 +15,7 @@ site: $(BIN)
 	./$(BIN) build -src . -out public
 
 serve: $(BIN)
-	./$(BIN) serve -src . -out public
+	./$(BIN) serve -src .
 
 test:
 	$(GO) test ./...

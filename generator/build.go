@@ -14,16 +14,20 @@ import (
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
+	"github.com/qualbridge/qualbridge/generator/publish"
 )
 
 // Options control [Build].
 type Options struct {
-	Src       string                           // repository root holding catalog/, content/ (and optionally templates/ to override embedded templates)
-	Out       string                           // output directory, e.g. "public"
-	BuildDate catalog.Date                     // zero: site.toml build_date, else today's date
-	BaseURL   string                           // overrides site.toml base_url when set
-	Dev       bool                             // dev server: inject the live-reload script before </body>
-	Logf      func(format string, args ...any) // optional progress log
+	Src string // repository root holding catalog/, content/ (and optionally templates/ to override embedded templates)
+	Out string // output directory, e.g. "public"
+	// NoPrevious publishes without keeping the site before last as
+	// <Out>.prev ([publish.Options]).
+	NoPrevious bool
+	BuildDate  catalog.Date                     // zero: site.toml build_date, else today's date
+	BaseURL    string                           // overrides site.toml base_url when set
+	Dev        bool                             // dev server: inject the live-reload script before </body>
+	Logf       func(format string, args ...any) // optional progress log
 
 	// Converter, when set, is the zh-Hant converter to use instead of a new
 	// one: making a Converter costs about 30 ms, so the dev server keeps
@@ -166,9 +170,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	// Pages go to opts.Write, or to a stage published once all is
 	// written; a failed build abandons the stage and leaves Out as it was.
 	write := opts.Write
-	var stage *Stage
+	var stage *publish.Stage
 	if write == nil {
-		if stage, err = NewStage(opts.Out); err != nil {
+		if stage, err = publish.NewStage(opts.Out, publish.Options{NoPrevious: opts.NoPrevious}); err != nil {
 			return res, err
 		}
 		defer func() {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 )
@@ -19,17 +20,24 @@ import (
 //	built public: 212 pages, 268 files, 1.9 MB in 140ms
 //
 // Diagnostics are printed as by check, on stderr; any error leaves the
-// previous output untouched and exits 1.
+// previous output untouched and exits 1. The output is only ever a folder
+// that a build made (it holds publish.Marker) or a new or empty one: a
+// folder of anything else, a file or a link is refused and left alone.
 func runBuild(ctx context.Context, c *cli, args []string) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	src := fs.String("src", ".", "repository root holding catalog/ and content/")
-	out := fs.String("out", "public", "output directory, replaced atomically")
+	out := fs.String("out", "public", "output folder, replaced whole in one step by the new site;\n"+
+		"refused unless it is new, empty or made by an earlier build")
+	noPrev := fs.Bool("no-prev", false, "do not keep the replaced site as <out>.prev\n"+
+		"(by default it is kept and the next build writes over it, which is faster\n"+
+		"but takes a second copy of the site on disk)")
 	date := fs.String("date", "", "build date YYYY-MM-DD (default: site.toml's build_date, else today)")
 	base := fs.String("base-url", "", "absolute URL the site is served from (default: site.toml's base_url)")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "usage: qualbridge build [-src dir] [-out public] [-date YYYY-MM-DD] [-base-url URL]")
-		fmt.Fprintln(c.stderr, "\nchecks the catalogs, then builds the site in both scripts")
+		fmt.Fprintln(c.stderr, "usage: qualbridge build [-src dir] [-out public] [-no-prev] [-date YYYY-MM-DD] [-base-url URL]")
+		fmt.Fprintln(c.stderr, "\nchecks the catalogs, then builds the site in both scripts into -out;")
+		fmt.Fprintln(c.stderr, "the site it replaces is kept as <out>.prev unless -no-prev")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,7 +51,7 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	opts := generator.Options{Src: *src, Out: *out, BaseURL: *base}
+	opts := generator.Options{Src: *src, Out: *out, BaseURL: *base, NoPrevious: *noPrev}
 	if *date != "" {
 		t, err := time.Parse(time.DateOnly, *date)
 		if err != nil {
@@ -59,15 +67,7 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 
 	res, err := generator.Build(ctx, opts)
 	if res != nil {
-		for _, d := range res.Diagnostics {
-			c.errorf("%s: %s: %s", d.Pos, d.Severity, d.Message)
-			if d.Hint != "" {
-				c.hintf("%s", d.Hint)
-			}
-		}
-		if errs, warns := res.Diagnostics.Count(catalog.Error), res.Diagnostics.Count(catalog.Warning); errs+warns > 0 {
-			c.errorf("%s, %s", plural(errs, "error"), plural(warns, "warning"))
-		}
+		c.print(res.Diagnostics)
 	}
 	var be *generator.BuildError
 	switch {
@@ -75,7 +75,7 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		c.errorf("nothing built; %s left as it was", *out)
 		return errReported
 	case err != nil:
-		c.errorf("build failed: %v", err)
+		c.print(diag.List{asDiagnostic(*out, err)})
 		c.errorf("nothing built; %s left as it was", *out)
 		return errReported
 	}

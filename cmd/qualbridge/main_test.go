@@ -1,9 +1,9 @@
 package main
 
 import (
-	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -11,10 +11,7 @@ import (
 // TestMain lets testscript run this binary as the "qualbridge" command.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"qualbridge": func() {
-			err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-			os.Exit(exitCode(err, os.Stderr))
-		},
+		"qualbridge": main,
 	})
 }
 
@@ -32,6 +29,18 @@ func TestScript(t *testing.T) {
 			}
 			env.Setenv("REPO", wd+"/../..")
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// sleep DURATION waits, for a command running in the
+			// background to get on (serve's first build).
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: sleep duration")
+				}
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
+			},
 		},
 	})
 }

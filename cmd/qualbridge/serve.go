@@ -10,16 +10,19 @@ import (
 )
 
 // runServe builds the site for preview, serves it on localhost from
-// memory and rebuilds on change until interrupted; each good build is
-// also written to -out, after it is served.
+// memory and rebuilds on change until interrupted. It writes nothing to
+// disk: a preview links to the local server and loads the live-reload
+// script, so it must never be what public/ holds (only build writes
+// there).
 func runServe(ctx context.Context, c *cli, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	src := fs.String("src", ".", "repository root holding catalog/ and content/")
-	out := fs.String("out", "public", "output directory: each good build is written here after it is served")
 	addr := fs.String("addr", "127.0.0.1:1313", "address to listen on")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "usage: qualbridge serve [-src dir] [-out dir] [-addr host:port]")
+		fmt.Fprintln(c.stderr, "usage: qualbridge serve [-src dir] [-addr host:port]")
+		fmt.Fprintln(c.stderr, "\npreviews the site from memory, rebuilding on every change; writes nothing to disk")
+		fmt.Fprintln(c.stderr, "(public/ is written only by qualbridge build)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -42,7 +45,6 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	url := "http://" + ln.Addr().String() + "/"
 	s := devserver.New(devserver.Config{
 		Src:     *src,
-		Out:     *out,
 		BaseURL: url,
 		Logf:    func(format string, args ...any) { c.errorf(format, args...) },
 	})

@@ -2,18 +2,18 @@
 // on localhost, rebuilds when a file under catalog/, content/ or templates/
 // changes, and reloads the open pages.
 //
-// # Memory first, disk after
+// # Memory only
 //
 // A rebuild renders the site into memory (generator.Options.Write) and
 // serves it from there: on this machine's ext4 disk, creating the shipped
 // site's ~400 files and directories costs more than rendering them. The
 // new site replaces the old in one atomic swap, and the reload event goes
-// out right after it. Only then is the site also built into Config.Out,
-// in the background, so that public/ shows what the preview showed:
-// those disk builds run one at a time, a burst of edits gives one, and
-// their failures are logged but change nothing that is served. The
-// zh-Hant converter of each build is kept for the next
-// (generator.Options.Converter).
+// out right after it. Nothing is written to disk: a preview carries the
+// live-reload script and the server's own http://127.0.0.1:… address in
+// every canonical link, hreflang and sitemap entry, so it must never end
+// up where a deployment build goes. public/ is written by
+// `qualbridge build` alone. The zh-Hant converter of each build is kept
+// for the next (generator.Options.Converter).
 //
 // # Reloading
 //
@@ -26,7 +26,7 @@
 // # Failed builds
 //
 // A failed rebuild leaves the last good site in memory and served, and
-// on disk (the generator publishes atomically); its `path:line:col`
+// its `path:line:col`
 // errors are shown in every open page, listed at /__dev/errors, and
 // served in place of any page that the last good site does not have (or
 // of every page when no build has succeeded yet). The next good build
@@ -61,10 +61,7 @@ import (
 
 // Config configures a [Server].
 type Config struct {
-	Src string // repository root
-	// Out is where each good build is also written, after it is served
-	// from memory, so that it holds what the preview showed.
-	Out       string
+	Src       string       // repository root
 	BuildDate catalog.Date // passed to generator.Build; zero: its default
 	BaseURL   string       // passed to generator.Build, e.g. "http://127.0.0.1:1313/"
 	// Debounce is how long the watcher waits after the last change
@@ -87,8 +84,7 @@ type Server struct {
 	mu      sync.Mutex
 	st      state
 	changed chan struct{} // closed and replaced when st changes
-	builds  sync.Mutex    // one build into memory at a time
-	disk    chan struct{} // holds a token when Out is behind the served site
+	builds  sync.Mutex    // one build at a time
 
 	errorTmpl *template.Template
 }
@@ -117,7 +113,6 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		start:     time.Now().UnixNano(),
 		changed:   make(chan struct{}),
-		disk:      make(chan struct{}, 1),
 		st:        state{Errors: []string{}},
 		errorTmpl: template.Must(template.New("errors").Parse(errorPage)),
 	}
@@ -144,16 +139,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(looped)
 		s.loop(ctx, w)
 	}()
-	published := make(chan struct{})
-	go func() {
-		defer close(published)
-		s.publishLoop(ctx)
-	}()
-	// Return only when no build is writing to Out any more.
+	// Return only when no build is running any more.
 	defer func() {
 		stop()
 		<-looped
-		<-published
 	}()
 	select {
 	case err := <-errc:
@@ -166,8 +155,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Rebuild builds the site into memory now, serves it if the build
-// succeeded, and publishes the outcome to open pages. Writing it to Out
-// is left to [Server.Serve]'s background publisher.
+// succeeded, and publishes the outcome to open pages.
 func (s *Server) Rebuild(ctx context.Context) {
 	s.builds.Lock()
 	defer s.builds.Unlock()
@@ -219,13 +207,6 @@ func (s *Server) Rebuild(ctx context.Context) {
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
-	if err == nil {
-		// Out is now behind; one token stands for any number of builds.
-		select {
-		case s.disk <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // size is the number of files of the served site, to size the next.
@@ -251,63 +232,6 @@ func buildErrors(err error) []string {
 		errs = append(errs, err.Error())
 	}
 	return errs
-}
-
-// publishLoop writes the served site to Out each time a good build asks
-// for it, until ctx is done; a request left pending then is still
-// honoured, so that Out ends up with the last good site.
-func (s *Server) publishLoop(ctx context.Context) {
-	for {
-		select {
-		case <-s.disk:
-			s.publish()
-		case <-ctx.Done():
-			select {
-			case <-s.disk:
-				s.publish()
-			default:
-			}
-			return
-		}
-	}
-}
-
-// publish writes the site being served to Out, logging a failure: the
-// files go to a fresh sibling folder that then takes Out's place, so Out
-// is never half written. It writes the files of memory rather than
-// building again so that Out is exactly what was shown, even when the
-// source has been broken since.
-func (s *Server) publish() {
-	cur := s.site.Load()
-	if cur == nil {
-		return
-	}
-	start := time.Now()
-	if err := writeSite(cur, filepath.Clean(s.cfg.Out)); err != nil {
-		s.cfg.Logf("%s not updated: %v", s.cfg.Out, err)
-		return
-	}
-	s.cfg.Logf("wrote %d files to %s in %v", len(cur.files), s.cfg.Out, time.Since(start).Round(time.Millisecond))
-}
-
-// writeSite writes the files of st into a [generator.Stage] beside out,
-// then puts it in out's place.
-func writeSite(st *site, out string) (err error) {
-	stage, err := generator.NewStage(out)
-	if err != nil {
-		return err
-	}
-	for name, b := range st.files {
-		if err := stage.WriteFile(name, b); err != nil {
-			stage.Abort()
-			return err
-		}
-	}
-	if err := stage.Commit(); err != nil {
-		stage.Abort()
-		return err
-	}
-	return nil
 }
 
 // current returns the state and a channel closed when it changes.

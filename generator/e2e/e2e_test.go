@@ -448,7 +448,7 @@ func TestDevReload(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := devserver.New(devserver.Config{
-		Src: src, Out: filepath.Join(src, "public"), BuildDate: catalog.NewDate(2025, time.December, 1),
+		Src: src, BuildDate: catalog.NewDate(2025, time.December, 1),
 		Debounce: 20 * time.Millisecond, Logf: t.Logf,
 	})
 	done := make(chan error, 1)
