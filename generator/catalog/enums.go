@@ -139,6 +139,8 @@ type badValue struct {
 
 func (e *badValue) Error() string {
 	switch {
+	case e.wrong == "多余的空格":
+		return fmt.Sprintf("%q 前后有多余的空格，不是有效的%s", e.value, e.what)
 	case e.want != "":
 		return fmt.Sprintf("%q 用了%s，不是有效的%s", e.value, e.wrong, e.what)
 	case e.wrong == "繁体字":

@@ -58,8 +58,8 @@ func (l *loader) page(p string, data []byte) *Page {
 		return nil
 	}
 	start := Pos{File: p, Line: 1, Col: 1}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		l.errorf(textPos(p, data, i), "content/ 下只放 Markdown 文本文件（.md）；图片、Word 文档等不要改名为 .md",
+	if bytes.IndexByte(data, 0) >= 0 {
+		l.errorf(start, "content/ 下只放 Markdown 文本文件（.md）；图片、Word 文档等不要改名为 .md",
 			"这不是文本文件：含有二进制内容")
 		return nil
 	}

@@ -53,14 +53,14 @@ func (l *loader) parse(path, text string, lineOff int, dst any) (md toml.MetaDat
 			break
 		}
 		ix := newIndex(path, text, lineOff)
-		t, start, end, msg, hint := repair(text, pe)
-		if t == "" {
+		r, ok := repair(text, pe)
+		if !ok {
 			l.syntaxError(ix, text, pe)
 			l.moreSyntax(path, text, lineOff, pe)
 			return md, text, repaired, false
 		}
-		l.errorf(ix.pos(lineStart(text, start)), hint, "%s", msg)
-		text, repaired = text[:start]+t+text[end:], true
+		l.errorf(ix.pos(r.at), r.hint, "%s", r.msg)
+		text, repaired = text[:r.start]+r.with+text[r.end:], true
 	}
 	// Too many repairs (or an error without a position): give up on the
 	// file, with one message.
@@ -93,14 +93,14 @@ func (l *loader) moreSyntax(path, text string, lineOff int, pe toml.ParseError) 
 				return
 			}
 			sub := newIndex(path, rest, lineOff+next)
-			t, start, end, msg, hint := repair(rest, e)
-			if t == "" {
+			r, ok := repair(rest, e)
+			if !ok {
 				l.syntaxError(sub, rest, e)
 				line = next + e.Position.Line
 				break
 			}
-			l.errorf(sub.pos(lineStart(rest, start)), hint, "%s", msg)
-			rest = rest[:start] + t + rest[end:]
+			l.errorf(sub.pos(r.at), r.hint, "%s", r.msg)
+			rest = rest[:r.start] + r.with + rest[r.end:]
 		}
 	}
 }
@@ -115,53 +115,87 @@ func lineStart(text string, off int) int {
 // A date spelt otherwise: 2025/02/03, 2025.2.3, 2025年2月3日.
 var otherDate = regexp.MustCompile(`^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$`)
 
-// repair returns the stand-in for the value at the parse error pe, the
-// span of text it replaces and the diagnostic to report, or "" when the
-// error is not a value it can repair.
-func repair(text string, pe toml.ParseError) (with string, start, end int, msg, hint string) {
-	start = min(max(pe.Position.Start, 0), len(text))
-	end = min(start+max(pe.Position.Len, 0), len(text))
+// fix is a repair of a text: the span start:end becomes with, and msg
+// and hint are reported at offset at.
+type fix struct {
+	with       string
+	start, end int
+	at         int
+	msg, hint  string
+}
+
+// repair returns the repair of the value at the parse error pe, or false
+// when the error is not one it can repair.
+func repair(text string, pe toml.ParseError) (fix, bool) {
+	start := min(max(pe.Position.Start, 0), len(text))
+	end := min(start+max(pe.Position.Len, 0), len(text))
 	m := pe.Message
-	switch {
-	case strings.HasPrefix(m, "invalid datetime: "):
-		msg, hint = dateProblem(text[start:end])
-		return `"` + reported + `"`, start, end, msg, hint
-	case strings.HasPrefix(m, "Invalid float value: "),
-		strings.HasPrefix(m, "expected a top-level item to end with a newline"):
-		// The whole value, from after "=" to the end of the line.
-		ls := strings.LastIndexByte(text[:start], '\n') + 1
-		eq := strings.IndexByte(text[ls:start], '=')
-		if eq < 0 {
-			return "", 0, 0, "", ""
-		}
-		vs := skipBlank(text, ls+eq+1)
-		ve := lineEnd(text, vs)
-		v := strings.TrimRight(text[vs:ve], " \t\r\n")
+	stand := `"` + reported + `"`
+	ls := strings.LastIndexByte(text[:start], '\n') + 1
+	key := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(text[ls:start]), "="))
+	// value returns the value written from offset vs to the end of its
+	// line, without a trailing comment.
+	value := func(vs int) string {
+		v := strings.TrimRight(text[vs:lineEnd(text, vs)], " \t\r\n")
 		if c := strings.Index(v, " #"); c >= 0 {
 			v = strings.TrimSpace(v[:c])
 		}
-		if !otherDate.MatchString(v) {
-			return "", 0, 0, "", ""
-		}
-		msg, hint = dateProblem(v)
-		return `"` + reported + `"`, vs, vs + len(v), msg, hint
-	case strings.HasPrefix(m, "expected value but found "):
-		// A bare word: 四级 without its quotes. Only words with a
-		// character outside ASCII: tru (for true) is not a text.
-		w := text[start:end]
-		if w == "" || strings.ContainsAny(w, "\"'[]{},=#\\ \t\r\n") || isASCII(w) {
-			return "", 0, 0, "", ""
-		}
-		ls := strings.LastIndexByte(text[:start], '\n') + 1
-		key := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(text[ls:start]), "="))
-		if d := halfWidth(w); d != "" && otherDate.MatchString(strings.TrimSpace(d)) {
-			msg, hint = dateProblem(w)
-			return `"` + reported + `"`, start, end, msg, hint
-		}
-		return `"` + w + `"`, start, end, "TOML 格式错误：文字 " + w + " 没有加引号",
-			fmt.Sprintf(`文字要用英文双引号括起来：写成 %s = "%s"`, key, w)
+		return v
 	}
-	return "", 0, 0, "", ""
+	switch {
+	case strings.HasPrefix(m, "TOML files cannot contain control characters"):
+		// An invisible character pasted with the text: dropped. The
+		// parser's offset is near it, not always at it.
+		c := strings.IndexFunc(text[ls:], func(r rune) bool {
+			return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
+		})
+		if c < 0 {
+			return fix{}, false
+		}
+		c += ls
+		return fix{"", c, c + 1, c, "TOML 格式错误：这里有一个看不见的控制字符",
+			"删掉这个字符（常见于从网页或 Word 复制来的文字）：把光标移到这里，删除后重新输入这几个字"}, true
+	case strings.HasPrefix(m, "invalid datetime: "):
+		msg, hint := dateProblem(text[start:end])
+		return fix{stand, start, end, lineStart(text, start), msg, hint}, true
+	case strings.HasPrefix(m, "Invalid float value: "),
+		strings.HasPrefix(m, "expected a top-level item to end with a newline"):
+		eq := strings.IndexByte(text[ls:start], '=')
+		if eq < 0 {
+			return fix{}, false
+		}
+		vs := skipBlank(text, ls+eq+1)
+		v := value(vs)
+		if !otherDate.MatchString(v) {
+			return fix{}, false
+		}
+		msg, hint := dateProblem(v)
+		return fix{stand, vs, vs + len(v), lineStart(text, start), msg, hint}, true
+	case strings.HasPrefix(m, "expected value but found "):
+		v := value(start)
+		if w, ok := strings.CutPrefix(v, "“"); ok && strings.HasSuffix(w, "”") {
+			w = strings.TrimSuffix(w, "”")
+			if !strings.ContainsAny(w, `"\`) {
+				return fix{`"` + w + `"`, start, start + len(v), lineStart(text, start),
+					"TOML 格式错误：文字用了中文引号 “…”",
+					fmt.Sprintf(`改成英文双引号：写成 %s = "%s"`, key, w)}, true
+			}
+		}
+		if d := halfWidth(v); d != "" && otherDate.MatchString(strings.TrimSpace(d)) {
+			msg, hint := dateProblem(v)
+			return fix{stand, start, start + len(v), lineStart(text, start), msg, hint}, true
+		}
+		// A bare text: 四级, or 工作日 9:00-17:00, without its quotes.
+		// Only text with a character outside ASCII: tru (for true) is
+		// no text.
+		if v == "" || strings.ContainsAny(v, "\"'[]{}=#\\“”") || isASCII(v) {
+			return fix{}, false
+		}
+		return fix{`"` + v + `"`, start, start + len(v), lineStart(text, start),
+			"TOML 格式错误：文字 " + v + " 没有加引号",
+			fmt.Sprintf(`文字要用英文双引号括起来：写成 %s = "%s"`, key, v)}, true
+	}
+	return fix{}, false
 }
 
 func isASCII(s string) bool {
@@ -195,10 +229,7 @@ var fullWidth = [...]struct{ wide, ascii string }{
 // syntaxMessage words a complaint of the parser, m, about line for an
 // editor: what is wrong, and what to type.
 func syntaxMessage(m, line string) (msg, hint string) {
-	bare := line // the line up to its first quoted text
-	if i := strings.IndexAny(line, `"'`); i >= 0 {
-		bare = line[:i]
-	}
+	bare := unquoted(line)
 	for _, f := range fullWidth {
 		if strings.Contains(bare, f.wide) {
 			return fmt.Sprintf("这一行用了中文（全角）标点「%s」", f.wide),
@@ -224,8 +255,11 @@ func syntaxMessage(m, line string) (msg, hint string) {
 		return fmt.Sprintf("%q 既被当作表又被当作字段", keyName(m)), "表头 [[…]] 和字段名不能重名：检查拼写"
 	case strings.Contains(m, "is not a table"):
 		return "表头和前面的字段重名", "表头 [[…]] 和字段名不能重名：检查拼写"
-	case strings.HasPrefix(m, "unexpected EOF; expected value"), m == "expected value but found \"\\n\" instead",
-		m == "expected value but found \"\\r\" instead", m == `expected value but found "" instead`:
+	case strings.Contains(line, "[") && !strings.Contains(line, "]") && !strings.HasPrefix(strings.TrimSpace(line), "[") &&
+		strings.HasPrefix(m, "unexpected EOF"):
+		return "数组没有写完：缺少结尾的 ]", `例如 ` + key + ` = ["…", "…"]；数组可以分几行写，但要以 ] 结束`
+	case strings.HasPrefix(m, "unexpected EOF; expected value"), m == `expected value but found '\n' instead`,
+		m == `expected value but found '\r' instead`, m == `expected value but found "" instead`:
 		return "等号后面缺少值", fmt.Sprintf(`在等号后面写上值，例如 %s = "…"`, key)
 	case strings.HasPrefix(m, "expected value but found "):
 		return "等号后面的值写法不对", `文字用英文双引号括起来（"…"），数字直接写，是非写 true 或 false`
@@ -268,6 +302,24 @@ func syntaxMessage(m, line string) (msg, hint string) {
 		return "文件意外结束：引号或括号没有闭合", `检查最后几行的引号 "、方括号 [ ] 和花括号 { } 是否成对`
 	}
 	return "这一行无法识别", `检查引号、方括号和等号：每一行写成 字段名 = 值，文字用英文双引号括起来`
+}
+
+// unquoted returns line without its quoted texts: the full-width
+// punctuation that matters is outside them.
+func unquoted(line string) string {
+	var b strings.Builder
+	var q rune
+	for _, r := range line {
+		switch {
+		case q == 0 && (r == '"' || r == '\''):
+			q = r
+		case q != 0 && r == q:
+			q = 0
+		case q == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // keyName returns the key the parser quotes in "Key 'a.b' has …".
