@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
@@ -217,19 +218,33 @@ func (s *Server) size() int {
 	return 0
 }
 
-// buildErrors returns the errors of a failed build, one line each.
+// buildErrors returns the errors of a failed build, one line each, as
+// the commands print them: what only follows from a file that did not
+// parse is held back and counted, so that the real mistake comes first.
 func buildErrors(err error) []string {
 	errs := []string{}
 	var be *generator.BuildError
 	if errors.As(err, &be) {
-		for _, d := range be.Diagnostics {
-			if d.Severity == catalog.Error {
+		shown, held := be.Diagnostics.Shown()
+		for _, d := range shown {
+			if d.Severity == diag.Error {
 				errs = append(errs, d.String())
 			}
 		}
+		if held > 0 {
+			var b strings.Builder
+			diag.Fprint(&b, "", be.Diagnostics)
+			lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+			errs = append(errs, lines[len(lines)-1])
+		}
 	}
 	if len(errs) == 0 {
-		errs = append(errs, err.Error())
+		var d diag.Diagnostic
+		if errors.As(err, &d) {
+			errs = append(errs, d.String())
+		} else {
+			errs = append(errs, err.Error())
+		}
 	}
 	return errs
 }
