@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/opendata"
 )
 
 // page is one HTML page of the site, the same in both scripts. Its Path is
@@ -165,7 +166,7 @@ func (x *index) pages() ([]*page, error) {
 	}
 	add(&page{Path: "changes/", Tmpl: "changes.html", Title: "更新记录", Crumbs: []crumb{home}, Updated: latest, Data: c.Changes})
 	add(&page{Path: "search/", Tmpl: "search.html", Title: "搜索", Crumbs: []crumb{home}, Data: x.az()})
-	add(&page{Path: "data/", Tmpl: "data.html", Title: "开放数据", Crumbs: []crumb{home}, Data: datasets()})
+	add(&page{Path: "data/", Tmpl: "data.html", Title: "开放数据", Crumbs: []crumb{home}, Data: opendata.Datasets()})
 	add(&page{Path: "verify/", Tmpl: "verify.html", Title: "核验证书", Crumbs: []crumb{home}, Data: x.trust != nil,
 		Kind: "page", Text: "核验证书 二维码 证书编号 采信证书"})
 

@@ -11,6 +11,7 @@ import (
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/publish"
 )
 
 // runBuild checks the repository, then builds the site into the output
@@ -51,37 +52,75 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	opts := generator.Options{Src: *src, Out: *out, BaseURL: *base, NoPrevious: *noPrev}
+	var pinned catalog.Date
 	if *date != "" {
 		t, err := time.Parse(time.DateOnly, *date)
 		if err != nil {
 			c.errorf("-date %q is not a date like 2025-06-01", *date)
 			return errUsage
 		}
-		opts.BuildDate = catalog.DateOf(t)
+		pinned = catalog.DateOf(t)
 	}
 	if st, err := os.Stat(*src); err != nil || !st.IsDir() {
 		c.errorf("%s is not a directory", *src)
 		return errReported
 	}
-
-	res, err := generator.Build(ctx, opts)
-	if res != nil {
-		c.print(res.Diagnostics)
-	}
-	var be *generator.BuildError
-	switch {
-	case errors.As(err, &be):
-		c.errorf("nothing built; %s left as it was", *out)
-		return errReported
-	case err != nil:
-		c.print(diag.List{asDiagnostic(*out, err)})
+	res, err := build(ctx, *src, *out, pinned, *base, *noPrev, c.print)
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			c.print(diag.List{asDiagnostic(*out, err)})
+		}
 		c.errorf("nothing built; %s left as it was", *out)
 		return errReported
 	}
 	fmt.Fprintf(c.stdout, "built %s: %d pages, %d files, %s in %v\n",
 		*out, res.Pages, res.Files, size(res.Bytes), res.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// build runs the stages: load and check the catalog (its diagnostics go
+// to report; an error stops here), render the site into a stage beside
+// out, publish the stage in out's place. The clock is read here only:
+// the build date is pinned, else site.toml's build_date, else today.
+func build(ctx context.Context, src, out string, pinned catalog.Date, base string, noPrev bool,
+	report func(diag.List)) (*generator.Result, error) {
+	start := time.Now()
+	site := os.DirFS(src)
+	today := pinned
+	if today.IsZero() {
+		today = catalog.DateOf(start)
+	}
+	cat, ds := catalog.Load(site, catalog.Options{BuildDate: today})
+	if ds.Err() != nil {
+		report(ds)
+		return nil, errReported
+	}
+	stage, err := publish.NewStage(out, publish.Options{NoPrevious: noPrev})
+	if err != nil {
+		report(ds)
+		return nil, err
+	}
+	res, err := generator.Build(ctx, cat, site, generator.Options{
+		Write: stage.WriteFile, BuildDate: pinned, BaseURL: base, Clock: time.Now,
+	})
+	var be *generator.BuildError
+	if errors.As(err, &be) {
+		ds = append(ds, be.Diagnostics...)
+		ds.Sort()
+	}
+	report(ds)
+	if err != nil {
+		stage.Abort()
+		if be != nil {
+			return nil, errReported
+		}
+		return nil, err
+	}
+	if err := stage.Commit(); err != nil {
+		return nil, err
+	}
+	res.Duration = time.Since(start)
+	return res, nil
 }
 
 // size formats a byte count for people.

@@ -165,17 +165,14 @@ func (s *Server) Rebuild(ctx context.Context) {
 		filesMu sync.Mutex
 		files   = make(map[string][]byte, s.size())
 	)
-	res, err := generator.Build(ctx, generator.Options{
-		Src: s.cfg.Src, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
-		Converter: s.conv.Load(),
-		Write: func(name string, data []byte) error {
-			b := bytes.Clone(data) // data is the generator's, only for the call
-			filesMu.Lock()
-			files[name] = b
-			filesMu.Unlock()
-			return nil
-		},
-	})
+	write := func(name string, data []byte) error {
+		b := bytes.Clone(data) // data is the generator's, only for the call
+		filesMu.Lock()
+		files[name] = b
+		filesMu.Unlock()
+		return nil
+	}
+	res, ds, err := s.build(ctx, write)
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		return // shutting down: nothing to show
@@ -194,7 +191,7 @@ func (s *Server) Rebuild(ctx context.Context) {
 		// Served from the next request on; the event below reloads the
 		// open pages.
 		s.site.Store(&site{files: files})
-		for _, d := range res.Diagnostics {
+		for _, d := range ds {
 			s.cfg.Logf("%s", d)
 		}
 		s.cfg.Logf("built %d pages in %v", res.Pages, took.Round(time.Millisecond))
@@ -208,6 +205,25 @@ func (s *Server) Rebuild(ctx context.Context) {
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
+}
+
+// build loads and checks the catalog, then renders the site into write:
+// a catalog with errors fails as a [generator.BuildError] of them.
+func (s *Server) build(ctx context.Context, write func(string, []byte) error) (*generator.Result, diag.List, error) {
+	date := s.cfg.BuildDate
+	if date.IsZero() {
+		date = catalog.DateOf(time.Now())
+	}
+	site := os.DirFS(s.cfg.Src)
+	cat, ds := catalog.Load(site, catalog.Options{BuildDate: date})
+	if ds.Err() != nil {
+		return nil, ds, &generator.BuildError{Diagnostics: ds}
+	}
+	res, err := generator.Build(ctx, cat, site, generator.Options{
+		Write: write, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
+		Converter: s.conv.Load(), Clock: time.Now,
+	})
+	return res, ds, err
 }
 
 // size is the number of files of the served site, to size the next.

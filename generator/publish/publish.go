@@ -330,30 +330,30 @@ func (st *Stage) WriteFile(name string, data []byte) error {
 // build.
 func (st *Stage) realDirs(dir string) error {
 	st.mu.Lock()
-	known := st.dirs[dir]
-	st.mu.Unlock()
-	if known {
+	defer st.mu.Unlock()
+	if st.dirs[dir] {
 		return nil
 	}
-	if parent := path.Dir(dir); parent != dir {
-		if err := st.realDirs(parent); err != nil {
-			return err
-		}
+	// Held while looking, so that no other writer makes a folder here
+	// between the look and the removal.
+	var todo []string
+	for d := dir; !st.dirs[d]; d = path.Dir(d) {
+		todo = append(todo, d)
 	}
-	full := filepath.Join(st.Dir, filepath.FromSlash(dir))
-	fi, err := os.Lstat(full)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return err
-	case !fi.IsDir():
-		if err := os.Remove(full); err != nil {
+	for i := len(todo) - 1; i >= 0; i-- {
+		full := filepath.Join(st.Dir, filepath.FromSlash(todo[i]))
+		fi, err := os.Lstat(full)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
 			return err
+		case !fi.IsDir():
+			if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
 		}
+		st.dirs[todo[i]] = true
 	}
-	st.mu.Lock()
-	st.dirs[dir] = true
-	st.mu.Unlock()
 	return nil
 }
 
