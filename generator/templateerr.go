@@ -50,6 +50,8 @@ var templateWords = []struct {
 		"模板意外结束", "检查每个 {{if}}、{{range}}、{{with}}、{{define}} 是否都有对应的 {{end}}"},
 	{regexp.MustCompile(`^unexpected (.*?) in (.*)$`),
 		"这里不应出现 $1（在 $2 中）", "检查 {{if}}、{{range}}、{{with}} 和 {{end}} 是否成对"},
+	{regexp.MustCompile(`^unexpected (.*)$`),
+		"这里不应出现 $1", "检查 {{if}}、{{range}}、{{with}} 和 {{end}} 是否成对"},
 	{regexp.MustCompile(`^unclosed action.*$`),
 		"{{ 没有对应的 }}", "在动作的末尾补上 }}"},
 	{regexp.MustCompile(`^undefined variable "(.*)"$`),
