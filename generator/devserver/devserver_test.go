@@ -300,6 +300,7 @@ func TestServedFromMemory(t *testing.T) {
 	good := s.site.Load()
 	edit(t, site, `name = "`+testName+`"`, `name = "`+testName)
 	waitFor(t, "the error", func() bool { return len(event(t, base).Errors) > 0 })
+	waitFor(t, "the failure logged", func() bool { return l.has("still serving the last good site") })
 	if s.site.Load() != good {
 		t.Errorf("a failed build replaced the site in memory")
 	}
