@@ -131,7 +131,7 @@ func TestSynthetic(t *testing.T) {
 // BenchmarkBuild builds a synthetic catalog of 10,000 qualifications and
 // 1,000 organisations (make bench) into the temp dir (TMPDIR), writing
 // every file, as a site is rebuilt: two untimed builds first, so that the
-// stage is the site before last (see [Stage]), and a new build date for
+// stage is the site before last (see package publish), and a new build date for
 // each build, so that every page changes (each says when the site was
 // built) and every file is written again. peak-MB is the process's peak
 // resident size (VmHWM), which includes writing the catalog.

@@ -23,7 +23,7 @@ type Options struct {
 	// once, and data is only valid during the call: copy it to keep it.
 	// A build that fails may have written some files already: keep them
 	// only if Build returns no error. The command passes a
-	// [publish.Stage]'s WriteFile and commits the stage after Build; the
+	// publish.Stage's WriteFile and commits the stage after Build; the
 	// dev server keeps the files in memory.
 	Write func(name string, data []byte) error
 

@@ -62,7 +62,7 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		pinned = catalog.DateOf(t)
 	}
 	if st, err := os.Stat(*src); err != nil || !st.IsDir() {
-		c.errorf("%s is not a directory", *src)
+		c.print(diag.List{notFolder(*src, "-src")})
 		return errReported
 	}
 	res, err := build(ctx, *src, *out, pinned, *base, *noPrev, c.print)
@@ -70,7 +70,7 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		if !errors.Is(err, errReported) {
 			c.print(diag.List{asDiagnostic(*out, err)})
 		}
-		c.errorf("nothing built; %s left as it was", *out)
+		c.errorf("没有构建：%s 保持原样", *out)
 		return errReported
 	}
 	fmt.Fprintf(c.stdout, "built %s: %d pages, %d files, %s in %v\n",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 )
 
@@ -45,7 +46,7 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		dir = fs.Arg(0)
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		c.errorf("%s is not a directory", dir)
+		c.print(diag.List{notFolder(dir, "")})
 		return errReported
 	}
 

@@ -68,6 +68,16 @@ func asDiagnostic(where string, err error) diag.Diagnostic {
 	return diag.Diagnostic{Pos: diag.Pos{File: where}, Severity: diag.Error, Message: err.Error()}
 }
 
+// notFolder is the diagnostic for a repository path that is not a folder
+// (named by flag, or the argument when flag is "").
+func notFolder(dir, flag string) diag.Diagnostic {
+	how := "写上仓库的根文件夹（含 catalog/ 和 content/），例如 ."
+	if flag != "" {
+		how = "用 " + flag + " " + how
+	}
+	return diag.Diagnostic{Pos: diag.Pos{File: dir}, Severity: diag.Error, Message: "不是文件夹，或者不存在", Hint: how}
+}
+
 type command struct {
 	summary string
 	run     func(ctx context.Context, c *cli, args []string) error

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
+	"syscall"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/devserver"
 )
 
@@ -38,8 +41,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		c.errorf("%v", err)
-		c.hintf("another server may be using the port: try -addr 127.0.0.1:0")
+		why := "地址无效"
+		if errors.Is(err, syscall.EADDRINUSE) {
+			why = "端口已被占用"
+		}
+		c.print(diag.List{{Pos: diag.Pos{File: *addr}, Severity: diag.Error,
+			Message: "无法在这个地址上提供预览：" + why,
+			Hint:    "另一个程序可能正在使用这个端口：换一个，例如 -addr 127.0.0.1:0"}})
 		return errReported
 	}
 	url := "http://" + ln.Addr().String() + "/"
