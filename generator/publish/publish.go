@@ -175,8 +175,17 @@ func checkOut(out string) error {
 		return refusal(out, "输出位置已有一个文件，不是文件夹，构建不会替换它",
 			"用 -out 指定一个文件夹（或尚不存在的路径），或先把这个文件移走")
 	}
-	ours, err := isSite(out)
+	ours, err := hasMarker(out)
 	if err != nil || ours {
+		return err
+	}
+	if empty, err := isEmpty(out); err != nil || empty {
+		// An empty folder is taken: removed now (os.Remove removes only
+		// an empty one), so that it is not kept as <out>.prev without a
+		// marker.
+		if err == nil {
+			err = os.Remove(out)
+		}
 		return err
 	}
 	return refusal(out, fmt.Sprintf("这个文件夹不是 qualbridge 生成的网站（里面没有 %s），构建不会替换它", Marker),
@@ -202,19 +211,18 @@ func checkKept(kept string) (bool, error) {
 		"把它移走或改名后再构建")
 }
 
-// isSite reports whether dir (a folder) holds a published site, or
-// nothing at all.
-func isSite(dir string) (bool, error) {
-	if ok, err := hasMarker(dir); ok || err != nil {
-		return ok, err
-	}
+// isEmpty reports whether the folder dir holds nothing.
+func isEmpty(dir string) (bool, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return false, err
 	}
 	defer f.Close()
 	names, err := f.Readdirnames(1)
-	return len(names) == 0 && (err == nil || errors.Is(err, io.EOF)), nil
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	return len(names) == 0, err
 }
 
 // hasMarker reports whether dir has a [Marker] file (not a link).
