@@ -62,6 +62,11 @@ type Diagnostic struct {
 	Severity Severity
 	Message  string // in Chinese, for an editor or operator
 	Hint     string // how to fix it; may be empty
+	// Cause, when set, is the file whose syntax error this problem
+	// only follows from (a reference to a row of a file that did not
+	// parse): it is sorted after every other problem and [Fprint]
+	// only counts it, so that the real mistake comes first.
+	Cause string
 }
 
 // String formats the diagnostic as "path:line:col: error: message", with
@@ -100,14 +105,26 @@ func (ds List) Count(s Severity) int {
 	return n
 }
 
-// Sort orders ds by file, line and column; the order in which the
-// diagnostics were added breaks ties, so the output is the same on every run.
+// Sort orders ds by file, line and column, every diagnostic with a Cause
+// after all those without; the order in which the diagnostics were added
+// breaks ties, so the output is the same on every run.
 func (ds List) Sort() {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(
+			compareBool(a.Cause != "", b.Cause != ""),
 			cmp.Compare(a.Pos.File, b.Pos.File),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col),
 		)
 	})
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

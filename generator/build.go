@@ -6,24 +6,36 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
 )
 
 // Options control [Build].
 type Options struct {
-	Src       string                           // repository root holding catalog/, content/ (and optionally templates/ to override embedded templates)
-	Out       string                           // output directory, e.g. "public"
-	BuildDate catalog.Date                     // zero: site.toml build_date, else today's date
-	BaseURL   string                           // overrides site.toml base_url when set
-	Dev       bool                             // dev server: inject the live-reload script before </body>
-	Logf      func(format string, args ...any) // optional progress log
+	// Write receives every file of the site (required). name is
+	// slash-separated and relative to the site root
+	// ("zh-hans/index.html"). Write is called from several goroutines at
+	// once, and data is only valid during the call: copy it to keep it.
+	// A build that fails may have written some files already: keep them
+	// only if Build returns no error. The command passes a
+	// publish.Stage's WriteFile and commits the stage after Build; the
+	// dev server keeps the files in memory.
+	Write func(name string, data []byte) error
+
+	BuildDate catalog.Date // zero: the catalog's (site.toml's build_date, else the date Load was given)
+	BaseURL   string       // overrides site.toml base_url when set
+	Dev       bool         // dev server: inject the live-reload script before </body>
+
+	// Clock, when set, times the stages for Logf and Result.Duration;
+	// nil leaves them zero. Build reads no clock of its own: the build
+	// date is the catalog's or BuildDate.
+	Clock func() time.Time
+	Logf  func(format string, args ...any) // optional progress log
 
 	// Converter, when set, is the zh-Hant converter to use instead of a new
 	// one: making a Converter costs about 30 ms, so the dev server keeps
@@ -32,19 +44,6 @@ type Options struct {
 	// ProtectedTerms, and otherwise makes a new one (after an edit that adds
 	// an organisation, say).
 	Converter *hant.Converter
-
-	// Write, when set, receives every file of the site instead of the
-	// file system: Out is neither read nor written, and there is no swap.
-	// name is slash-separated and relative to the site root
-	// ("zh-hans/index.html"). Write is called from several goroutines at
-	// once, and data is only valid during the call: copy it to keep it.
-	// A build that fails may have written some files already: keep them
-	// only if Build returns no error.
-	// The dev server can hold the site in memory this way; on a slow disk
-	// (this machine's ext4 takes ~0.4 ms to create a file or directory)
-	// writing the shipped site's ~400 files and directories costs more
-	// than rendering it.
-	Write func(name string, data []byte) error
 
 	// checkHant makes every zh-Hant page be converted whole as well and
 	// compared with the line-by-line conversion (tests).
@@ -56,11 +55,10 @@ type Options struct {
 
 // Result reports a build.
 type Result struct {
-	Pages       int                 // HTML pages written (both scripts counted)
-	Files       int                 // all files written
-	Bytes       int64               // their total size
-	Diagnostics catalog.Diagnostics // warnings (and errors when the build failed)
-	Duration    time.Duration
+	Pages    int   // HTML pages written (both scripts counted)
+	Files    int   // all files written
+	Bytes    int64 // their total size
+	Duration time.Duration
 	// Preview reports a build without a base URL: links are relative to
 	// the site root, and no page, feed or sitemap carries an absolute URL.
 	Preview bool
@@ -72,55 +70,44 @@ type Result struct {
 	skeletonPages int // pages rendered through a skeleton of the chrome (tests)
 }
 
-// BuildError is returned when the catalog check finds errors: nothing was
-// built and Out is untouched.
+// BuildError is returned when a build fails for a reason an editor or a
+// developer fixes in their files (a template that does not parse or
+// run): its diagnostics say where.
 type BuildError struct {
-	Diagnostics catalog.Diagnostics
+	Diagnostics diag.List
 }
 
 func (e *BuildError) Error() string {
-	n := 0
-	for _, d := range e.Diagnostics {
-		if d.Severity == catalog.Error {
-			n++
-		}
-	}
-	return fmt.Sprintf("catalog has %d error(s)", n)
+	return fmt.Sprintf("build has %d error(s)", e.Diagnostics.Count(diag.Error))
 }
 
-// Build checks the catalog (errors stop the build and leave Out
-// untouched), renders the whole site into a [Stage] beside Out, then
-// swaps it into place atomically, so a failed build leaves the previous
-// Out exactly as it was. The same inputs and build date give
-// byte-identical files.
-func Build(ctx context.Context, opts Options) (*Result, error) {
-	start := time.Now()
+// Build renders the site of cat, a catalog that [catalog.Load] returned
+// without errors, handing every file to opts.Write. site is the
+// repository root: templates/ there overrides the embedded templates, and
+// catalog/trust.json, when there is one, is published. The same catalog,
+// site and build date give byte-identical files.
+//
+// Build is the render stage alone: loading and checking come before it
+// (catalog.Load), publishing after it (package publish), so that it
+// touches no file system but site and no clock but opts.Clock.
+func Build(ctx context.Context, cat *catalog.Catalog, site fs.FS, opts Options) (*Result, error) {
+	now := opts.Clock
+	if now == nil {
+		now = func() time.Time { return time.Time{} }
+	}
+	start := now()
 	logf := opts.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	if opts.Src == "" {
-		opts.Src = "."
+	if opts.Write == nil {
+		return nil, errors.New("generator: no Options.Write")
 	}
-	if opts.Out == "" && opts.Write == nil {
-		return nil, errors.New("generator: no output directory")
-	}
-	fsys := os.DirFS(opts.Src)
 	date := opts.BuildDate
 	if date.IsZero() {
-		// The only reading of the clock: a build without a fixed date is
-		// a build of today, unless site.toml fixes one (which Load
-		// prefers).
-		date = catalog.DateOf(time.Now())
-	}
-	cat, ds := catalog.Load(fsys, catalog.Options{BuildDate: date})
-	res := &Result{Diagnostics: ds}
-	if ds.Err() != nil {
-		return res, &BuildError{Diagnostics: ds}
-	}
-	if opts.BuildDate.IsZero() {
 		date = cat.BuildDate()
 	}
+	res := &Result{}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -133,7 +120,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	x := newIndex(cat, date)
-	trust, err := readTrust(opts.Src)
+	trust, err := readTrust(site)
 	if err != nil {
 		return res, err
 	}
@@ -152,40 +139,24 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	ps = append(ps, &page{Path: "404.html", Tmpl: "404.html", Title: "找不到页面", Crumbs: []crumb{{"首页", ""}}})
-	ts, err := loadTemplates(opts.Src, x.funcs())
+	ts, err := loadTemplates(site, x.funcs())
 	if err != nil {
-		return res, fmt.Errorf("templates: %w", err)
+		return res, templateFailure(err)
 	}
 	x.partials.root = ts.root
 	chrome, err := newChromes(ts)
 	if err != nil {
-		return res, fmt.Errorf("templates: %w", err)
+		return res, templateFailure(err)
 	}
 	if opts.wholePages {
 		chrome.tmpls = nil
 	}
-	logf("loaded %d pages to render in %v", len(ps), time.Since(start).Round(time.Millisecond))
+	logf("loaded %d pages to render in %v", len(ps), now().Sub(start).Round(time.Millisecond))
 
-	// Pages go to opts.Write, or to a stage published once all is
-	// written; a failed build abandons the stage and leaves Out as it was.
-	write := opts.Write
-	var stage *Stage
-	if write == nil {
-		if stage, err = NewStage(opts.Out); err != nil {
-			return res, err
-		}
-		defer func() {
-			if stage != nil {
-				stage.Abort()
-			}
-		}()
-		write = stage.WriteFile
-	}
-
-	r := newRenderer(x, ts, conv, write, base, opts.Dev)
+	r := newRenderer(x, ts, conv, opts.Write, base, opts.Dev)
 	r.checkHant, r.chrome = opts.checkHant, chrome
 	if err := r.prepare(ctx); err != nil {
-		return res, err
+		return res, templateFailure(err)
 	}
 	wait := r.background(ctx, ps)
 	err = r.renderAll(ctx, ps)
@@ -193,43 +164,38 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		err = berr
 	}
 	if err != nil {
-		return res, err
+		return res, templateFailure(err)
 	}
-	logf("rendered %d pages in %v", r.pages.Load(), time.Since(start).Round(time.Millisecond))
+	logf("rendered %d pages in %v", r.pages.Load(), now().Sub(start).Round(time.Millisecond))
 	if err := r.writeExtras(ps); err != nil {
-		return res, err
+		return res, templateFailure(err)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
-	}
-	if stage != nil {
-		if err := stage.Commit(); err != nil {
-			return res, err
-		}
-		stage = nil
 	}
 	res.Preview = base == ""
 	res.Pages = int(r.pages.Load())
 	res.skeletonPages = int(chrome.used.Load())
 	res.Files = int(r.files.Load())
 	res.Bytes = r.bytes.Load()
-	res.Duration = time.Since(start)
-	logf("published %s: %d pages, %d files in %v", opts.Out, res.Pages, res.Files, res.Duration.Round(time.Millisecond))
+	res.Duration = now().Sub(start)
 	return res, nil
 }
 
 // readTrust reads the trust list the centre publishes, catalog/trust.json,
 // if there is one; it must at least be JSON.
-func readTrust(src string) ([]byte, error) {
-	b, err := os.ReadFile(filepath.Join(src, "catalog", "trust.json"))
+func readTrust(site fs.FS) ([]byte, error) {
+	const name = "catalog/trust.json"
+	b, err := fs.ReadFile(site, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, &BuildError{Diagnostics: diag.List{diag.System(name, err)}}
 	}
 	if !json.Valid(b) {
-		return nil, errors.New("catalog/trust.json:1:1: 不是有效的 JSON，请使用签发工具导出的信任列表")
+		return nil, &BuildError{Diagnostics: diag.List{{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Severity: diag.Error,
+			Message: "不是有效的 JSON", Hint: "请使用签发工具导出的信任列表，不要手工修改"}}}
 	}
 	return b, nil
 }

@@ -28,10 +28,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 func testDate() catalog.Date { return catalog.NewDate(2025, 6, 1) }
 
 // build builds the site at src into a fresh directory.
-func build(t *testing.T, src string) (string, *Result) {
+func build(t *testing.T, src string) (string, *built) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "public")
-	res, err := Build(context.Background(), Options{Src: src, Out: out, BuildDate: testDate()})
+	res, err := buildDir(context.Background(), src, out, Options{BuildDate: testDate()})
 	if err != nil {
 		if res != nil {
 			for _, d := range res.Diagnostics {
@@ -398,13 +398,13 @@ func TestFailedBuild(t *testing.T) {
 		file  string // written into a copy of the test site
 		data  string
 		ctx   func() context.Context
-		check func(t *testing.T, res *Result, err error)
+		check func(t *testing.T, res *built, err error)
 	}{
 		{
 			name: "catalog error",
 			file: "catalog/qualifications.toml",
 			data: "# Synthetic: a broken row.\n[[qualification]]\nid = \"x\"\nlevle = \"四级\"\n",
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *built, err error) {
 				var be *BuildError
 				if !errors.As(err, &be) || len(be.Diagnostics) == 0 || res.Diagnostics.Err() == nil {
 					t.Fatalf("err = %v, want a BuildError with diagnostics", err)
@@ -440,7 +440,7 @@ func TestFailedBuild(t *testing.T) {
 				cancel()
 				return ctx
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *built, err error) {
 				if !errors.Is(err, context.Canceled) {
 					t.Errorf("err = %v, want context.Canceled", err)
 				}
@@ -454,7 +454,7 @@ func TestFailedBuild(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/after %d", tt.name, prior), func(t *testing.T) {
 				out, _ := build(t, "testdata/site")
 				if prior == 2 {
-					if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: catalog.NewDate(2025, 7, 1)}); err != nil {
+					if _, err := buildDir(context.Background(), "testdata/site", out, Options{BuildDate: catalog.NewDate(2025, 7, 1)}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -472,7 +472,7 @@ func TestFailedBuild(t *testing.T) {
 				if tt.ctx != nil {
 					ctx = tt.ctx()
 				}
-				res, err := Build(ctx, Options{Src: src, Out: out, BuildDate: testDate()})
+				res, err := buildDir(ctx, src, out, Options{BuildDate: testDate()})
 				if err == nil {
 					t.Fatal("build succeeded")
 				}
@@ -490,7 +490,7 @@ func TestFailedBuild(t *testing.T) {
 				}
 				// Whatever the failed build left in the stage, the next
 				// build is whole.
-				if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: testDate()}); err != nil {
+				if _, err := buildDir(context.Background(), "testdata/site", out, Options{BuildDate: testDate()}); err != nil {
 					t.Fatal(err)
 				}
 				fresh, _ := build(t, "testdata/site")
@@ -535,7 +535,7 @@ func TestOverride(t *testing.T) {
 // TestDev: the dev server's builds load the live-reload script.
 func TestDev(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: testDate(), Dev: true}); err != nil {
+	if _, err := buildDir(context.Background(), "testdata/site", out, Options{BuildDate: testDate(), Dev: true}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "zh-hant", "index.html"))
@@ -585,11 +585,11 @@ func TestRebuild(t *testing.T) {
 		if i == 2 {
 			saved, _ = os.ReadFile(backup)
 		}
-		if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: out, BuildDate: date}); err != nil {
+		if _, err := buildDir(context.Background(), "testdata/site", out, Options{BuildDate: date}); err != nil {
 			t.Fatal(err)
 		}
 		fresh := filepath.Join(t.TempDir(), "public")
-		if _, err := Build(context.Background(), Options{Src: "testdata/site", Out: fresh, BuildDate: date}); err != nil {
+		if _, err := buildDir(context.Background(), "testdata/site", fresh, Options{BuildDate: date}); err != nil {
 			t.Fatal(err)
 		}
 		if hashTree(t, out) != hashTree(t, fresh) {
@@ -638,7 +638,7 @@ func TestChromeSkeleton(t *testing.T) {
 			var hashes [2]string
 			for i, whole := range []bool{false, true} {
 				out := filepath.Join(t.TempDir(), "public")
-				res, err := Build(context.Background(), Options{Src: tt.src, Out: out, BuildDate: testDate(), wholePages: whole})
+				res, err := buildDir(context.Background(), tt.src, out, Options{BuildDate: testDate(), wholePages: whole})
 				if err != nil {
 					t.Fatal(err)
 				}

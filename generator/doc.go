@@ -4,16 +4,23 @@
 //
 // # Pipeline
 //
-// [Build] loads and checks the catalog (package catalog; any error stops
-// the build), lists the site's pages (site.go), renders the list rows that
-// many pages share once, then renders every page on a pool of one worker
-// per CPU, while one more goroutine builds the search indexes and the open
-// data, and writes it all into a [Stage] beside the output: on Linux the
-// site before last (kept as <out>.prev), written over file by file,
-// elsewhere a fresh directory. Only when everything is written does the
-// stage swap into place (publish.go: one renameat2 exchange on Linux), so
-// a failed or cancelled build leaves the previous output byte for byte as
-// it was.
+// A build is four stages, each its own step at the call site
+// (cmd/qualbridge/build.go):
+//
+//	cat, ds := catalog.Load(site, …)            // load and check; any error stops here
+//	stage, err := publish.NewStage("public", …) // beside the output
+//	res, err := generator.Build(ctx, cat, site, generator.Options{Write: stage.WriteFile, …})
+//	err = stage.Commit()                        // or stage.Abort()
+//
+// [Build] is the render stage: it lists the site's pages (site.go),
+// renders the list rows that many pages share once, then renders every
+// page on a pool of one worker per CPU, while one more goroutine builds the
+// search indexes and the open data, and hands every file to
+// Options.Write. It reads only the site fs.FS (templates/ overrides,
+// catalog/trust.json) and no clock but Options.Clock. Package publish puts
+// the written site in the output's place in one step, so a failed or
+// cancelled build leaves the previous output byte for byte as it was; the
+// dev server keeps the files in memory instead.
 //
 // # One source, two scripts
 //
@@ -54,7 +61,7 @@
 // whole template), and the zh-Hant conversion of every line that repeats
 // across pages (see lineCache; a test holds it to the whole page's
 // conversion). Builds write over the site before last rather than making
-// every file anew (see Stage). The dev
+// every file anew (see package publish). The dev
 // server keeps the converter between builds (Options.Converter,
 // Result.Converter) and may take the files in memory (Options.Write)
 // rather than through a slow disk.

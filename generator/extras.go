@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
+	"github.com/qualbridge/qualbridge/generator/opendata"
 	"github.com/qualbridge/qualbridge/generator/search"
 )
 
@@ -257,11 +260,11 @@ func (r *renderer) atom(tr func(string) string) string {
 
 // writeData writes the open-data files.
 func (r *renderer) writeData() error {
-	files, err := dataFiles(r.x)
+	files, err := opendata.Files(r.x.cat, r.x.date)
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if err := r.writeBytes(path.Clean(name), files[name]); err != nil {
 			return err
 		}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -148,11 +146,12 @@ func (o overlay) ReadDir(name string) ([]fs.DirEntry, error) {
 	return all, nil
 }
 
-func loadTemplates(src string, funcs template.FuncMap) (*templateSet, error) {
+func loadTemplates(site fs.FS, funcs template.FuncMap) (*templateSet, error) {
 	var top fs.FS
-	dir := filepath.Join(src, "templates")
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		top = os.DirFS(dir)
+	if st, err := fs.Stat(site, "templates"); err == nil && st.IsDir() {
+		if top, err = fs.Sub(site, "templates"); err != nil {
+			return nil, err
+		}
 	}
 	fsys := overlay{top: top, base: templates.FS()}
 	root, err := template.New("").Funcs(funcs).ParseFS(fsys, "layout.html", "partials.html")

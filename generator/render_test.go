@@ -47,7 +47,7 @@ func TestLineCache(t *testing.T) {
 	synth := t.TempDir()
 	writeSynthetic(t, synth, 300, 40)
 	for _, src := range []string{"testdata/site", synth} {
-		res, err := Build(context.Background(), Options{Src: src, BuildDate: testDate(), checkHant: true,
+		res, err := buildDir(context.Background(), src, "", Options{BuildDate: testDate(), checkHant: true,
 			Write: func(string, []byte) error { return nil }})
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
@@ -115,7 +115,7 @@ func TestPlainParagraph(t *testing.T) {
 func TestWrite(t *testing.T) {
 	var mu sync.Mutex
 	mem := map[string]string{}
-	res, err := Build(context.Background(), Options{Src: "testdata/site", BuildDate: testDate(),
+	res, err := buildDir(context.Background(), "testdata/site", "", Options{BuildDate: testDate(),
 		Write: func(name string, data []byte) error {
 			mu.Lock()
 			defer mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
+	"github.com/qualbridge/qualbridge/generator/opendata"
 )
 
 // page is one HTML page of the site, the same in both scripts. Its Path is
@@ -155,7 +156,7 @@ func (x *index) pages() ([]*page, error) {
 	add(&page{Path: "statistics/", Tmpl: "statistics.html", Title: "发证统计", Crumbs: []crumb{home}, Data: statisticsOf(c),
 		Kind: "page", Text: "发证统计 采信证书 发证数量"})
 	add(&page{Path: "search/", Tmpl: "search.html", Title: "搜索", Crumbs: []crumb{home}, Data: x.az()})
-	add(&page{Path: "data/", Tmpl: "data.html", Title: "开放数据", Crumbs: []crumb{home}, Data: datasets(x)})
+	add(&page{Path: "data/", Tmpl: "data.html", Title: "开放数据", Crumbs: []crumb{home}, Data: opendata.DatasetsOf(x.cat)})
 	add(&page{Path: "verify/", Tmpl: "verify.html", Title: "核验证书", Crumbs: []crumb{home}, Data: x.trust != nil,
 		Kind: "page", Text: "核验证书 二维码 证书编号 采信证书"})
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 )
 
@@ -45,7 +46,7 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		dir = fs.Arg(0)
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		c.errorf("%s is not a directory", dir)
+		c.print(diag.List{notFolder(dir, "")})
 		return errReported
 	}
 
@@ -53,16 +54,8 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 	// overrides it inside Load, so checks of a pinned site do not change
 	// from day to day.
 	cat, ds := catalog.Load(os.DirFS(dir), catalog.Options{BuildDate: catalog.DateOf(time.Now())})
-	for _, d := range ds {
-		c.errorf("%s: %s: %s", d.Pos, d.Severity, d.Message)
-		if d.Hint != "" {
-			c.hintf("%s", d.Hint)
-		}
-	}
+	c.print(ds)
 	errs, warns := ds.Count(catalog.Error), ds.Count(catalog.Warning)
-	if len(ds) > 0 {
-		c.errorf("%s, %s", plural(errs, "error"), plural(warns, "warning"))
-	}
 	if errs > 0 || (*strict && warns > 0) {
 		return errReported
 	}

@@ -13,10 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/qualbridge/qualbridge/diag"
 )
 
 func main() {
@@ -42,6 +45,37 @@ func (c *cli) errorf(format string, args ...any) {
 // hintf prints a hint line on stderr.
 func (c *cli) hintf(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "qualbridge: hint: "+format+"\n", args...)
+}
+
+// print writes diagnostics on stderr, as every command does ([diag.Fprint]).
+func (c *cli) print(ds diag.List) {
+	diag.Fprint(c.stderr, "qualbridge: ", ds)
+}
+
+// asDiagnostic words an error that stopped a command for an operator: a
+// diagnostic as it is, a system error in Chinese at its path (or at
+// where), anything else as it is said.
+func asDiagnostic(where string, err error) diag.Diagnostic {
+	var d diag.Diagnostic
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &d):
+		return d
+	case errors.As(err, &pe), errors.As(err, &le):
+		return diag.System(where, err)
+	}
+	return diag.Diagnostic{Pos: diag.Pos{File: where}, Severity: diag.Error, Message: err.Error()}
+}
+
+// notFolder is the diagnostic for a repository path that is not a folder
+// (named by flag, or the argument when flag is "").
+func notFolder(dir, flag string) diag.Diagnostic {
+	how := "写上仓库的根文件夹（含 catalog/ 和 content/），例如 ."
+	if flag != "" {
+		how = "用 " + flag + " " + how
+	}
+	return diag.Diagnostic{Pos: diag.Pos{File: dir}, Severity: diag.Error, Message: "不是文件夹，或者不存在", Hint: how}
 }
 
 type command struct {

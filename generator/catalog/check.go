@@ -251,6 +251,11 @@ func (l *loader) check(c *Catalog) {
 			if c.Pages[strings.TrimPrefix(d.Summary, "content/")] != nil {
 				hint = fmt.Sprintf("路径相对于 content/ 文件夹：写成 %q", strings.TrimPrefix(d.Summary, "content/"))
 			}
+			if l.pageFailed("content/" + d.Summary) {
+				// The page is there but could not be read: that is
+				// the mistake, reported at the page.
+				continue
+			}
 			l.errorf(l.keyPos(d, "summary"), hint, "摘要文件 %q 在 content/ 中不存在", d.Summary)
 		}
 		l.checkURL(d, "url", d.URL)
@@ -384,7 +389,11 @@ func ref[T any](l *loader, row any, key, id, what, file string, rows map[string]
 	if best != "" {
 		hint = fmt.Sprintf("是否想写 %q？", best) + hint
 	}
+	if h := halfWidth(id); h != "" && rows[h] != nil {
+		hint = fmt.Sprintf("这里用了全角字符：写成 %q", h)
+	}
 	l.errorf(l.keyPos(row, key), hint, "%s %q 未在 catalog/%s.toml 中定义", what, id, file)
+	l.diags[len(l.diags)-1].Cause = l.causeOf(file)
 }
 
 // need reports a required key that is missing, at the row's header.
@@ -439,6 +448,11 @@ func (l *loader) checkID(row any, id string) {
 func (l *loader) checkCode(row any, key, code string) bool {
 	if code == "" || codeFormat.MatchString(code) {
 		return true
+	}
+	if h := halfWidth(code); h != "" && codeFormat.MatchString(strings.TrimSpace(h)) {
+		l.errorf(l.keyPos(row, key), fmt.Sprintf("用半角数字和连字符：写成 %q", strings.TrimSpace(h)),
+			"职业编码 %q 用了全角字符", code)
+		return false
 	}
 	l.errorf(l.keyPos(row, key), `大典编码写成 大类-中类-小类-细类，如 "4-10-01-05"（1 位-2 位-2 位-2 位）`,
 		"职业编码 %q 的格式不对", code)

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"encoding"
 	"errors"
 	"fmt"
@@ -19,23 +20,29 @@ import (
 
 // file is one TOML text being decoded.
 type file struct {
-	md toml.MetaData
-	ix *index
+	md       toml.MetaData
+	ix       *index
+	repaired bool // values of the text were replaced by [reported]
 }
 
 // decodeFile decodes text (the TOML of path, starting lineOff lines into
 // the file) into dst, a pointer to a struct. It reports problems to l and
-// returns the index of the text, or nil on a syntax error.
+// returns the index of the text, or nil on a syntax error (see
+// syntax.go).
 func (l *loader) decodeFile(path, text string, lineOff int, dst any) *index {
 	v := reflect.ValueOf(dst).Elem()
-	shell := reflect.New(l.shell(v.Type()))
-	md, err := toml.Decode(text, shell.Interface())
-	if err != nil {
-		l.syntax = true
-		l.syntaxError(path, text, lineOff, err)
+	if off, what := nesting(text); off >= 0 {
+		l.failed(path)
+		l.tooDeep(newIndex(path, text, lineOff).pos(off), what)
 		return nil
 	}
-	f := &file{md: md, ix: scan(path, text, lineOff)}
+	shell := reflect.New(l.shell(v.Type()))
+	md, text, repaired, ok := l.parse(path, text, lineOff, shell.Interface())
+	if !ok {
+		l.failed(path)
+		return nil
+	}
+	f := &file{md: md, ix: scan(path, text, lineOff), repaired: repaired}
 	l.decodeFields(f, shell.Elem(), v, f.ix.tables[0])
 	l.unknownKeys(f, v.Type())
 	l.attach(v, f.ix.tables[0])
@@ -56,6 +63,12 @@ func (l *loader) decodeFields(f *file, shell, v reflect.Value, t *table) {
 
 // decodeValue decodes prim, the value of key in table t, into v.
 func (l *loader) decodeValue(f *file, prim toml.Primitive, v reflect.Value, t *table, key string) {
+	if f.repaired {
+		var s string
+		if f.md.PrimitiveDecode(prim, &s) == nil && s == reported {
+			return // a value reported and replaced by parse
+		}
+	}
 	if l.decodeText(f, prim, v, t, key) {
 		return
 	}
@@ -98,7 +111,9 @@ func (l *loader) decodeText(f *file, prim toml.Primitive, v reflect.Value, t *ta
 		}
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 			v.SetZero()
-			l.errorf(t.keyPos(key), valueHint(v.Type()), "%s", err)
+			if !errors.Is(err, errReported) {
+				l.errorf(t.keyPos(key), hintOf(err, v.Type()), "%s", err)
+			}
 		}
 		return true
 	case v.Kind() == reflect.Slice && textual(v.Type().Elem()):
@@ -110,7 +125,9 @@ func (l *loader) decodeText(f *file, prim toml.Primitive, v reflect.Value, t *ta
 		for i, s := range ss {
 			if err := v.Index(i).Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 				v.SetZero()
-				l.errorf(t.keyPos(key), valueHint(v.Type()), "%s", err)
+				if !errors.Is(err, errReported) {
+					l.errorf(t.keyPos(key), hintOf(err, v.Type()), "%s", err)
+				}
 				return true
 			}
 		}
@@ -330,54 +347,23 @@ func (l *loader) shell(t reflect.Type) reflect.Type {
 	return s
 }
 
-// syntaxError reports a file the TOML parser rejected.
-func (l *loader) syntaxError(path, text string, lineOff int, err error) {
-	var pe toml.ParseError
-	if !errors.As(err, &pe) {
-		l.errorf(Pos{File: path, Line: 1 + lineOff, Col: 1}, "", "TOML 格式错误：%v", err)
-		return
-	}
-	ix := newIndex(path, text, lineOff)
-	p := ix.pos(pe.Position.Start)
-	if pe.Position.Start == 0 && pe.Position.Line > 1 && pe.Position.Line <= len(ix.lines) {
-		p = ix.pos(ix.lines[pe.Position.Line-1]) // no offset given: the start of its line
-	}
-	msg, hint := syntaxMessage(pe.Message)
-	l.errorf(p, hint, "TOML 格式错误：%s", msg)
-}
-
-// syntaxMessage words the parser's commonest complaints for an editor,
-// with a hint; others are passed on as they are.
-func syntaxMessage(m string) (msg, hint string) {
-	hint = "检查引号、方括号和等号是否成对、是否写在同一行；文字要用英文双引号括起来"
-	if strings.HasPrefix(m, "Key '") {
-		return "同一个字段或表写了两次", "删去重复的一行；每一条新的记录以 [[…]] 开头"
-	}
-	for _, t := range [...]struct{ prefix, says string }{
-		{"strings cannot contain newlines", `引号没有闭合（文字要在同一行用 " 结束；多行文字用三个引号 """）`},
-		{"expected value but found", "等号后面缺少值"},
-		{"unexpected EOF; expected value", "等号后面缺少值"},
-		{"expected '.' or '=', but got", "字段名后面缺少等号 ="},
-		{"invalid datetime", "日期写法不对，应写成 2025-11-21"},
-		{"expected a top-level item to end with a newline", "值后面多了内容：一行只写一个字段"},
-		{"unexpected EOF", "文件意外结束：引号或括号没有闭合"},
-		{"expected a comma (',') or array terminator", "数组的各项之间用英文逗号 , 分隔，最后以 ] 结束"},
-		{"invalid escape in string", `反斜杠 \ 的写法不对：要写反斜杠本身就写两个 \\`},
-		{"invalid UTF-8", "文件不是 UTF-8 编码：用 UTF-8 重新保存"},
-	} {
-		if strings.HasPrefix(m, t.prefix) {
-			return t.says, hint
-		}
-	}
-	return m, hint
-}
-
 // typeError reports a value the decoder could not put into a field of
 // type t: a wrong TOML type, or a value our UnmarshalText refused.
 func (l *loader) typeError(p Pos, key string, t reflect.Type, err error) {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && !errors.As(err, new(toml.ParseError)) {
+		// One of ours, passed on by the decoder: already Chinese.
+		l.errorf(p, hintOf(err, t), "%s", err)
+		return
+	}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
-		l.errorf(p, valueHint(t), "%s", pe.Message)
+		msg := pe.Message
+		if strings.IndexFunc(msg, func(r rune) bool { return r >= 0x2E80 }) < 0 {
+			// The decoder's own words, in English: say it in Chinese.
+			msg = fmt.Sprintf("字段 %q 的值不对：应为%s", key, typeName(t))
+		}
+		l.errorf(p, cmp.Or(valueHint(t), typeHint(key, t)), "%s", msg)
 		return
 	}
 	msg := fmt.Sprintf("字段 %q 的类型不对：应为%s", key, typeName(t))
@@ -452,6 +438,17 @@ func typeHint(key string, t reflect.Type) string {
 		return fmt.Sprintf("写 %s = true 或 %s = false，不加引号", key, key)
 	}
 	return ""
+}
+
+// hintOf returns the hint of err when it has one (a value our
+// UnmarshalText refused, saying what to write), else the values a field
+// of type t accepts.
+func hintOf(err error, t reflect.Type) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		return h.Hint()
+	}
+	return valueHint(t)
 }
 
 // valueHint lists the values a field of type t accepts.

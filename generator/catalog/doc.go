@@ -25,9 +25,9 @@
 //   - Nested tables: [[organisation.certifies]], [[guide.conditions]],
 //     [[guide.materials]], [[guide.forms]], [[guide.steps]],
 //     [[guide.duties]], [[guide.faq]].
-//   - content/**/*.md: pages, with optional TOML front matter between two
-//     "+++" lines (title = "…"). A document's summary names one of them
-//     by its path below content/.
+//   - content/**/*.md: pages, with TOML front matter between two "+++"
+//     lines (title = "…") at the top. A document's summary names one of
+//     them by its path below content/.
 //
 // The keys are the toml tags of the types in model.go; any other key is an
 // error. A .toml file under catalog/ with any other name is reported too,
@@ -60,10 +60,37 @@
 //	catalog/qualifications.toml:56:1: error: 职业编码 "4-10-03-99" 未在 catalog/occupations.toml 中定义
 //		hint: 是否想写 "4-10-03-01"？先在 catalog/occupations.toml 中添加，或检查是否写错
 //
-// Messages are in Chinese, for the editors. A problem with a key (unknown,
-// wrong type, bad value, bad reference) points at the key; a missing key
-// points at the header of its table ([[qualification]]); a syntax error
-// points where the parser stopped, one per file.
+// Messages are in Chinese, for the editors; the parser's English never
+// reaches them. A problem with a key (unknown, wrong type, bad value, bad
+// reference) points at the key; a missing key points at the header of its
+// table ([[qualification]]).
+//
+// # The real mistake first
+//
+// A value written in a way TOML does not take but whose meaning is plain
+// (2025-02-30, 2025/02/03, 四级 without quotes, a pasted control
+// character) is reported for what it is and the rest of the file is still
+// read (syntax.go). Any other syntax error stops its file; parsing starts
+// again at the next table header for the syntax errors after it. The rows
+// of that file are missing, so what other files say about them ("办理渠道
+// … 未在 catalog/offices.toml 中定义") is marked with the broken file as its
+// [Diagnostic.Cause]: sorted last and, by diag.Fprint, counted rather
+// than listed. A value in Traditional characters (四級) or full-width
+// (４-０３-０２-０１), a date that does not exist or is spelt otherwise, gets
+// a message that says so and a hint with exactly what to write
+// (hints.go, date.go).
+//
+// Content pages are checked before they are read (pages.go): a byte order
+// mark is dropped; YAML front matter, front matter without its opening
+// "+++" or without any, binary or non-UTF-8 files are errors at their
+// line; a page without text is a warning.
+//
+// # Limits
+//
+// A file over 32 MB is not read, and one pass before parsing refuses
+// arrays and inline tables nested, or dotted keys, more than 16 deep
+// (limits.go): the parser's time grows with the square of the depth.
+// Loading is linear in the size of the input.
 //
 // The TOML decoder (github.com/BurntSushi/toml) does position errors from
 // encoding.TextUnmarshaler fields itself, but it knows keys only by dotted

@@ -132,10 +132,38 @@ const (
 type badValue struct {
 	value string
 	what  string // 职业技能等级, 台湾地区技术士等级 …
+	// wrong and want, when set, say how the value is miswritten
+	// (繁体字, 全角字符) and the valid value meant ([miswritten]).
+	wrong, want string
 }
 
 func (e *badValue) Error() string {
+	switch {
+	case e.wrong == "多余的空格":
+		return fmt.Sprintf("%q 前后有多余的空格，不是有效的%s", e.value, e.what)
+	case e.want != "":
+		return fmt.Sprintf("%q 用了%s，不是有效的%s", e.value, e.wrong, e.what)
+	case e.wrong == "繁体字":
+		return fmt.Sprintf("%q 不是有效的%s：其中「%s」是繁体字", e.value, e.what, firstHant(e.value))
+	}
 	return fmt.Sprintf("%q 不是有效的%s", e.value, e.what)
+}
+
+// Hint says exactly what to write, when the value is a miswritten valid
+// one; "" otherwise (the decoder lists the values then).
+func (e *badValue) Hint() string {
+	switch e.wrong {
+	case "":
+		return ""
+	case "繁体字":
+		if e.want == "" {
+			return ""
+		}
+		return "目录一律用简体字：写 " + e.want
+	case "全角字符":
+		return "用半角（英文）字符：写 " + e.want
+	}
+	return "去掉引号里多余的空格：写 " + e.want
 }
 
 // unmarshalEnum sets *dst to text if it is one of values.
@@ -145,7 +173,8 @@ func unmarshalEnum[T ~string](dst *T, text []byte, what string, values []T) erro
 		*dst = s
 		return nil
 	}
-	return &badValue{value: string(text), what: what}
+	wrong, want := miswritten(string(text), func(v string) bool { return slices.Contains(values, T(v)) })
+	return &badValue{value: string(text), what: what, wrong: wrong, want: want}
 }
 
 // Scripts lists the writing systems.

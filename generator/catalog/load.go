@@ -63,8 +63,28 @@ type loader struct {
 	// at maps each decoded row (a pointer into a slice) to its table in
 	// the file's index, for positioning what the checks find.
 	at map[any]*table
-	// syntax is set when a file did not parse.
+	// syntax is set when a file did not parse; broken lists such files
+	// (and content pages not read), in order.
 	syntax bool
+	broken []string
+}
+
+// failed records that the file p did not parse: its rows are missing,
+// and what only follows from that is a consequence ([Diagnostic.Cause]).
+func (l *loader) failed(p string) {
+	l.syntax = true
+	l.broken = append(l.broken, p)
+}
+
+// causeOf returns the first file of the catalog file's kind ("offices":
+// catalog/offices.toml or catalog/offices/*.toml) that did not parse, or "".
+func (l *loader) causeOf(file string) string {
+	for _, p := range l.broken {
+		if p == "catalog/"+file+".toml" || strings.HasPrefix(p, "catalog/"+file+"/") {
+			return p
+		}
+	}
+	return ""
 }
 
 func newLoader(fsys fs.FS) *loader {
@@ -76,6 +96,7 @@ func (l *loader) merge(sub *loader) {
 	l.diags = append(l.diags, sub.diags...)
 	maps.Copy(l.at, sub.at)
 	l.syntax = l.syntax || sub.syntax
+	l.broken = append(l.broken, sub.broken...)
 }
 
 func (l *loader) report(sev Severity, p Pos, hint, format string, args ...any) {
@@ -113,7 +134,7 @@ func Load(fsys fs.FS, opts Options) (*Catalog, Diagnostics) {
 	} else if errors.Is(err, fs.ErrNotExist) {
 		l.errorf(Pos{File: sitePath}, `新建 catalog/site.toml，至少写上网站名称：name = "…"`, "缺少站点设置文件")
 	} else {
-		l.errorf(Pos{File: sitePath}, "", "无法读取：%v", err)
+		l.readError(sitePath, err)
 	}
 	l.strayFiles()
 	// The kinds side by side, each with a loader of its own.
@@ -162,8 +183,14 @@ func loadKind[T any](l *loader, k int) []*T {
 		data, err := fs.ReadFile(l.fsys, p)
 		if err != nil {
 			if i > 0 || !errors.Is(err, fs.ErrNotExist) {
-				l.errorf(Pos{File: p}, "", "无法读取：%v", err)
+				l.readError(p, err)
+				l.failed(p)
 			}
+			continue
+		}
+		if len(data) > maxFileSize {
+			l.tooBig(p, int64(len(data)))
+			l.failed(p)
 			continue
 		}
 		for _, v := range l.decodeRows(p, string(data), name, root) {
@@ -289,48 +316,6 @@ func (l *loader) strayFiles() {
 		l.errorf(Pos{File: p, Line: 1, Col: 1},
 			fmt.Sprintf("目录文件名只能是 site、%s（加 .toml），或放在同名文件夹里，如 catalog/qualifications/第五批.toml", strings.Join(names, "、")),
 			"这个文件不会被读取：文件名或所在文件夹不对")
-		return nil
-	})
-}
-
-// loadPages reads every content/**/*.md with its TOML front matter.
-func (l *loader) loadPages(c *Catalog) {
-	_ = fs.WalkDir(l.fsys, "content", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(p) != ".md" {
-			return nil
-		}
-		data, err := fs.ReadFile(l.fsys, p)
-		if err != nil {
-			l.errorf(Pos{File: p}, "", "无法读取：%v", err)
-			return nil
-		}
-		pg := &Page{Path: strings.TrimPrefix(p, "content/"), Pos: Pos{File: p, Line: 1, Col: 1}}
-		text := string(data)
-		pg.Body = text
-		if first, rest, ok := cutLine(text); ok && strings.TrimSpace(first) == "+++" {
-			fm, body, closed := "", "", false
-			for off := 0; ; {
-				line, after, more := cutLine(rest[off:])
-				if strings.TrimSpace(line) == "+++" {
-					fm, body, closed = rest[:off], after, true
-					break
-				}
-				if !more {
-					break
-				}
-				off = len(rest) - len(after)
-			}
-			if !closed {
-				l.errorf(pg.Pos, `页首设置写在两行 "+++" 之间`, "页首设置（front matter）缺少结尾的 \"+++\"")
-				return nil
-			}
-			var front struct {
-				Title string `toml:"title"`
-			}
-			l.decodeFile(p, fm, 1, &front)
-			pg.Title, pg.Body = front.Title, body
-		}
-		c.Pages[pg.Path] = pg
 		return nil
 	})
 }

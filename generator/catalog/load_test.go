@@ -50,8 +50,8 @@ catalog/qualifications.toml:5:1: error: 职业编码 "9999901" 的格式不对
 	hint: 大典编码写成 大类-中类-小类-细类，如 "4-10-01-05"（1 位-2 位-2 位-2 位）
 `},
 		{"bad-date", `
-catalog/qualifications.toml:6:1: error: "2025-13-01" 不是有效的日期
-	hint: 日期写成 2025-11-21（年-月-日，月和日都写两位）
+catalog/qualifications.toml:6:1: error: 日期 "2025-13-01" 不存在：没有 13 月
+	hint: 月份只能是 01 到 12；如果月和日写反了，写成 2025-01-13
 catalog/qualifications.toml:13:1: error: 日期只写年-月-日，不写时间
 	hint: 日期写成 2025-11-21（年-月-日，月和日都写两位）
 `},
@@ -202,8 +202,8 @@ catalog/qualification.toml:1:1: error: 这个文件不会被读取：文件名�
 	hint: 目录文件名只能是 site、occupations、qualifications、organisations、offices、guides、documents、changes、statistics（加 .toml），或放在同名文件夹里，如 catalog/qualifications/第五批.toml
 `},
 		{"syntax-error", `
-catalog/qualifications.toml:4:21: error: TOML 格式错误：引号没有闭合（文字要在同一行用 " 结束；多行文字用三个引号 """）
-	hint: 检查引号、方括号和等号是否成对、是否写在同一行；文字要用英文双引号括起来
+catalog/qualifications.toml:4:21: error: TOML 格式错误：引号没有闭合：这一行的文字缺少结尾的引号
+	hint: 在文字末尾补上英文双引号 "，例如 taiwan_name = "…"；要写多行文字，开头和结尾各用三个引号 """
 `},
 		{"unknown-key", `
 catalog/qualifications.toml:13:1: error: 未知字段 "levle"

@@ -2,18 +2,18 @@
 // on localhost, rebuilds when a file under catalog/, content/ or templates/
 // changes, and reloads the open pages.
 //
-// # Memory first, disk after
+// # Memory only
 //
 // A rebuild renders the site into memory (generator.Options.Write) and
 // serves it from there: on this machine's ext4 disk, creating the shipped
 // site's ~400 files and directories costs more than rendering them. The
 // new site replaces the old in one atomic swap, and the reload event goes
-// out right after it. Only then is the site also built into Config.Out,
-// in the background, so that public/ shows what the preview showed:
-// those disk builds run one at a time, a burst of edits gives one, and
-// their failures are logged but change nothing that is served. The
-// zh-Hant converter of each build is kept for the next
-// (generator.Options.Converter).
+// out right after it. Nothing is written to disk: a preview carries the
+// live-reload script and the server's own http://127.0.0.1:… address in
+// every canonical link, hreflang and sitemap entry, so it must never end
+// up where a deployment build goes. public/ is written by
+// `qualbridge build` alone. The zh-Hant converter of each build is kept
+// for the next (generator.Options.Converter).
 //
 // # Reloading
 //
@@ -26,7 +26,7 @@
 // # Failed builds
 //
 // A failed rebuild leaves the last good site in memory and served, and
-// on disk (the generator publishes atomically); its `path:line:col`
+// its `path:line:col`
 // errors are shown in every open page, listed at /__dev/errors, and
 // served in place of any page that the last good site does not have (or
 // of every page when no build has succeeded yet). The next good build
@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
@@ -61,10 +62,7 @@ import (
 
 // Config configures a [Server].
 type Config struct {
-	Src string // repository root
-	// Out is where each good build is also written, after it is served
-	// from memory, so that it holds what the preview showed.
-	Out       string
+	Src       string       // repository root
 	BuildDate catalog.Date // passed to generator.Build; zero: its default
 	BaseURL   string       // passed to generator.Build, e.g. "http://127.0.0.1:1313/"
 	// Debounce is how long the watcher waits after the last change
@@ -87,8 +85,7 @@ type Server struct {
 	mu      sync.Mutex
 	st      state
 	changed chan struct{} // closed and replaced when st changes
-	builds  sync.Mutex    // one build into memory at a time
-	disk    chan struct{} // holds a token when Out is behind the served site
+	builds  sync.Mutex    // one build at a time
 
 	errorTmpl *template.Template
 }
@@ -117,7 +114,6 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		start:     time.Now().UnixNano(),
 		changed:   make(chan struct{}),
-		disk:      make(chan struct{}, 1),
 		st:        state{Errors: []string{}},
 		errorTmpl: template.Must(template.New("errors").Parse(errorPage)),
 	}
@@ -144,16 +140,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(looped)
 		s.loop(ctx, w)
 	}()
-	published := make(chan struct{})
-	go func() {
-		defer close(published)
-		s.publishLoop(ctx)
-	}()
-	// Return only when no build is writing to Out any more.
+	// Return only when no build is running any more.
 	defer func() {
 		stop()
 		<-looped
-		<-published
 	}()
 	select {
 	case err := <-errc:
@@ -166,8 +156,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Rebuild builds the site into memory now, serves it if the build
-// succeeded, and publishes the outcome to open pages. Writing it to Out
-// is left to [Server.Serve]'s background publisher.
+// succeeded, and publishes the outcome to open pages.
 func (s *Server) Rebuild(ctx context.Context) {
 	s.builds.Lock()
 	defer s.builds.Unlock()
@@ -176,17 +165,14 @@ func (s *Server) Rebuild(ctx context.Context) {
 		filesMu sync.Mutex
 		files   = make(map[string][]byte, s.size())
 	)
-	res, err := generator.Build(ctx, generator.Options{
-		Src: s.cfg.Src, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
-		Converter: s.conv.Load(),
-		Write: func(name string, data []byte) error {
-			b := bytes.Clone(data) // data is the generator's, only for the call
-			filesMu.Lock()
-			files[name] = b
-			filesMu.Unlock()
-			return nil
-		},
-	})
+	write := func(name string, data []byte) error {
+		b := bytes.Clone(data) // data is the generator's, only for the call
+		filesMu.Lock()
+		files[name] = b
+		filesMu.Unlock()
+		return nil
+	}
+	res, ds, err := s.build(ctx, write)
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		return // shutting down: nothing to show
@@ -205,7 +191,7 @@ func (s *Server) Rebuild(ctx context.Context) {
 		// Served from the next request on; the event below reloads the
 		// open pages.
 		s.site.Store(&site{files: files})
-		for _, d := range res.Diagnostics {
+		for _, d := range ds {
 			s.cfg.Logf("%s", d)
 		}
 		s.cfg.Logf("built %d pages in %v", res.Pages, took.Round(time.Millisecond))
@@ -219,13 +205,25 @@ func (s *Server) Rebuild(ctx context.Context) {
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
-	if err == nil {
-		// Out is now behind; one token stands for any number of builds.
-		select {
-		case s.disk <- struct{}{}:
-		default:
-		}
+}
+
+// build loads and checks the catalog, then renders the site into write:
+// a catalog with errors fails as a [generator.BuildError] of them.
+func (s *Server) build(ctx context.Context, write func(string, []byte) error) (*generator.Result, diag.List, error) {
+	date := s.cfg.BuildDate
+	if date.IsZero() {
+		date = catalog.DateOf(time.Now())
 	}
+	site := os.DirFS(s.cfg.Src)
+	cat, ds := catalog.Load(site, catalog.Options{BuildDate: date})
+	if ds.Err() != nil {
+		return nil, ds, &generator.BuildError{Diagnostics: ds}
+	}
+	res, err := generator.Build(ctx, cat, site, generator.Options{
+		Write: write, BuildDate: s.cfg.BuildDate, BaseURL: s.cfg.BaseURL, Dev: true,
+		Converter: s.conv.Load(), Clock: time.Now,
+	})
+	return res, ds, err
 }
 
 // size is the number of files of the served site, to size the next.
@@ -236,78 +234,35 @@ func (s *Server) size() int {
 	return 0
 }
 
-// buildErrors returns the errors of a failed build, one line each.
+// buildErrors returns the errors of a failed build, one line each, as
+// the commands print them: what only follows from a file that did not
+// parse is held back and counted, so that the real mistake comes first.
 func buildErrors(err error) []string {
 	errs := []string{}
 	var be *generator.BuildError
 	if errors.As(err, &be) {
-		for _, d := range be.Diagnostics {
-			if d.Severity == catalog.Error {
+		shown, held := be.Diagnostics.Shown()
+		for _, d := range shown {
+			if d.Severity == diag.Error {
 				errs = append(errs, d.String())
 			}
 		}
+		if held > 0 {
+			var b strings.Builder
+			diag.Fprint(&b, "", be.Diagnostics)
+			lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+			errs = append(errs, lines[len(lines)-1])
+		}
 	}
 	if len(errs) == 0 {
-		errs = append(errs, err.Error())
+		var d diag.Diagnostic
+		if errors.As(err, &d) {
+			errs = append(errs, d.String())
+		} else {
+			errs = append(errs, err.Error())
+		}
 	}
 	return errs
-}
-
-// publishLoop writes the served site to Out each time a good build asks
-// for it, until ctx is done; a request left pending then is still
-// honoured, so that Out ends up with the last good site.
-func (s *Server) publishLoop(ctx context.Context) {
-	for {
-		select {
-		case <-s.disk:
-			s.publish()
-		case <-ctx.Done():
-			select {
-			case <-s.disk:
-				s.publish()
-			default:
-			}
-			return
-		}
-	}
-}
-
-// publish writes the site being served to Out, logging a failure: the
-// files go to a fresh sibling folder that then takes Out's place, so Out
-// is never half written. It writes the files of memory rather than
-// building again so that Out is exactly what was shown, even when the
-// source has been broken since.
-func (s *Server) publish() {
-	cur := s.site.Load()
-	if cur == nil {
-		return
-	}
-	start := time.Now()
-	if err := writeSite(cur, filepath.Clean(s.cfg.Out)); err != nil {
-		s.cfg.Logf("%s not updated: %v", s.cfg.Out, err)
-		return
-	}
-	s.cfg.Logf("wrote %d files to %s in %v", len(cur.files), s.cfg.Out, time.Since(start).Round(time.Millisecond))
-}
-
-// writeSite writes the files of st into a [generator.Stage] beside out,
-// then puts it in out's place.
-func writeSite(st *site, out string) (err error) {
-	stage, err := generator.NewStage(out)
-	if err != nil {
-		return err
-	}
-	for name, b := range st.files {
-		if err := stage.WriteFile(name, b); err != nil {
-			stage.Abort()
-			return err
-		}
-	}
-	if err := stage.Commit(); err != nil {
-		stage.Abort()
-		return err
-	}
-	return nil
 }
 
 // current returns the state and a channel closed when it changes.

@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -41,7 +39,7 @@ func copyTree(t testing.TB) string {
 // start serves src on a free port and returns its URL.
 func start(t *testing.T, src string) string {
 	t.Helper()
-	_, url := startWith(t, Config{Src: src, Out: filepath.Join(src, "public"), Logf: t.Logf})
+	_, url := startWith(t, Config{Src: src, Logf: t.Logf})
 	return url
 }
 
@@ -160,12 +158,10 @@ func TestEditBreakFix(t *testing.T) {
 	if _, b := get(t, base+"/zh-hans/"); !strings.Contains(b, testName) {
 		t.Errorf("the edit is not served")
 	}
-	// … and written to disk after it is served.
-	home := filepath.Join(src, "public", "zh-hans", "index.html")
-	waitFor(t, "the edit on disk", func() bool {
-		b, _ := os.ReadFile(home)
-		return strings.Contains(string(b), testName)
-	})
+	// … and nothing is written to disk: a preview is never a deployment.
+	if left := written(t, src); len(left) > 0 {
+		t.Errorf("the dev server wrote %q", left)
+	}
 
 	// A broken file: its error, with its position, is served, and so is
 	// the last good site.
@@ -184,9 +180,6 @@ func TestEditBreakFix(t *testing.T) {
 	}
 	if code, b := get(t, base+"/no/such/page/"); code != 404 || !strings.Contains(b, "catalog/site.toml:") {
 		t.Errorf("a missing page does not show the errors: %d %.300s", code, b)
-	}
-	if b, err := os.ReadFile(home); err != nil || !strings.Contains(string(b), testName) {
-		t.Errorf("the last good site is gone from disk: %v", err)
 	}
 
 	// Fixed: a new build, no errors.
@@ -285,20 +278,19 @@ func (l *logs) has(s string) bool {
 	return false
 }
 
-// TestServedFromMemory serves a site whose Out cannot be written (its
-// parent is a file): every page comes from memory, the failed disk writes
-// are logged, and a failed rebuild keeps the last good site in memory.
+// TestServedFromMemory: every page comes from memory, nothing is written
+// beside the source (no public/, no public.tmp-*), and a failed rebuild
+// keeps the last good site in memory.
 func TestServedFromMemory(t *testing.T) {
 	src := copyTree(t)
 	l := &logs{t: t}
 	site := filepath.Join(src, "catalog", "site.toml")
-	s, base := startWith(t, Config{Src: src, Out: filepath.Join(site, "public"), Logf: l.logf})
+	s, base := startWith(t, Config{Src: src, Logf: l.logf})
 	var first state
 	waitFor(t, "the first build", func() bool { first = event(t, base); return first.Build != "" })
 	if code, b := get(t, base+"/zh-hans/"); code != 200 || !strings.Contains(b, "<html") {
 		t.Fatalf("home: %d %.200s", code, b)
 	}
-	waitFor(t, "the failed disk write to be logged", func() bool { return l.has("not updated") })
 
 	// A fictional name, for the test.
 	const testName = "测试用站点名称"
@@ -308,12 +300,33 @@ func TestServedFromMemory(t *testing.T) {
 	good := s.site.Load()
 	edit(t, site, `name = "`+testName+`"`, `name = "`+testName)
 	waitFor(t, "the error", func() bool { return len(event(t, base).Errors) > 0 })
+	waitFor(t, "the failure logged", func() bool { return l.has("still serving the last good site") })
 	if s.site.Load() != good {
 		t.Errorf("a failed build replaced the site in memory")
 	}
 	if code, b := get(t, base+"/zh-hans/"); code != 200 || !strings.Contains(b, testName) {
 		t.Errorf("the last good site is not served: %d", code)
 	}
+	if left := written(t, src); len(left) > 0 {
+		t.Errorf("the dev server wrote %q", left)
+	}
+}
+
+// written lists what there is in src besides the catalog and content
+// that copyTree put there.
+func written(t *testing.T, src string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if e.Name() != "catalog" && e.Name() != "content" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
 
 // TestHandler serves a small synthetic site from memory.
@@ -384,57 +397,14 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-// TestWriteSite writes sites in turn to the same folder: each replaces
-// the one before whole, the third written over the first (kept as
-// public.prev), where a directory becomes a file and a file a directory.
-func TestWriteSite(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "public")
-	sites := []map[string][]byte{
-		{"index.html": []byte("one"), "a/b/c.txt": []byte("c"), "gone.txt": []byte("x")},
-		{"index.html": []byte("two"), "a/b/c.txt": []byte("c2"), "d/e.css": []byte("e")},
-		{"index.html": []byte("three"), "a/b": []byte("b"), "gone.txt/f.txt": []byte("f")},
-	}
-	for _, files := range sites {
-		if err := writeSite(&site{files: files}, out); err != nil {
-			t.Fatal(err)
-		}
-		got := map[string][]byte{}
-		err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(out, p)
-			got[filepath.ToSlash(rel)], err = os.ReadFile(p)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, files) {
-			t.Errorf("out holds %q, want %q", got, files)
-		}
-	}
-	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "public.*"))
-	if len(left) != 1 || filepath.Base(left[0]) != "public.prev" {
-		t.Errorf("left behind: %q, want public.prev", left)
-	}
-	if err := writeSite(&site{files: map[string][]byte{"../x": nil}}, out); err == nil {
-		t.Errorf("a path outside the site was written")
-	}
-}
-
 // BenchmarkRebuild measures the time from a one-line TOML edit of the
 // shipped site (copied to a temporary folder) to the edited site being
-// served from memory, as the dev server does it after the debounce. The
-// disk write that follows in the background is timed apart (disk-ms/op)
-// and kept out of ns/op: the editor sees the page before it ends.
+// served from memory, as the dev server does it after the debounce.
 func BenchmarkRebuild(b *testing.B) {
 	src := copyTree(b)
-	s := New(Config{Src: src, Out: filepath.Join(src, "public"), BuildDate: catalog.NewDate(2025, time.December, 1)})
+	s := New(Config{Src: src, BuildDate: catalog.NewDate(2025, time.December, 1)})
 	ctx := context.Background()
 	s.Rebuild(ctx)
-	<-s.disk // Serve would write it now
-	s.publish()
 	h := s.Handler(ctx)
 	site := filepath.Join(src, "catalog", "site.toml")
 	orig, err := os.ReadFile(site)
@@ -445,7 +415,7 @@ func BenchmarkRebuild(b *testing.B) {
 	if !bytes.Contains(orig, []byte(name)) {
 		b.Fatalf("site.toml lacks %s", name)
 	}
-	var cpu, disk time.Duration
+	var cpu time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		// A fictional site name, for the benchmark.
@@ -461,16 +431,11 @@ func BenchmarkRebuild(b *testing.B) {
 			st, _ := s.current()
 			b.Fatalf("the edit is not served: %q", st.Errors)
 		}
-		d0 := time.Now()
-		s.publish()
-		disk += time.Since(d0)
-		<-s.disk
 		b.StartTimer()
 	}
 	// On a shared machine the wall time says more about the neighbours;
 	// the CPU time is the build's own.
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	b.ReportMetric(float64(disk.Microseconds())/1000/float64(b.N), "disk-ms/op")
 }
 
 // cpuTime returns the user and system CPU time of the process so far.

@@ -33,6 +33,7 @@ import (
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/devserver"
 	"github.com/qualbridge/qualbridge/generator/hant"
+	"github.com/qualbridge/qualbridge/generator/publish"
 )
 
 var shots = flag.String("shots", "", "save a screenshot of each page visited in this `dir`")
@@ -90,17 +91,25 @@ func serve(t *testing.T) *site {
 	}))
 	t.Cleanup(srv.Close)
 	date := catalog.NewDate(2025, time.December, 1)
-	res, err := generator.Build(context.Background(), generator.Options{
-		Src: repo, Out: out, BuildDate: date, BaseURL: srv.URL + "/",
-	})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	t.Logf("built %d pages", res.Pages)
 	c, ds := catalog.Load(os.DirFS(repo), catalog.Options{BuildDate: date})
 	if err := ds.Err(); err != nil {
 		t.Fatal(err)
 	}
+	stage, err := publish.NewStage(out, publish.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := generator.Build(context.Background(), c, os.DirFS(repo), generator.Options{
+		Write: stage.WriteFile, BuildDate: date, BaseURL: srv.URL + "/",
+	})
+	if err != nil {
+		stage.Abort()
+		t.Fatalf("build: %v", err)
+	}
+	if err := stage.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built %d pages", res.Pages)
 	return &site{url: srv.URL, cat: c}
 }
 
@@ -600,7 +609,7 @@ func TestDevReload(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := devserver.New(devserver.Config{
-		Src: src, Out: filepath.Join(src, "public"), BuildDate: catalog.NewDate(2025, time.December, 1),
+		Src: src, BuildDate: catalog.NewDate(2025, time.December, 1),
 		Debounce: 20 * time.Millisecond, Logf: t.Logf,
 	})
 	done := make(chan error, 1)
