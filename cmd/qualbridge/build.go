@@ -74,8 +74,8 @@ func runBuild(ctx context.Context, c *cli, args []string) error {
 		return errReported
 	}
 	if res.Preview {
-		c.errorf("preview build: no base_url, so links are relative and there is no sitemap, canonical or hreflang URL")
-		c.hintf("for a deployment set base_url in catalog/site.toml or pass -base-url https://…/")
+		c.errorf("这是预览构建：没有设置 base_url，链接都用站内相对地址，不生成 sitemap、canonical 和 hreflang 网址")
+		c.hintf("正式发布时在 catalog/site.toml 中写上 base_url，或运行 qualbridge build -base-url https://…/")
 	}
 	fmt.Fprintf(c.stdout, "built %s: %d pages, %d files, %s in %v\n",
 		*out, res.Pages, res.Files, size(res.Bytes), res.Duration.Round(time.Millisecond))
