@@ -57,6 +57,7 @@ func commands() map[string]command {
 		"keygen": {"create an issuer signing key, age-encrypted", runKeygen},
 		"issue":  {"issue signed certificates for a batch of applicants", runIssue},
 		"revoke": {"record a signed revocation of a certificate", runRevoke},
+		"deploy": {"upload what changed in public/ to an object store", runDeploy},
 	}
 }
 
