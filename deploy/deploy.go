@@ -115,6 +115,8 @@ type Result struct {
 	Deleted  int   // deletions done
 	Bytes    int64 // bytes uploaded
 	Duration time.Duration
+	Scan     time.Duration // of which reading and hashing the site
+	List     time.Duration // and listing the store
 }
 
 // ErrTooManyDeletes is wrapped by the error of a deploy refused by
@@ -186,12 +188,14 @@ func ToBucket(ctx context.Context, b *blob.Bucket, site fs.FS, opts Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Files: len(files)}
+	res := &Result{Files: len(files), Scan: time.Since(start)}
 	if _, ok := files["index.html"]; !ok {
 		return res, fail(opts.From, "没有 index.html，不像是生成好的网站；什么也没有改动",
 			"先运行 qualbridge build，再部署它的输出文件夹", nil)
 	}
+	listStart := time.Now()
 	remote, err := list(ctx, b)
+	res.List = time.Since(listStart)
 	if err != nil {
 		return res, fail(opts.To, "无法列出存储中的对象："+err.Error(), "检查地址、凭据（如 AWS_ACCESS_KEY_ID）和网络", err)
 	}
