@@ -41,7 +41,8 @@ type Options struct {
 	// gocloud.dev/blob URL.
 	To string
 	// MaxDeletes refuses a deploy that would delete more objects than
-	// this, before anything is changed. Negative means no limit.
+	// this, before anything is changed: zero allows no deletion, a
+	// negative value any number.
 	MaxDeletes int
 	// DryRun plans the deploy and changes nothing.
 	DryRun bool
@@ -324,6 +325,18 @@ func list(ctx context.Context, b *blob.Bucket) (map[string]*blob.ListObject, err
 // diff compares the site with the store.
 func diff(ctx context.Context, b *blob.Bucket, files map[string]*file, remote map[string]*blob.ListObject, opts Options) (Plan, error) {
 	var plan Plan
+	// A store whose listed hash matches a file's MD5 for even one object
+	// lists MD5s (S3's ETag of an object uploaded in one request, GCS's
+	// and Azure's Content-MD5): a differing hash there means a changed
+	// file. A store that lists no MD5s (one that encrypts, say) leaves
+	// every difference in doubt, settled by the object's attributes.
+	md5s := false
+	for key, f := range files {
+		if obj, ok := remote[key]; ok && bytes.Equal(obj.MD5, f.md5) {
+			md5s = true
+			break
+		}
+	}
 	var doubt []string // keys whose listed hash does not settle it
 	for key, f := range files {
 		obj, ok := remote[key]
@@ -334,6 +347,8 @@ func diff(ctx context.Context, b *blob.Bucket, files map[string]*file, remote ma
 			plan.Changes = append(plan.Changes, Change{Key: key, Op: Update, Size: f.size, file: f, cls: classify(key)})
 		case obj.Size == f.size && bytes.Equal(obj.MD5, f.md5):
 			plan.Unchanged++
+		case md5s && obj.MD5 != nil:
+			plan.Changes = append(plan.Changes, Change{Key: key, Op: Update, Size: f.size, file: f, cls: classify(key)})
 		default:
 			doubt = append(doubt, key)
 		}

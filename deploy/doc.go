@@ -8,10 +8,11 @@
 // A deploy lists the store once and compares each file's MD5 with the hash
 // the listing gives (S3's ETag, GCS's and Azure's Content-MD5), so a
 // deploy that changes nothing costs one listing and reading the site.
-// Only where the listed hash is missing or differs does it read the
-// object's attributes, where every upload records the MD5 of the file in
-// the metadata key "qualbridge-md5", with its headers: an object uploaded
-// in parts or by a store that encrypts still counts as unchanged.
+// Each object is uploaded in one request, so that its ETag is its MD5.
+// Where the listing has no hash for an object (uploaded in parts by
+// another tool), or the store lists no MD5s at all (one that encrypts),
+// the object's attributes settle it: every upload records the MD5 of the
+// file in the metadata key "qualbridge-md5", with its headers.
 //
 // Every object gets its Content-Type from a fixed table (the same on every
 // machine), and a Cache-Control: a year and immutable for a fingerprinted
