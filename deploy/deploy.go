@@ -198,12 +198,18 @@ func ToBucket(ctx context.Context, b *blob.Bucket, site fs.FS, opts Options) (*R
 	remote, err := list(ctx, b)
 	res.List = time.Since(listStart)
 	if err != nil {
-		return res, fail(opts.To, "无法列出存储中的对象："+err.Error(), "检查地址、凭据（如 AWS_ACCESS_KEY_ID）和网络", err)
+		if ctx.Err() != nil {
+			return res, interrupted(opts, err, 0, 0)
+		}
+		return res, fail(opts.To, "无法列出存储中的对象："+storeErr(err), "检查地址（桶名、endpoint、region）、凭据（如 AWS_ACCESS_KEY_ID）和网络", err)
 	}
 	res.Objects = len(remote)
 	plan, err := diff(ctx, b, files, remote, opts)
 	if err != nil {
-		return res, fail(opts.To, "无法读取存储中对象的属性："+err.Error(), "检查凭据和网络后重新运行", err)
+		if ctx.Err() != nil {
+			return res, interrupted(opts, err, 0, 0)
+		}
+		return res, fail(opts.To, "无法读取存储中对象的属性："+storeErr(err), "检查凭据和网络后重新运行", err)
 	}
 	res.Plan = plan
 	if opts.MaxDeletes >= 0 && plan.Deletes > opts.MaxDeletes {
@@ -520,8 +526,25 @@ func opErr(opts Options, c Change, err error) error {
 	if c.Op == Delete {
 		verb = "删除"
 	}
-	return fail(path.Join(opts.To, c.Key), verb+"失败："+err.Error(),
+	return fail(path.Join(opts.To, c.Key), verb+"失败："+storeErr(err),
 		"已上传的部分不影响网站；排除问题后重新运行 qualbridge deploy，会从中断处继续", err)
+}
+
+// storeErr says in Chinese what a store's error means, where its code
+// tells, followed by the store's own words.
+func storeErr(err error) string {
+	what := map[gcerrors.ErrorCode]string{
+		gcerrors.NotFound:          "存储桶或对象不存在",
+		gcerrors.PermissionDenied:  "没有权限",
+		gcerrors.InvalidArgument:   "请求无效",
+		gcerrors.ResourceExhausted: "超出存储的配额或请求速率",
+		gcerrors.DeadlineExceeded:  "超时",
+		gcerrors.Unimplemented:     "存储不支持这一操作",
+	}[gcerrors.Code(err)]
+	if what == "" {
+		return err.Error()
+	}
+	return what + "（" + err.Error() + "）"
 }
 
 func interrupted(opts Options, err error, done, total int) error {
