@@ -21,7 +21,8 @@ if [ -x "$bin" ]; then
 fi
 
 mkdir -p "$cache"
-dir=$(go mod download -json "github.com/seaweedfs/seaweedfs@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+# Outside any module, so that the checkout's go.sum is left alone.
+dir=$(cd "$cache" && GO111MODULE=on go mod download -json "github.com/seaweedfs/seaweedfs@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -n "$dir" ] || { echo "weed.sh: go mod download gave no module folder" >&2; exit 1; }
 
 src=$(mktemp -d "$cache/weed-src.XXXXXX")
