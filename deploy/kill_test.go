@@ -3,17 +3,21 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"gocloud.dev/blob"
 )
 
 // TestMain lets the test binary stand in for "qualbridge deploy" in a
-// child process, which TestStoreKilled kills at random moments.
+// child process, which testStoreKilled kills at random moments.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("QUALBRIDGE_TEST_DEPLOY_SRC"); dir != "" {
 		_, err := Site(context.Background(), dir, os.Getenv("QUALBRIDGE_TEST_DEPLOY_TO"), Options{MaxDeletes: -1, Workers: 4})
@@ -59,13 +63,12 @@ func writeVersion(t *testing.T, dir string, v, n int) {
 	}
 }
 
-// TestStoreKilled kills deploys (SIGKILL, the worst case: no clean-up
+// testStoreKilled kills deploys (SIGKILL, the worst case: no clean-up
 // runs) at random moments, alternating between two versions of a site
 // that share no asset and no page but the home page. After every kill no
 // page in the store refers to an asset the store lacks; a final deploy
 // that is let run leaves the store equal to the site.
-func TestStoreKilled(t *testing.T) {
-	s := startStore(t)
+func testStoreKilled(t *testing.T, s store) {
 	b := s.open(t)
 	exe, err := os.Executable()
 	if err != nil {
@@ -90,32 +93,69 @@ func TestStoreKilled(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("seed %d", seed)
-	kills := 0
-	for v := 1; v <= 6; v++ {
+	kills, mixed := 0, 0
+	for v := 1; v <= 8; v++ {
 		writeVersion(t, dir, v, pages)
-		// Kill anywhere from start-up to the end of a full deploy;
-		// sometimes the deploy finishes first, which is fine too.
-		after := time.Duration(rng.Int64N(int64(full)))
+		newCSS := fmt.Sprintf("assets/style.%08x.css", 0xa0000000+v)
 		cmd := child(context.Background())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Wait until the deploy has begun to upload, then kill it at a
+		// random moment within the time a whole deploy takes.
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			if ok, _ := b.Exists(context.Background(), newCSS); ok {
+				break
+			}
+		}
+		after := time.Duration(rng.Int64N(int64(full)))
 		time.Sleep(after)
 		if cmd.Process.Kill() == nil {
 			kills++
 		}
 		cmd.Wait()
-		checkNoMissingAssets(t, b, fmt.Sprintf("version %d killed after %v", v, after))
+		newPages, oldPages := countPages(t, b, v)
+		if newPages > 0 && oldPages > 0 {
+			mixed++
+		}
+		t.Logf("version %d killed %v into its uploads: %d of its pages and %d older ones in the store", v, after, newPages, oldPages)
+		checkNoMissingAssets(t, b, fmt.Sprintf("version %d killed %v into its uploads", v, after))
 	}
-	if kills == 0 {
-		t.Errorf("no deploy was killed: the test proved nothing")
+	if mixed == 0 {
+		t.Errorf("no kill left old and new pages side by side: the test proved little (seed %d)", seed)
 	}
 	res, err := Site(context.Background(), dir, s.url(), Options{MaxDeletes: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d deploys killed; the re-run uploaded %d and deleted %d", kills, res.Uploaded, res.Deleted)
+	t.Logf("%d deploys killed, %d of them halfway; the re-run uploaded %d and deleted %d", kills, mixed, res.Uploaded, res.Deleted)
 	storeEquals(t, b, os.DirFS(dir))
+}
+
+// countPages counts the pages in the store (the home page aside) that
+// are of version v, and those of earlier versions.
+func countPages(t *testing.T, b *blob.Bucket, v int) (cur, old int) {
+	t.Helper()
+	ctx := context.Background()
+	it := b.List(&blob.ListOptions{Prefix: "zh-hans/"})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return cur, old
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := b.ReadAll(ctx, obj.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), fmt.Sprintf("第%d版", v)) {
+			cur++
+		} else {
+			old++
+		}
+	}
 }
 
 // TestSyntheticTiming deploys a large built site (the 24,000-page
@@ -127,7 +167,7 @@ func TestSyntheticTiming(t *testing.T) {
 	if dir == "" {
 		t.Skip("set QUALBRIDGE_DEPLOY_SITE to a built site to time deploying it")
 	}
-	s := startStore(t)
+	s := startStore(t).bucket(t, "synthetic")
 	var files int
 	var size int64
 	fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {

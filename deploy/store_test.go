@@ -94,10 +94,10 @@ func freePorts(t testing.TB, n int) []int {
 }
 
 // startStore starts SeaweedFS (master, volume, filer and S3 gateway in
-// one process) on free ports with its data in a temp dir, creates the
-// bucket "site" and sets the credentials the AWS SDK reads. Anonymous
-// clients may read, as a CDN in front of the bucket would.
-func startStore(t testing.TB) store {
+// one process) on free ports with its data in a temp dir, and sets the
+// credentials the AWS SDK reads. Anonymous clients may read, as a CDN in
+// front of a bucket would.
+func startStore(t testing.TB) *server {
 	t.Helper()
 	bin := weedBinary(t)
 	dir := t.TempDir()
@@ -148,29 +148,46 @@ func startStore(t testing.TB) store {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-aws-credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 
-	s := store{endpoint: fmt.Sprintf("http://127.0.0.1:%d", p[6]), bucket: "site"}
-	client := s3.New(s3.Options{
+	srv := &server{endpoint: fmt.Sprintf("http://127.0.0.1:%d", p[6]), log: logf.Name(), cmd: cmd}
+	srv.client = s3.New(s3.Options{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(s.endpoint),
+		BaseEndpoint: aws.String(srv.endpoint),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKey, testSecretKey, ""),
 	})
+	return srv
+}
+
+// server is a running SeaweedFS.
+type server struct {
+	endpoint string
+	client   *s3.Client
+	log      string
+	cmd      *exec.Cmd
+}
+
+// bucket creates a bucket and waits until it takes writes (the first
+// start of the server takes some seconds to come up and grow volumes).
+func (srv *server) bucket(t testing.TB, name string) store {
+	t.Helper()
+	s := store{endpoint: srv.endpoint, bucket: name}
 	deadline := time.Now().Add(90 * time.Second)
+	fatal := func(what string, err error) {
+		log, _ := os.ReadFile(srv.log)
+		t.Fatalf("SeaweedFS %s: %v\n%s", what, err, tail(string(log), 3000))
+	}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)})
+		_, err := srv.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
 		cancel()
 		if err == nil {
 			break
 		}
-		if cmd.ProcessState != nil || time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("SeaweedFS did not come up: %v\n%s", err, tail(string(log), 3000))
+		if srv.cmd.ProcessState != nil || time.Now().After(deadline) {
+			fatal("did not come up", err)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	// Writes go to volumes the master grows on the first write; wait
-	// until one succeeds, so that tests time deploys, not start-up.
 	b, err := blob.OpenBucket(context.Background(), s.url())
 	if err != nil {
 		t.Fatal(err)
@@ -183,8 +200,7 @@ func startStore(t testing.TB) store {
 			return s
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("SeaweedFS takes no writes: %v\n%s", err, tail(string(log), 3000))
+			fatal("takes no writes", err)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -197,12 +213,19 @@ func tail(s string, n int) string {
 	return s
 }
 
-// TestStore runs the deploy cycle against a real S3-compatible store:
-// the listing's ETags settle a second deploy with no upload, headers are
-// what a CDN fetching from the bucket sees, a file larger than an upload
-// part is still recognised as unchanged.
+// TestStore runs deploys against a real S3-compatible store, one server
+// for all, a bucket each.
 func TestStore(t *testing.T) {
-	s := startStore(t)
+	srv := startStore(t)
+	t.Run("Cycle", func(t *testing.T) { testStoreCycle(t, srv.bucket(t, "cycle")) })
+	t.Run("Gzip", func(t *testing.T) { testStoreGzip(t, srv.bucket(t, "gzip")) })
+	t.Run("Killed", func(t *testing.T) { testStoreKilled(t, srv.bucket(t, "killed")) })
+}
+
+// testStoreCycle: the listing's ETags settle a second deploy with no
+// upload, headers are what a CDN fetching from the bucket sees, a file
+// larger than an upload part is still recognised as unchanged.
+func testStoreCycle(t *testing.T, s store) {
 	b := s.open(t)
 	site := siteA()
 	big := strings.Repeat("<tr><td>合成技术士</td><td>四级</td></tr>\n", 9<<20/48) // more than one 8 MB upload part
@@ -249,10 +272,9 @@ func TestStore(t *testing.T) {
 	}
 }
 
-// TestStoreGzip: compressed copies carry Content-Encoding for whoever
+// testStoreGzip: compressed copies carry Content-Encoding for whoever
 // fetches them, and a second deploy uploads nothing.
-func TestStoreGzip(t *testing.T) {
-	s := startStore(t)
+func testStoreGzip(t *testing.T, s store) {
 	b := s.open(t)
 	site := siteA()
 	site["zh-hans/long/index.html"] = page("长页面", "style.0a1b2c3d.css", strings.Split(strings.Repeat("/zh-hans/about/ ", 100), " ")...)
