@@ -236,9 +236,9 @@ type file struct {
 
 // metaMD5 is the metadata key holding the hex MD5 of the file as in the
 // site, before compression. A store's own hash (the S3 ETag) is compared
-// first, from the listing alone; this is read only where that hash is
-// missing or differs (an upload in parts, a store that encrypts, a
-// compressed copy made by another compressor).
+// first, from the listing alone; this is read only where the listing
+// cannot settle it (an object uploaded in parts, a store that lists no
+// MD5s).
 const metaMD5 = "qualbridge-md5"
 
 // scan reads and hashes every file of the site, a few at a time.
