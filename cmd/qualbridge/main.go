@@ -95,6 +95,7 @@ func commands() map[string]command {
 		"registry": {"check or repair a certificate registry", runRegistry},
 		"reprint":  {"print already-issued certificates again", runReprint},
 		"stats":    {"count issued certificates, without personal data", runStats},
+		"deploy":   {"upload what changed in public/ to an object store", runDeploy},
 	}
 }
 
