@@ -104,7 +104,7 @@ func TestPages(t *testing.T) {
 		{"zh-hans/organisations/shili-jigou-c/index.html", []string{`class="badge bad">暂停`, "示例原因：整改中"}, nil},
 		{"zh-hans/organisations/occupation/9-99-99-02/index.html", []string{"示例评价机构甲", "示例技工学校"}, nil},
 		{"zh-hans/offices/shili-chuangkou/index.html", []string{`href="tel:&#43;86-000-12345671"`, `href="mailto:office@example.org"`, "一楼1号窗口"}, nil},
-		{"zh-hans/guides/caixin/checklist/index.html", []string{`<input type="checkbox" id="m0"> <label for="m0">`, "返回办事指南"}, []string{`class="nav"`}},
+		{"zh-hans/guides/caixin/checklist/index.html", []string{`<input type="checkbox" id="m0"> <label for="m0">`, "返回办事指南", "本页内容更新于 2025-05-20"}, []string{`class="nav"`}},
 		{"zh-hans/documents/shili-2025-1/index.html", []string{"示例人社〔2025〕1号", "虚构的摘要", "示例照顾员"}, nil},
 		{"zh-hans/changes/index.html", []string{`id="shili-pici-5"`, "2025-03-01"}, nil},
 		{"zh-hans/search/index.html", []string{`<div id="search-results" aria-live="polite"></div>`, "示例评价机构甲", `data-search-index="/zh-hans/search-index.json"`}, nil},

@@ -127,13 +127,13 @@ func (x *index) pages() ([]*page, error) {
 	add(&page{Path: "guides/", Tmpl: "guides.html", Title: "办事指南", Crumbs: []crumb{home}, Data: guidesByAudience(c.Guides)})
 	guideCrumbs := []crumb{home, {"办事指南", "guides/"}}
 	for _, g := range c.Guides {
-		add(&page{Path: "guides/" + g.ID + "/", Tmpl: "guide.html", Title: g.Title, Crumbs: guideCrumbs, Data: g,
+		add(&page{Path: "guides/" + g.ID + "/", Tmpl: "guide.html", Title: g.Title, Crumbs: guideCrumbs, Data: g, Updated: g.Updated,
 			Kind: "guide", Text: join(g.Title, g.Audience, plain(g.Eligibility), plain(g.Summary))})
 		if len(g.Materials) == 0 {
 			continue // nothing to print: no checklist, and no link to one
 		}
 		add(&page{Path: "guides/" + g.ID + "/checklist/", Tmpl: "checklist.html", Title: g.Title + "：材料清单",
-			Crumbs: append(guideCrumbs[:2:2], crumb{g.Title, "guides/" + g.ID + "/"}), Data: g})
+			Crumbs: append(guideCrumbs[:2:2], crumb{g.Title, "guides/" + g.ID + "/"}), Data: g, Updated: g.Updated})
 	}
 
 	// Policy documents.

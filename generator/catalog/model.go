@@ -201,7 +201,10 @@ type Guide struct {
 	// leave room: boxes put back in order, an actor the text implies.
 	Reading string   `toml:"reading"`
 	Sources []string `toml:"sources"`
-	Pos     Pos      `toml:"-"`
+	// Updated is when the editors last checked the guide against its
+	// sources: the "updated" date on the page and on its printed checklist.
+	Updated Date `toml:"updated"`
+	Pos     Pos  `toml:"-"`
 }
 
 // Audiences are the readers a guide may be written for.
