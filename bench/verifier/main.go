@@ -45,8 +45,8 @@ import (
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
-	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/registrytest"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )

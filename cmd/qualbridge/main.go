@@ -61,6 +61,8 @@ func commands() map[string]command {
 		"registry": {"check or repair a certificate registry", runRegistry},
 		"reprint":  {"print already-issued certificates again", runReprint},
 		"stats":    {"count issued certificates, without personal data", runStats},
+		"trust":    {"create the root of trust, retire or distrust a key", runTrust},
+		"publish":  {"write the signed verifier snapshot from the registry", runPublish},
 	}
 }
 
