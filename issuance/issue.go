@@ -177,7 +177,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		return res, fmt.Errorf("登记库 %s 有根信任：签发须核对根签名的信任列表并封存证书", o.Registry)
 	}
 	if o.Trust != nil {
-		if err := o.Trust.List.May(signer.KID(), trust.RoleSigning, o.Now.UTC().Truncate(time.Second)); err != nil {
+		if err := maySign(o.Trust.List, signer.KID(), trust.RoleSigning, o.Now); err != nil {
 			return res, fmt.Errorf("拒绝签发：密钥 %s 此刻不得签名（不在根签名的信任列表 %s 中、已停用或不在可签名时间内）：%v", signer.KID(), ListFile, err)
 		}
 		if last := st.lastSigned(); o.Now.Before(last) {

@@ -50,7 +50,7 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := t.List.May(kidOf(o.Timestamp), trust.RoleTimestamp, o.Now.UTC().Truncate(time.Second)); err != nil {
+	if err := maySign(t.List, kidOf(o.Timestamp), trust.RoleTimestamp, o.Now); err != nil {
 		return nil, fmt.Errorf("拒绝发布：时间戳密钥不在根签名的信任列表中或此刻不得签名：%v", err)
 	}
 	st, err := loadState(o.Registry)

@@ -113,7 +113,7 @@ func Revoke(o RevokeOptions) (*record.Revocation, *record.Revocation, error) {
 	}
 	rev := &record.Revocation{Token: e.Token, Number: e.Number, Date: o.Date, Reason: o.Reason}
 	if !done2 {
-		if err := o.Trust.List.May(signer.KID(), trust.RoleSigning, o.Now.UTC().Truncate(time.Second)); err != nil {
+		if err := maySign(o.Trust.List, signer.KID(), trust.RoleSigning, o.Now); err != nil {
 			return nil, nil, fmt.Errorf("拒绝撤销：密钥 %s 此刻不得签名（不在根签名的信任列表 %s 中、已停用或不在可签名时间内）：%v", signer.KID(), ListFile, err)
 		}
 		env2, err := signer.SignCancellation(&record.Cancellation{Locator: loc, Date: o.Date, Reason: o.Reason}, o.Now)

@@ -282,6 +282,11 @@ func SetStatus(dir string, root ed25519.PrivateKey, kid string, status trust.Sta
 					return fmt.Errorf("密钥 %s 已标记为泄露，不能再改", kid)
 				}
 				l.Keys[i].Status = status
+				// A retired key's window ends now, so that a verifier
+				// refuses anything it signs later.
+				if status == trust.Retired && l.Keys[i].NotAfter.After(now) {
+					l.Keys[i].NotAfter = now.UTC().Truncate(time.Second)
+				}
 				return nil
 			}
 		}
@@ -313,4 +318,18 @@ func writeNewFile(name string, data []byte) error {
 		return err
 	}
 	return OS().SyncDir(filepath.Dir(name))
+}
+
+// maySign reports whether the issuer may sign with kid now: the
+// root-signed list has it as an active key of role, inside its window.
+// (A verifier also accepts a retired key's signatures from inside its
+// window; the issuer signs nothing more with it.)
+func maySign(l *trust.List, kid string, role trust.Role, now time.Time) error {
+	if err := l.May(kid, role, now.UTC().Truncate(time.Second)); err != nil {
+		return err
+	}
+	if k, _ := l.Key(kid); k.Status != trust.Active {
+		return fmt.Errorf("密钥 %s 已停用", kid)
+	}
+	return nil
 }
