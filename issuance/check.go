@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -399,6 +400,8 @@ func (c *regCheck) sealed(manifests []*Manifest) {
 		return
 	}
 	locs := map[record.Locator]bool{}
+	var all []Sealed
+	var at []string // "file:line" of each of all
 	for _, m := range manifests {
 		name := path.Join(record.CertsDir, batchBase(m.Batch)+sealedExt)
 		if m.SealedSHA256 == "" {
@@ -433,10 +436,25 @@ func (c *regCheck) sealed(manifests []*Manifest) {
 			if s.Number != m.Holders[i].Number {
 				c.add(name, i+2, "从备份恢复该文件", "证书编号 %s 与清单的第 %d 份（%s）不符", s.Number, i+1, m.Holders[i].Number)
 			}
-			if err := checkSealed(t.List, s); err != nil {
-				c.add(name, i+2, "该证书核验时会显示为“未通过核验”：查明原因，必要时用 qualbridge reissue 重新签名", "证书 %s 的第 2 版签名无效：%v", s.Number, err)
-			}
 			locs[s.Locator] = true
+			at = append(at, fmt.Sprintf("%s:%d", name, i+2))
+		}
+		all = append(all, lines...)
+	}
+	// Each certificate as it now stands (re-signed ones replaced).
+	cur, err := overlayReissued(c.dir, all)
+	if err != nil {
+		c.add(ReissuedDir, 0, "从备份恢复该文件夹", "%v", err)
+		cur = all
+	}
+	for i := range cur {
+		if err := checkSealed(t.List, &cur[i]); err != nil {
+			file, line, _ := strings.Cut(at[i], ":")
+			n, _ := strconv.Atoi(line)
+			if cur[i].Generation > 1 {
+				file, n = ReissuedDir, 0
+			}
+			c.add(file, n, "该证书核验时会显示为“未通过核验”：查明原因，必要时用 qualbridge reissue 重新签名", "证书 %s（第 %d 版次）的第 2 版签名无效：%v", cur[i].Number, cur[i].Generation, err)
 		}
 	}
 	cs, err := readCancellations(c.dir)

@@ -33,6 +33,8 @@ type Sealed struct {
 	ByToken       []byte // seal.SealedSize bytes
 	LookupLocator record.Locator
 	ByLookup      []byte
+
+	batch int // the batch it was issued in
 }
 
 // sealBatch signs every certificate in version 2 and seals both copies.
@@ -192,7 +194,46 @@ func readSealed(dir string, st *state) ([]Sealed, error) {
 		if err != nil {
 			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：%w", rel(dir, name), err)}
 		}
+		for i := range lines {
+			lines[i].batch = n
+		}
 		out = append(out, lines...)
+	}
+	return overlayReissued(dir, out)
+}
+
+// overlayReissued puts the re-signed certificates of reissued/*.sealed
+// (oldest first) in place of the ones they replace: same locator, a
+// higher generation, the same place in issue order.
+func overlayReissued(dir string, out []Sealed) ([]Sealed, error) {
+	names, err := filepath.Glob(filepath.Join(dir, ReissuedDir, "*"+sealedExt))
+	if err != nil || len(names) == 0 {
+		return out, err
+	}
+	at := make(map[record.Locator]int, len(out))
+	for i := range out {
+		at[out[i].Locator] = i
+	}
+	for _, name := range names { // Glob sorts: NNNNNN order
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		lines, err := parseSealed(data)
+		if err != nil {
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：%w", rel(dir, name), err)}
+		}
+		for _, l := range lines {
+			i, ok := at[l.Locator]
+			if !ok || out[i].Number != l.Number {
+				return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：证书 %s 不在签发日志中", rel(dir, name), l.Number)}
+			}
+			if l.Generation <= out[i].Generation {
+				return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：证书 %s 的版次 %d 不高于已有的 %d", rel(dir, name), l.Number, l.Generation, out[i].Generation)}
+			}
+			l.batch = out[i].batch
+			out[i] = l
+		}
 	}
 	return out, nil
 }

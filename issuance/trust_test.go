@@ -359,3 +359,73 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestReissue: the certificates a compromised key signed are re-signed
+// by a new key, after approval, under the same token, at generation 2;
+// the verifier then finds them genuine; nothing is signed unapproved.
+func TestReissue(t *testing.T) {
+	tr := newTrustedRegistry(t, fictionalBatch(0, 3))
+	res := mustIssue(t, tr.Options)
+	oldKey, _ := tr.OpenKey()
+	oldKID := record.KeyID(oldKey.Public().(ed25519.PublicKey))
+	newFile := filepath.Join(t.TempDir(), "TEST-ONLY-new.age")
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := CreateKey(KeyOptions{Registry: tr.Registry, KeyFile: newFile, Recipients: testRecipients(t), NotBefore: now.Add(-time.Minute), NotAfter: now.AddDate(1, 0, 0), Root: tr.root}); err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := OpenKey(newFile, mustRead(t, newFile), testIdentities(t)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SetStatus(tr.Registry, tr.root, oldKID, trust.Compromised, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tl, _ := OpenTrust(tr.Registry)
+	o := ReissueOptions{Registry: tr.Registry, KID: oldKID, Trust: tl, Identities: testIdentities(t),
+		OpenKey: func() (ed25519.PrivateKey, error) { return newKey, nil }, OpenPepper: tr.OpenPepper,
+		Now: time.Now(), LookupParams: testLookupParams}
+	var shown int
+	o.Approve = func(l []Sealed) bool { shown = len(l); return false }
+	if _, err := Reissue(context.Background(), o); !errors.Is(err, ErrNotApproved) || shown != 3 {
+		t.Fatalf("unapproved: %v, %d shown", err, shown)
+	}
+	if names, _ := filepath.Glob(filepath.Join(tr.Registry, ReissuedDir, "*")); len(names) != 0 {
+		t.Fatalf("an unapproved run wrote %v", names)
+	}
+	o.Approve = func([]Sealed) bool { return true }
+	done, err := Reissue(context.Background(), o)
+	if err != nil || len(done) != 3 {
+		t.Fatalf("reissue: %d, %v", len(done), err)
+	}
+	// Nothing left signed by the compromised key.
+	if _, err := Reissue(context.Background(), o); err == nil || !strings.Contains(err.Error(), "没有由密钥") {
+		t.Fatalf("second reissue: %v", err)
+	}
+	if ds, _ := Check(tr.Registry); len(ds) > 0 {
+		t.Fatalf("check after reissue:\n%s", listString(ds))
+	}
+	out := filepath.Join(t.TempDir(), "snapshot")
+	tr.publish(t, out)
+	snap, _, err := loadSnapshot(t, tr.Registry, out, trust.Marks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Certificates {
+		loc, key, _ := seal.TokenKeys(c.Public.Token)
+		i, ok := snap.Records.Find(loc)
+		if !ok || snap.Records.Generation(i) != 2 {
+			t.Fatalf("%s: not found at generation 2", c.Public.Number)
+		}
+		env, err := seal.Open(key, loc, seal.ByToken, 2, snap.Records.Sealed(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := record.OpenCertificate(env, snap.List.PublicKey(trust.RoleSigning))
+		if err != nil || cert.Generation != 2 || cert.KID == oldKID || cert.Number != c.Public.Number {
+			t.Fatalf("%s: %+v %v", c.Public.Number, cert, err)
+		}
+		if err := snap.List.May(cert.KID, trust.RoleSigning, cert.SignedAt); err != nil {
+			t.Fatalf("%s: %v", c.Public.Number, err)
+		}
+	}
+}

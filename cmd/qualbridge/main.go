@@ -63,6 +63,7 @@ func commands() map[string]command {
 		"stats":    {"count issued certificates, without personal data", runStats},
 		"trust":    {"create the root of trust, retire or distrust a key", runTrust},
 		"publish":  {"write the signed verifier snapshot from the registry", runPublish},
+		"reissue":  {"re-sign what a retired or compromised key signed", runReissue},
 	}
 }
 
