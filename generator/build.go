@@ -2,12 +2,9 @@ package generator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -212,22 +209,6 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	res.Duration = time.Since(start)
 	logf("published %s: %d pages, %d files in %v", opts.Out, res.Pages, res.Files, res.Duration.Round(time.Millisecond))
 	return res, nil
-}
-
-// readTrust reads the trust list the centre publishes, catalog/trust.json,
-// if there is one; it must at least be JSON.
-func readTrust(src string) ([]byte, error) {
-	b, err := os.ReadFile(filepath.Join(src, "catalog", "trust.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !json.Valid(b) {
-		return nil, errors.New("catalog/trust.json:1:1: 不是有效的 JSON，请使用签发工具导出的信任列表")
-	}
-	return b, nil
 }
 
 // ProtectedTerms are the terms of a catalog never converted to
