@@ -337,7 +337,7 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 		}
 	}
 	// Torn last lines.
-	torn := []string{record.RevocationsFile}
+	torn := []string{record.RevocationsFile, CancellationsFile}
 	for _, de := range des {
 		if _, ok := record.BatchNumber(de.Name()); ok {
 			torn = append(torn, path.Join(record.CertsDir, de.Name()))

@@ -429,3 +429,29 @@ func TestReissue(t *testing.T) {
 		}
 	}
 }
+
+// TestTornCancellations: a torn last line of cancellations.log stops
+// publish with a hint; repair cuts it off (keeping it beside), and
+// publish goes on.
+func TestTornCancellations(t *testing.T) {
+	tr := newTrustedRegistry(t, fictionalBatch(0, 2))
+	res := mustIssue(t, tr.Options)
+	tr.revoke(t, res.Certificates[0].Public.Number)
+	name := filepath.Join(tr.Registry, CancellationsFile)
+	f, _ := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("00112233 half-a-li")
+	f.Close()
+	out := filepath.Join(t.TempDir(), "snapshot")
+	if _, err := Publish(PublishOptions{Registry: tr.Registry, Out: out, Timestamp: tr.timestamp, Now: time.Now()}); err == nil || !strings.Contains(err.Error(), "registry repair") {
+		t.Fatalf("publish over a torn line: %v", err)
+	}
+	if _, err := Repair(nil, tr.Registry, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(name + ".torn"); err != nil {
+		t.Fatalf("the cut bytes are not kept: %v", err)
+	}
+	if h := tr.publish(t, out); h.Revocations != 1 {
+		t.Fatalf("%d revocations published, want 1", h.Revocations)
+	}
+}
