@@ -53,7 +53,7 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 		if err != nil {
 			return "", err
 		}
-		if !slices.ContainsFunc(t.Pin.Root.Keys, func(k ed25519.PublicKey) bool { return k.Equal(o.Root.Public()) }) {
+		if !slices.ContainsFunc(t.Root.Keys, func(k ed25519.PublicKey) bool { return k.Equal(o.Root.Public()) }) {
 			return "", fmt.Errorf("这把根密钥不是登记库 %s 所固定的根", PinFile)
 		}
 	} else if o.Root != nil {

@@ -36,6 +36,7 @@ const (
 	PublishSeqFile = "publish.seq"
 
 	sealedExt    = ".sealed"
+	nextListFile = "trust.list.next" // staged by a root rotation
 	sealedHeader = "qualbridge sealed v1"
 )
 
@@ -43,7 +44,8 @@ const (
 // trust list it signs, and the bytes of both as they are published.
 type Trust struct {
 	Pin   *trust.Pin
-	Roots [][]byte // roots/000001.root …
+	Roots [][]byte       // roots/000001.root …
+	Root  *trust.RootSet // the newest, which signs the trust list
 	List  *trust.List
 	Bytes []byte // the signed trust list
 }
@@ -79,16 +81,22 @@ func OpenTrust(dir string) (*Trust, error) {
 		}
 		t.Roots = append(t.Roots, b)
 	}
-	if len(t.Roots) == 0 || !bytes.Equal(t.Roots[0], pin.Bytes) {
-		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 与 %s 不是同一根密钥集", filepath.ToSlash(trust.RootFile(1)), PinFile)}
-	}
-	if len(t.Roots) > 1 {
-		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("登记库有 %d 个根密钥集版本；根轮换尚未支持签发", len(t.Roots))}
+	if t.Root, err = trust.OpenRoots(pin, t.Roots); err != nil {
+		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 的根密钥集链无法核验（与 %s 不符，或某一版未经前一版签署）：%v", trust.RootsDir, PinFile, err)}
 	}
 	if t.Bytes, err = os.ReadFile(filepath.Join(dir, ListFile)); err != nil {
 		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 无法读取：%w", ListFile, err)}
 	}
-	if t.List, err = trust.OpenList(t.Bytes, pin.Root); err != nil {
+	if staged, err := os.ReadFile(filepath.Join(dir, nextListFile)); err == nil {
+		// A root rotation stopped after its root set was written.
+		if _, err := trust.OpenList(staged, t.Root); err == nil {
+			if err := OS().Rename(filepath.Join(dir, nextListFile), filepath.Join(dir, ListFile)); err != nil {
+				return nil, err
+			}
+			t.Bytes = staged
+		}
+	}
+	if t.List, err = trust.OpenList(t.Bytes, t.Root); err != nil {
 		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 未经根密钥签名，拒绝使用（有人改动了信任列表？）：%v", ListFile, err)}
 	}
 	if !t.List.Expires.After(time.Now()) {
@@ -262,8 +270,8 @@ func ChangeList(dir string, root ed25519.PrivateKey, now time.Time, change func(
 	if err != nil {
 		return nil, err
 	}
-	if _, err := trust.OpenList(b, t.Pin.Root); err != nil {
-		return nil, fmt.Errorf("这把根密钥不是登记库 %s 所固定的根：%v", PinFile, err)
+	if _, err := trust.OpenList(b, t.Root); err != nil {
+		return nil, fmt.Errorf("这把根密钥不是登记库当前的根：%v", err)
 	}
 	fsys := OS()
 	if err := writeFile(fsys, filepath.Join(dir, ListFile), b, 0o644); err != nil {
@@ -332,4 +340,55 @@ func maySign(l *trust.List, kid string, role trust.Role, now time.Time) error {
 		return fmt.Errorf("密钥 %s 已停用", kid)
 	}
 	return nil
+}
+
+// RotateRoot replaces the root: root set version v+1 holding newRoot,
+// signed by the old root and the new, and the trust list re-signed by
+// the new root. Verifiers pinned to version 1 follow the chain.
+func RotateRoot(dir string, oldRoot, newRoot ed25519.PrivateKey, now time.Time) (*trust.RootSet, error) {
+	t, err := OpenTrust(dir)
+	if err != nil {
+		return nil, err
+	}
+	now = now.UTC().Truncate(time.Second)
+	next := trust.RootSet{Version: t.Root.Version + 1, SignedAt: now, Threshold: 1, Keys: []ed25519.PublicKey{newRoot.Public().(ed25519.PublicKey)}}
+	b, err := next.Sign(oldRoot, newRoot)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := trust.OpenRoots(t.Pin, append(append([][]byte(nil), t.Roots...), b)); err != nil {
+		return nil, fmt.Errorf("旧根密钥不是登记库当前的根：%v", err)
+	}
+	l := *t.List
+	l.Seq++
+	l.SignedAt = now
+	l.RootVersion = next.Version
+	if l.Expires.Before(now.Add(30 * 24 * time.Hour)) {
+		l.Expires = now.Add(180 * 24 * time.Hour)
+	}
+	lb, err := l.Sign(newRoot)
+	if err != nil {
+		return nil, err
+	}
+	// The new list is staged first, then the root set, then the list is
+	// renamed in: a crash between leaves the staged list, which
+	// [OpenTrust] puts in place (neither list opens alone under the other
+	// chain).
+	fsys := OS()
+	if err := writeFile(fsys, filepath.Join(dir, nextListFile), lb, 0o644); err != nil {
+		return nil, err
+	}
+	if err := fsys.SyncDir(dir); err != nil {
+		return nil, err
+	}
+	if err := writeFile(fsys, filepath.Join(dir, trust.RootFile(next.Version)), b, 0o644); err != nil {
+		return nil, err
+	}
+	if err := fsys.SyncDir(filepath.Join(dir, trust.RootsDir)); err != nil {
+		return nil, err
+	}
+	if err := fsys.Rename(filepath.Join(dir, nextListFile), filepath.Join(dir, ListFile)); err != nil {
+		return nil, err
+	}
+	return &next, fsys.SyncDir(dir)
 }

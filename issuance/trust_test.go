@@ -455,3 +455,35 @@ func TestTornCancellations(t *testing.T) {
 		t.Fatalf("%d revocations published, want 1", h.Revocations)
 	}
 }
+
+// TestRotateRoot: a new root, signed by the old and itself; the
+// registry keeps issuing and publishing, and a verifier pinned to
+// version 1 follows the chain. A key that is not the root cannot rotate.
+func TestRotateRoot(t *testing.T) {
+	tr := newTrustedRegistry(t, fictionalBatch(0, 1))
+	mustIssue(t, tr.Options)
+	newRoot := testKey("root 2")
+	if _, err := RotateRoot(tr.Registry, testKey("not the root"), newRoot, time.Now()); err == nil {
+		t.Fatal("rotated with a key that is not the root")
+	}
+	rs, err := RotateRoot(tr.Registry, tr.root, newRoot, time.Now())
+	if err != nil || rs.Version != 2 {
+		t.Fatalf("rotate: %v", err)
+	}
+	// The old root no longer changes the list; the new one does.
+	if _, err := SetStatus(tr.Registry, tr.root, "nosuchkey", trust.Retired, time.Now()); err == nil || !strings.Contains(err.Error(), "没有密钥") && !strings.Contains(err.Error(), "当前的根") {
+		t.Fatalf("old root: %v", err)
+	}
+	o := tr.Options
+	if o.Trust, err = OpenTrust(tr.Registry); err != nil {
+		t.Fatal(err)
+	}
+	o.Applicants, o.Now = fictionalBatch(1, 1), time.Now()
+	mustIssue(t, o)
+	out := filepath.Join(t.TempDir(), "snapshot")
+	tr.publish(t, out)
+	snap, _, err := loadSnapshot(t, tr.Registry, out, trust.Marks{})
+	if err != nil || snap.Root.Version != 2 || snap.Records.Len() != 4 {
+		t.Fatalf("snapshot after rotation: %v", err)
+	}
+}

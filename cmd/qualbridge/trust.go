@@ -17,9 +17,9 @@ import (
 // "trust compromise" (issuance.SetStatus): the registry's root of trust,
 // changed only through the root key.
 func runTrust(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || (args[0] != "init" && args[0] != "retire" && args[0] != "compromise") {
-		c.errorf("trust 需要子命令 init、retire 或 compromise")
-		fmt.Fprintln(c.stderr, "usage: qualbridge trust init -registry DIR -root-key FILE -timestamp-key FILE [-pepper-out FILE]\n       qualbridge trust retire|compromise -registry DIR -root-key FILE -kid K")
+	if len(args) == 0 || (args[0] != "init" && args[0] != "retire" && args[0] != "compromise" && args[0] != "rotate-root") {
+		c.errorf("trust 需要子命令 init、retire、compromise 或 rotate-root")
+		fmt.Fprintln(c.stderr, "usage: qualbridge trust init -registry DIR -root-key FILE -timestamp-key FILE [-pepper-out FILE]\n       qualbridge trust retire|compromise -registry DIR -root-key FILE -kid K\n       qualbridge trust rotate-root -registry DIR -root-key FILE -new-root-key FILE")
 		return errUsage
 	}
 	sub := args[0]
@@ -29,6 +29,7 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 	tsKey := flags.String("timestamp-key", "", "init：写入 age 加密时间戳密钥的`文件`；从不覆盖")
 	pepperOut := flags.String("pepper-out", "", "init：把人工查询的 pepper 明文写入这个`文件`，交给核验服务器（-lookup-pepper）")
 	kid := flags.String("kid", "", "retire/compromise：信任列表中的密钥 `kid`")
+	newRoot := flags.String("new-root-key", "", "rotate-root：新根密钥的`文件`（不存在则新建，age 加密）")
 	workFactor := flags.Int("scrypt-work-factor", 18, "口令的 scrypt 工作因子（log2；只在测试中调低）")
 	if help, err := parseFlags(flags, args[1:]); help || err != nil {
 		return err
@@ -37,6 +38,34 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 		return c.usageErrorf(flags, "trust %s 需要 -registry 和 -root-key，且不接受参数", sub)
 	}
 	now := time.Now()
+	if sub == "rotate-root" {
+		if *newRoot == "" {
+			return c.usageErrorf(flags, "trust rotate-root 需要 -new-root-key")
+		}
+		old, err := c.keyOpener(*rootKey, "")()
+		if err != nil {
+			return c.fail(err)
+		}
+		var nk []byte
+		if _, err := os.Stat(*newRoot); os.IsNotExist(err) {
+			r, err := c.scryptRecipient(*workFactor)
+			if err != nil {
+				return c.fail(err)
+			}
+			if nk, err = issuance.NewRootKey(*newRoot, []age.Recipient{r}); err != nil {
+				return c.fail(err)
+			}
+		} else if nk, err = c.keyOpener(*newRoot, "")(); err != nil {
+			return c.fail(err)
+		}
+		rs, err := issuance.RotateRoot(*dir, old, nk, now)
+		if err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "根密钥集第 %d 版已由旧根和新根共同签署；信任列表已由新根重签\n", rs.Version)
+		fmt.Fprintln(c.stdout, "核验服务仍固定第 1 版根公钥，沿签署链接受新根；运行 qualbridge publish 发布")
+		return nil
+	}
 	if sub != "init" {
 		if *kid == "" {
 			return c.usageErrorf(flags, "trust %s 需要 -kid", sub)
@@ -60,15 +89,10 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 	if *tsKey == "" {
 		return c.usageErrorf(flags, "trust init 需要 -timestamp-key")
 	}
-	p, err := c.passphrase(true)
+	r, err := c.scryptRecipient(*workFactor)
 	if err != nil {
 		return c.fail(err)
 	}
-	r, err := age.NewScryptRecipient(p)
-	if err != nil {
-		return c.fail(err)
-	}
-	r.SetWorkFactor(*workFactor)
 	rcpts := []age.Recipient{r}
 	var root []byte
 	created := false
@@ -101,6 +125,20 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintln(c.stdout, "下一步：qualbridge keygen -root-key … 加入签名密钥")
 	return nil
+}
+
+// scryptRecipient encrypts new key files to the passphrase.
+func (c *cli) scryptRecipient(workFactor int) (age.Recipient, error) {
+	p, err := c.passphrase(true)
+	if err != nil {
+		return nil, err
+	}
+	r, err := age.NewScryptRecipient(p)
+	if err != nil {
+		return nil, err
+	}
+	r.SetWorkFactor(workFactor)
+	return r, nil
 }
 
 func statusName(s trust.Status) string {
