@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +67,14 @@ func TestWalkthrough(t *testing.T) {
 	if got := v.outcome(t, path); got != "valid" {
 		t.Fatalf("scan: %s, want valid", got)
 	}
+	// Manual lookup by the printed number, full name and document number
+	// (the first fictional row), with the pepper trust init wrote.
+	if got := v.lookup(t, number, "测试零", "00000001"); got != "valid" {
+		t.Fatalf("lookup: %s, want valid", got)
+	}
+	if got := v.lookup(t, number, "测试一", "00000001"); got != "unknown" {
+		t.Fatalf("lookup with another name: %s, want unknown", got)
+	}
 	old := filepath.Join(dir, "old-snapshot")
 	copyTree(t, snap, old)
 
@@ -112,6 +121,10 @@ type runningVerifier struct {
 }
 
 func startVerifier(t *testing.T, bin, snap, pin, state string) *runningVerifier {
+	return startVerifierPepper(t, bin, snap, pin, state, filepath.Join(filepath.Dir(filepath.Dir(pin)), "pepper"))
+}
+
+func startVerifierPepper(t *testing.T, bin, snap, pin, state, pepper string) *runningVerifier {
 	t.Helper()
 	logf := filepath.Join(t.TempDir(), "verifier.log")
 	lf, err := os.Create(logf)
@@ -119,7 +132,7 @@ func startVerifier(t *testing.T, bin, snap, pin, state string) *runningVerifier 
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-snapshot", snap, "-trust-root", pin,
-		"-state", state, "-poll", "200ms", "-debounce", "50ms")
+		"-state", state, "-poll", "200ms", "-debounce", "50ms", "-lookup-pepper", pepper)
 	cmd.Stderr = lf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -164,6 +177,26 @@ func (v *runningVerifier) waitLog(t *testing.T, want string) {
 func (v *runningVerifier) outcome(t *testing.T, path string) string {
 	t.Helper()
 	req, _ := http.NewRequest("GET", v.base+path, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct {
+		Outcome string `json:"outcome"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	return a.Outcome
+}
+
+func (v *runningVerifier) lookup(t *testing.T, number, name, id string) string {
+	t.Helper()
+	form := url.Values{"number": {number}, "name": {name}, "id": {id}}
+	req, _ := http.NewRequest("POST", v.base+"/lookup", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
