@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -182,6 +183,9 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		}
 		if last := st.lastSigned(); o.Now.Before(last) {
 			return res, fmt.Errorf("拒绝签发：本机时钟（%s）早于登记库最后一次签名的时间（%s）：先校准时钟", localTime(o.Now), localTime(last))
+		}
+		if o.OpenPepper == nil {
+			return res, errors.New("签发需要人工查询的 pepper（OpenPepper）")
 		}
 		if pepper, err = o.OpenPepper(); err != nil {
 			return res, err

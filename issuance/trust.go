@@ -193,7 +193,9 @@ func InitTrust(o TrustInitOptions) (*TrustInitResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.Write(pepperText)
+	if _, err := w.Write(pepperText); err != nil {
+		return nil, err
+	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
