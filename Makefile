@@ -25,20 +25,29 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# demo: a fresh demo registry with the fictional batch, QR codes and
-# printable certificates in demo/out, scanning into a local verifier.
+# demo: a fresh demo registry with a TEST root of trust, a signing key,
+# the fictional batch (QR codes and printable certificates in demo/out)
+# and its verifier snapshot in demo/out/snapshot. Every key is TEST-ONLY
+# and age-encrypted under DEMO_PASSPHRASE.
 demo: $(BIN)
 	rm -rf demo/out
-	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) keygen -registry demo/out/registry -key demo/out/signing-key.age
-	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) issue -registry demo/out/registry -key demo/out/signing-key.age \
+	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) trust init -registry demo/out/registry \
+		-root-key demo/out/TEST-root-key.age -timestamp-key demo/out/TEST-timestamp-key.age -pepper-out demo/out/lookup-pepper
+	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) keygen -registry demo/out/registry -key demo/out/TEST-signing-key.age \
+		-root-key demo/out/TEST-root-key.age
+	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) issue -registry demo/out/registry -key demo/out/TEST-signing-key.age \
 		-recipients-file demo/testdata/TEST-ONLY-centre-recipient.txt -verifier http://$(VERIFIER_ADDR) \
 		-out demo/out demo/applicants.toml
+	QUALBRIDGE_PASSPHRASE='$(DEMO_PASSPHRASE)' ./$(BIN) publish -registry demo/out/registry \
+		-timestamp-key demo/out/TEST-timestamp-key.age -out demo/out/snapshot
 
 # verifier: the verification service on the demo snapshot, pinned to the
-# demo registry's root (make demo, then qualbridge publish, write them).
+# demo registry's root (make demo writes both). It reloads the snapshot
+# when publish replaces its head; its high-water marks survive restarts.
 verifier:
 	$(GO) run ./cmd/verifier -addr $(VERIFIER_ADDR) -snapshot demo/out/snapshot \
-		-trust-root demo/out/registry/trust-root.pub -state demo/out/verifier-state
+		-trust-root demo/out/registry/trust-root.pub -state demo/out/verifier-state \
+		-lookup-pepper demo/out/lookup-pepper -poll 2s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./generator/... ./verifier/...

@@ -2,7 +2,6 @@ package generator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -180,24 +179,6 @@ func Build(ctx context.Context, cat *catalog.Catalog, site fs.FS, opts Options) 
 	res.Bytes = r.bytes.Load()
 	res.Duration = now().Sub(start)
 	return res, nil
-}
-
-// readTrust reads the trust list the centre publishes, catalog/trust.json,
-// if there is one; it must at least be JSON.
-func readTrust(site fs.FS) ([]byte, error) {
-	const name = "catalog/trust.json"
-	b, err := fs.ReadFile(site, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &BuildError{Diagnostics: diag.List{diag.System(name, err)}}
-	}
-	if !json.Valid(b) {
-		return nil, &BuildError{Diagnostics: diag.List{{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Severity: diag.Error,
-			Message: "不是有效的 JSON", Hint: "请使用签发工具导出的信任列表，不要手工修改"}}}
-	}
-	return b, nil
 }
 
 // ProtectedTerms are the terms of a catalog converted to Traditional

@@ -20,6 +20,7 @@ import (
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/templates"
+	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -110,7 +111,7 @@ func TestPages(t *testing.T) {
 		{"zh-hans/search/index.html", []string{`<div id="search-results" aria-live="polite"></div>`, "示例评价机构甲", `data-search-index="/zh-hans/search-index.json"`}, nil},
 		{"zh-hant/search/index.html", []string{`data-search-index="/zh-hant/search-index.json"`}, nil},
 		{"zh-hans/data/index.html", []string{`href="/data/qualifications.json"`, `href="/data/qualifications.csv"`}, nil},
-		{"zh-hans/verify/index.html", []string{`action="https://verify.qualbridge.test/lookup"`, `name="number"`, `name="name"`, "签名公钥尚未公布"}, []string{"qualbridge-trust.json"}},
+		{"zh-hans/verify/index.html", []string{`action="https://verify.qualbridge.test/lookup"`, `name="number"`, `name="name"`, "尚未在本站公布根公钥和信任列表"}, []string{"qualbridge/trust.list"}},
 		// goldmark's safe default: raw HTML never reaches the page.
 		{"zh-hans/about/index.html", []string{"<!-- raw HTML omitted -->原始 HTML 会被转义", "软件和鼠标"}, []string{"<b>"}},
 		// Taiwan phrasing, lang and links swapped, protected names kept.
@@ -516,14 +517,27 @@ func TestOverride(t *testing.T) {
 	}
 	write("templates/assets/style.css", "/* overridden */\n")
 	write("templates/404.html", `{{define "main"}}<h1>部署自定义的404</h1>{{end}}`)
-	write("catalog/trust.json", `{"keys":[]}`)
+	// The root of trust, TEST-ONLY keys.
+	b := trusttest.New("site")
+	pinFile, err := b.PinFile(filepath.Join(src, "catalog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(pinFile, filepath.Join(src, "catalog", "trust-root.pub")); err != nil {
+		t.Fatal(err)
+	}
+	list, err := b.List.Sign(b.RootKeys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("catalog/trust.list", string(list))
 	out, _ := build(t, src)
 	for file, want := range map[string]string{
-		"assets/style.css":                  "/* overridden */",
-		"zh-hans/404.html":                  "部署自定义的404",
-		".well-known/qualbridge-trust.json": `{"keys":[]}`,
-		"zh-hans/verify/index.html":         `href="/.well-known/qualbridge-trust.json"`,
-		"assets/filter.js":                  "filter.js",
+		"assets/style.css":                      "/* overridden */",
+		"zh-hans/404.html":                      "部署自定义的404",
+		".well-known/qualbridge/trust-root.pub": "qualbridge-trust-root-v2 ",
+		"zh-hans/verify/index.html":             `href="/.well-known/qualbridge/trust.list"`,
+		"assets/filter.js":                      "filter.js",
 	} {
 		b, err := os.ReadFile(filepath.Join(out, file))
 		if err != nil || !strings.Contains(string(b), want) {

@@ -47,8 +47,9 @@
 // Pages end in "/" and are written as …/index.html under /zh-hans/ and
 // /zh-hant/; "/" is a redirect page. Assets are under /assets/, open data
 // under /data/, feeds at /zh-hans/atom.xml and /zh-hant/atom.xml, and the
-// trust list, when catalog/trust.json exists, at
-// /.well-known/qualbridge-trust.json. The same inputs and build date give
+// root of trust, when catalog/trust-root.pub and catalog/trust.list exist
+// (checked: the list must be signed by that root), at
+// /.well-known/qualbridge/trust-root.pub and trust.list. The same inputs and build date give
 // byte-identical files.
 //
 // # Speed

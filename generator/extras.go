@@ -118,8 +118,11 @@ func (r *renderer) writeExtras(ps []*page) error {
 	if err := r.writeBytes("zh-hant/atom.xml", swap(nil, r.atom(r.conv.Convert), true, r.def)); err != nil {
 		return err
 	}
-	if r.x.trust != nil {
-		if err := r.writeBytes(".well-known/qualbridge-trust.json", r.x.trust); err != nil {
+	if t := r.x.trust; t != nil {
+		if err := r.writeBytes(trustPinPath, t.Pin); err != nil {
+			return err
+		}
+		if err := r.writeBytes(trustListPath, t.List); err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ type index struct {
 	guidesByDoc map[string][]*catalog.Guide         // guides whose legal basis is a document
 	guidesByOff map[string][]*catalog.Guide         // guides an office handles
 	updated     map[string]catalog.Date             // latest change date per "kind/id"
-	trust       []byte                              // catalog/trust.json, nil when not published
+	trust       *publishedTrust                     // catalog/trust-root.pub and trust.list, nil when not published
 
 	// The rows of lists, rendered once by renderer.prepare: a row appears
 	// on many pages (lists, filters, search, documents, answers).

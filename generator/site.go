@@ -157,7 +157,7 @@ func (x *index) pages() ([]*page, error) {
 		Kind: "page", Text: "发证统计 采信证书 发证数量"})
 	add(&page{Path: "search/", Tmpl: "search.html", Title: "搜索", Crumbs: []crumb{home}, Data: x.az()})
 	add(&page{Path: "data/", Tmpl: "data.html", Title: "开放数据", Crumbs: []crumb{home}, Data: opendata.DatasetsOf(x.cat)})
-	add(&page{Path: "verify/", Tmpl: "verify.html", Title: "核验证书", Crumbs: []crumb{home}, Data: x.trust != nil,
+	add(&page{Path: "verify/", Tmpl: "verify.html", Title: "核验证书", Crumbs: []crumb{home}, Data: x.trust,
 		Kind: "page", Text: "核验证书 二维码 证书编号 采信证书"})
 
 	// Other Markdown pages under content/: about.md and the like.

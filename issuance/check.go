@@ -9,11 +9,13 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // Check verifies a registry directory as a whole and reports every
@@ -143,6 +145,7 @@ func (c *regCheck) run() {
 	}
 	c.index(manifests, legacy)
 	c.revocations()
+	c.sealed(manifests)
 	names, _ := filepath.Glob(filepath.Join(c.dir, tmpPrefix+"*"))
 	for _, n := range names {
 		c.add(filepath.Base(n), 0, hintRepair, "中断写入留下的临时文件")
@@ -334,7 +337,7 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 		}
 	}
 	// Torn last lines.
-	torn := []string{record.RevocationsFile}
+	torn := []string{record.RevocationsFile, CancellationsFile}
 	for _, de := range des {
 		if _, ok := record.BatchNumber(de.Name()); ok {
 			torn = append(torn, path.Join(record.CertsDir, de.Name()))
@@ -376,4 +379,98 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 		acts = append(acts, Action{IndexFile, fmt.Sprintf("已按批次清单重建（%d 行）", len(want))})
 	}
 	return acts, nil
+}
+
+// sealed checks the root of trust and what issue 13 adds to each batch:
+// the trust list signed by the pinned root, each .sealed file against
+// its manifest (digest, count, numbers, every version-2 signature), and
+// each version-2 revocation.
+func (c *regCheck) sealed(manifests []*Manifest) {
+	if !HasTrust(c.dir) {
+		for _, m := range manifests {
+			if m.SealedSHA256 != "" {
+				c.add(PinFile, 0, "从备份恢复 trust-root.pub、roots/ 和 trust.list", "批次 %s 有封存副本，但登记库没有根信任", batchBase(m.Batch))
+			}
+		}
+		return
+	}
+	t, err := OpenTrust(c.dir)
+	if err != nil {
+		c.add(ListFile, 0, "从备份恢复 trust.list；信任列表只能由 qualbridge keygen -root-key 或 trust retire/compromise 改动", "%v", err)
+		return
+	}
+	locs := map[record.Locator]bool{}
+	var all []Sealed
+	var at []string // "file:line" of each of all
+	for _, m := range manifests {
+		name := path.Join(record.CertsDir, batchBase(m.Batch)+sealedExt)
+		if m.SealedSHA256 == "" {
+			c.warn(path.Join(record.CertsDir, batchBase(m.Batch)+manifestExt), 0, "这些证书只能用旧版核验服务核验", "批次 %s 在建立根信任之前签发，没有封存副本，不会进入核验快照", batchBase(m.Batch))
+			continue
+		}
+		data, ok := c.read(name)
+		if !ok {
+			c.add(name, 0, "从备份恢复该文件：没有它，这些证书不会进入核验快照", "缺少批次 %s 的封存副本", batchBase(m.Batch))
+			continue
+		}
+		if sha256Hex(data) != m.SealedSHA256 {
+			c.add(name, 0, "从备份恢复该文件", "与批次清单记录的摘要不符：文件被改动过")
+			continue
+		}
+		lines, err := parseSealed(data)
+		if err != nil {
+			var le *lineError
+			line := 0
+			if errors.As(err, &le) {
+				line, err = le.line, errors.New(le.msg)
+			}
+			c.add(name, line, "从备份恢复该文件", "封存文件无法读取：%v", err)
+			continue
+		}
+		if len(lines) != len(m.Holders) {
+			c.add(name, 0, "从备份恢复该文件", "有 %d 份封存证书，清单列出 %d 份", len(lines), len(m.Holders))
+			continue
+		}
+		for i := range lines {
+			s := &lines[i]
+			if s.Number != m.Holders[i].Number {
+				c.add(name, i+2, "从备份恢复该文件", "证书编号 %s 与清单的第 %d 份（%s）不符", s.Number, i+1, m.Holders[i].Number)
+			}
+			locs[s.Locator] = true
+			at = append(at, fmt.Sprintf("%s:%d", name, i+2))
+		}
+		all = append(all, lines...)
+	}
+	// Each certificate as it now stands (re-signed ones replaced).
+	cur, err := overlayReissued(c.dir, all)
+	if err != nil {
+		c.add(ReissuedDir, 0, "从备份恢复该文件夹", "%v", err)
+		cur = all
+	}
+	for i := range cur {
+		if err := checkSealed(t.List, &cur[i]); err != nil {
+			file, line, _ := strings.Cut(at[i], ":")
+			n, _ := strconv.Atoi(line)
+			if cur[i].Generation > 1 {
+				file, n = ReissuedDir, 0
+			}
+			c.add(file, n, "该证书核验时会显示为“未通过核验”：查明原因，必要时用 qualbridge reissue 重新签名", "证书 %s（第 %d 版次）的第 2 版签名无效：%v", cur[i].Number, cur[i].Generation, err)
+		}
+	}
+	cs, err := readCancellations(c.dir)
+	if err != nil {
+		c.add(CancellationsFile, 0, hintRepair, "%v", err)
+		return
+	}
+	for i, x := range cs {
+		cn, err := record.OpenCancellation(x.Envelope, t.List.PublicKey(trust.RoleSigning))
+		switch {
+		case err != nil:
+			c.add(CancellationsFile, i+1, "查明原因：这条撤销在核验服务中不会生效", "撤销签名无效：%v", err)
+		case cn.Locator != x.Locator:
+			c.add(CancellationsFile, i+1, "从备份恢复该文件", "行首的定位符与签名内容不符")
+		case !locs[cn.Locator]:
+			c.add(CancellationsFile, i+1, "", "撤销的证书不在任何封存批次中")
+		}
+	}
 }

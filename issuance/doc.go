@@ -29,15 +29,42 @@
 //
 // # The registry
 //
-//	trust.json                 the trust list (keys, windows, status)
-//	certs/NNNNNN.personal.age  a batch's personal records, age-encrypted
+//	trust-root.pub             the pinned root set every verifier is given (trust init)
+//	roots/000001.root          the signed root set, version 1
+//	trust.list                 the root-signed trust list: signing and timestamp keys
+//	lookup-pepper.age          the manual lookup's pepper, age-encrypted
+//	trust.json                 version-1 trust list (keys, windows, status) of the checks below
+//	certs/NNNNNN.personal.age  a batch's personal records (with the tokens), age-encrypted
 //	certs/NNNNNN.batch         its manifest: input digest, verifier URL, file digests,
 //	                           one keyed fingerprint per certificate (no personal data)
-//	certs/NNNNNN.certs         its signed certificates: the file the verifier reads
+//	certs/NNNNNN.sealed        its issuance log and sealed copies: per certificate the
+//	                           number, locator, kid, generation, signed-at, the version-2
+//	                           envelope and both sealed copies (no token, no name)
+//	certs/NNNNNN.certs         its version-1 signed certificates (they still hold the token)
+//	reissued/NNNNNN.sealed     certificates re-signed by [Reissue], one file per run
 //	issued.idx                 fingerprints of all batches: derived, rebuilt by [Repair]
-//	revocations.log            signed revocations, append-only
+//	revocations.log            version-1 signed revocations, append-only
+//	cancellations.log          version-2 revocations by locator, append-only
+//	publish.seq                the sequence of the last snapshot head published
 //	journal                    only while a batch is being committed
 //	.lock                      who changes the registry now, and since when
+//
+// # The root of trust and the snapshot
+//
+// [InitTrust] makes the root set, its pin, a timestamp key, the trust
+// list and the pepper; the root key signs the trust list and nothing
+// else, and every change of the list ([CreateKey] with Root,
+// [SetStatus]) is signed by it and checked against the pin before it
+// is written. [OpenTrust] checks the list against the pin on every
+// issue, revoke and publish, so that a key written into the registry
+// without the root signs nothing. [Issue] refuses unless the list lets
+// its key sign now and the clock is not behind the registry's last
+// signature; it signs each certificate in version 2 too and seals it
+// twice (package seal: by token, and by the argon2id lookup key, over
+// all CPUs). [Publish] writes the verifier snapshot (package trust),
+// checking every version-2 signature first. [Reissue] re-signs what a
+// retired or compromised key signed, at a higher generation under the
+// same token, after a person approves the list.
 //
 // # The commit protocol
 //
@@ -46,7 +73,8 @@
 // renames in it:
 //
 //  1. the journal (batch number, row count, input digest, start time);
-//  2. the personal records and the manifest;
+//  2. the personal records, the manifest and (with a root of trust) the
+//     sealed copies, whose digest the manifest records;
 //  3. the batch file, NNNNNN.certs — its rename is the commit point: the
 //     verifier sees the batch whole or not at all;
 //  4. the index, then the journal is removed.

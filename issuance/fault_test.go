@@ -221,19 +221,24 @@ func TestCommitFaults(t *testing.T) {
 	const n = 5
 	batch := fictionalBatch(0, n)
 	// A clean run counts the operations (and checks the protocol's order).
-	probe := newRegistry(t, batch)
+	// The registry has a root of trust, so the commit writes the sealed
+	// copies (000001.sealed) too.
+	probe := newTrustedRegistry(t, batch).Options
 	ffs := &faultFS{FS: OS()}
 	probe.FS = ffs
 	mustIssue(t, probe)
 	total := ffs.n
 	order := strings.Join(ffs.ops, ", ")
-	for _, want := range []string{"rename journal", "syncdir reg", "rename 000001.personal.age", "rename 000001.batch", "syncdir certs", "rename 000001.certs", "rename issued.idx", "remove journal"} {
+	for _, want := range []string{"rename journal", "syncdir reg", "rename 000001.personal.age", "rename 000001.batch", "rename 000001.sealed", "syncdir certs", "rename 000001.certs", "rename issued.idx", "remove journal"} {
 		if !strings.Contains(order, want) {
 			t.Fatalf("commit lacks %q: %s", want, order)
 		}
 	}
 	if i, j := strings.Index(order, "rename 000001.batch"), strings.Index(order, "rename 000001.certs"); i > j {
 		t.Fatalf("the batch file is renamed before its manifest: %s", order)
+	}
+	if i, j := strings.Index(order, "rename 000001.sealed"), strings.Index(order, "rename 000001.certs"); i > j {
+		t.Fatalf("the batch file is renamed before its sealed copies: %s", order)
 	}
 	t.Logf("%d file operations in a commit: %s", total, order)
 
@@ -252,7 +257,7 @@ func TestCommitFaults(t *testing.T) {
 		for at := 1; at <= total; at++ {
 			for _, repair := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/op%02d/repair=%v", f.name, at, repair), func(t *testing.T) {
-					o := newRegistry(t, batch)
+					o := newTrustedRegistry(t, batch).Options
 					ffs := &faultFS{FS: OS(), failAt: at, err: f.err, sticky: f.sticky, power: f.name == "power-cut"}
 					o.FS = ffs
 					res, err := Issue(context.Background(), o)

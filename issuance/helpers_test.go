@@ -16,6 +16,7 @@ import (
 
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 )
 
 // Everything here is TEST-ONLY: the age identity in
@@ -136,6 +137,33 @@ func assertExactlyOnce(t *testing.T, dir string, n int) {
 	}
 	if ds, _ := Check(dir); len(ds) > 0 {
 		t.Errorf("registry check:\n%v", listString(ds))
+	}
+	if HasTrust(dir) {
+		// Exactly one sealed certificate per holder, each under the
+		// locator of its token.
+		st, err := loadState(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed, err := readSealed(dir, st)
+		if err != nil {
+			t.Fatalf("sealed copies: %v", err)
+		}
+		if len(sealed) != n {
+			t.Errorf("%d sealed certificates, want %d", len(sealed), n)
+		}
+		for _, e := range reg.Entries {
+			loc, _, _ := seal.TokenKeys(e.Token)
+			found := 0
+			for _, s := range sealed {
+				if s.Locator == loc && s.Number == e.Number {
+					found++
+				}
+			}
+			if found != 1 {
+				t.Errorf("%s: %d sealed copies", e.Number, found)
+			}
+		}
 	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && isTemp(d.Name()) {

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,6 +20,8 @@ import (
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // Options is one issue run.
@@ -40,6 +43,15 @@ type Options struct {
 	Today      time.Time       // the run's civil date: no issue or birth date may lie after it
 	Now        time.Time       // the signing time
 	Rand       io.Reader       // nil: crypto/rand
+	// Trust is the registry's root of trust ([OpenTrust]); a registry
+	// that has one (trust init) issues only with it and its Pepper: each
+	// certificate is then signed in version 2 too, by a key the
+	// root-signed trust list lets sign now, and sealed twice (by token,
+	// and for manual lookup, under the pepper OpenPepper returns, asked
+	// for after the key) into the batch's .sealed file.
+	Trust        *Trust
+	OpenPepper   func() (seal.Pepper, error)
+	LookupParams seal.Params // zero: seal.DefaultParams()
 }
 
 // Result is what an issue run did.
@@ -161,6 +173,24 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
+	var pepper seal.Pepper
+	if HasTrust(o.Registry) && o.Trust == nil {
+		return res, fmt.Errorf("登记库 %s 有根信任：签发须核对根签名的信任列表并封存证书", o.Registry)
+	}
+	if o.Trust != nil {
+		if err := maySign(o.Trust.List, signer.KID(), trust.RoleSigning, o.Now); err != nil {
+			return res, fmt.Errorf("拒绝签发：密钥 %s 此刻不得签名（不在根签名的信任列表 %s 中、已停用或不在可签名时间内）：%v", signer.KID(), ListFile, err)
+		}
+		if last := st.lastSigned(); o.Now.Before(last) {
+			return res, fmt.Errorf("拒绝签发：本机时钟（%s）早于登记库最后一次签名的时间（%s）：先校准时钟", localTime(o.Now), localTime(last))
+		}
+		if o.OpenPepper == nil {
+			return res, errors.New("签发需要人工查询的 pepper（OpenPepper）")
+		}
+		if pepper, err = o.OpenPepper(); err != nil {
+			return res, err
+		}
+	}
 	fpr := newFingerprinter(priv)
 	if again != nil {
 		return res, reissueFromInput(ctx, o, st, again, apps, fpr, cat, res)
@@ -249,9 +279,22 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 	m.CertsSHA256, m.PersonalSHA256 = sha256Hex(certs.Bytes()), sha256Hex(sealed.Bytes())
+	var sealedFile []byte
+	if o.Trust != nil {
+		params := o.LookupParams
+		if params == (seal.Params{}) {
+			params = seal.DefaultParams()
+		}
+		lines, err := sealBatch(ctx, signer, rnd, res.Certificates, pepper, params, o.Now)
+		if err != nil {
+			return res, err
+		}
+		sealedFile = formatSealed(lines)
+		m.SealedSHA256 = sha256Hex(sealedFile)
+	}
 
 	// 5. Commit.
-	indexErr, err := commit(fsys, o.Registry, st, &pending{manifest: m, certs: certs.Bytes(), personal: sealed.Bytes()}, o.Now)
+	indexErr, err := commit(fsys, o.Registry, st, &pending{manifest: m, certs: certs.Bytes(), personal: sealed.Bytes(), sealed: sealedFile}, o.Now)
 	if err != nil {
 		res.Certificates = nil
 		return res, err

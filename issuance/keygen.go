@@ -8,11 +8,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"filippo.io/age"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
+	trustv2 "github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // KeyOptions is a new signing key.
@@ -23,6 +26,10 @@ type KeyOptions struct {
 	NotBefore  time.Time       // the window in which it may sign
 	NotAfter   time.Time
 	Issuer     string // "" = [CentreName]
+	// Root is the root key. A registry with a root of trust (trust init)
+	// takes a new key only through it: the key is added to the
+	// root-signed trust list, which is what issuing and verifiers trust.
+	Root ed25519.PrivateKey
 }
 
 // CreateKey makes an Ed25519 signing key: the private key goes only
@@ -37,6 +44,20 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 	}
 	if _, err := os.Stat(o.KeyFile); err == nil {
 		return "", fmt.Errorf("%s 已存在；密钥文件从不覆盖", o.KeyFile)
+	}
+	if HasTrust(o.Registry) {
+		if o.Root == nil {
+			return "", fmt.Errorf("登记库 %s 有根信任：新密钥只能经根密钥加入信任列表（传 -root-key）", o.Registry)
+		}
+		t, err := OpenTrust(o.Registry)
+		if err != nil {
+			return "", err
+		}
+		if !slices.ContainsFunc(t.Root.Keys, func(k ed25519.PublicKey) bool { return k.Equal(o.Root.Public()) }) {
+			return "", fmt.Errorf("这把根密钥不是登记库 %s 所固定的根", PinFile)
+		}
+	} else if o.Root != nil {
+		return "", fmt.Errorf("登记库 %s 还没有根信任：先运行 qualbridge trust init", o.Registry)
 	}
 	trustPath := filepath.Join(o.Registry, record.TrustFile)
 	tl := &record.TrustList{}
@@ -91,5 +112,16 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 	if err := writeFile(fsys, trustPath, trust, 0o644); err != nil {
 		return "", err
 	}
-	return kid, fsys.SyncDir(o.Registry)
+	if err := fsys.SyncDir(o.Registry); err != nil {
+		return "", err
+	}
+	if o.Root != nil {
+		_, err = ChangeList(o.Registry, o.Root, time.Now(), func(l *trustv2.List) error {
+			l.Keys = append(l.Keys, trustv2.Key{KID: kid, PublicKey: pub, Role: trustv2.RoleSigning, Status: trustv2.Active,
+				NotBefore: o.NotBefore.UTC(), NotAfter: o.NotAfter.UTC(), Issuer: o.Issuer})
+			slices.SortFunc(l.Keys, func(a, b trustv2.Key) int { return strings.Compare(a.KID, b.KID) })
+			return nil
+		})
+	}
+	return kid, err
 }

@@ -51,6 +51,7 @@ type Manifest struct {
 	IssuedAt       time.Time
 	CertsSHA256    string
 	PersonalSHA256 string
+	SealedSHA256   string   // of the .sealed file; "" for a batch issued without a root of trust
 	Holders        []Holder // in the order of the batch file's lines
 }
 
@@ -66,6 +67,9 @@ func (m *Manifest) format() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\ninput-sha256 %s\nverifier %s\nissued-at %s\ncount %d\ncerts-sha256 %s\npersonal-sha256 %s\n",
 		manifestHeader, m.InputSHA256, m.Verifier, m.IssuedAt.UTC().Format(time.RFC3339), len(m.Holders), m.CertsSHA256, m.PersonalSHA256)
+	if m.SealedSHA256 != "" {
+		fmt.Fprintf(&b, "sealed-sha256 %s\n", m.SealedSHA256)
+	}
 	for _, h := range m.Holders {
 		fmt.Fprintf(&b, "holder %s %s %s\n", h.Number, h.KID, h.Fingerprint)
 	}
@@ -101,6 +105,8 @@ func parseManifest(batch int, data []byte) (*Manifest, error) {
 			m.CertsSHA256 = v
 		case "personal-sha256":
 			m.PersonalSHA256 = v
+		case "sealed-sha256":
+			m.SealedSHA256 = v
 		case "holder":
 			f := strings.Fields(v)
 			if len(f) != 3 || len(f[2]) != 32 {
@@ -187,6 +193,22 @@ func batchPaths(dir string, n int) (personal, manifest, certs string) {
 	return b + personalExt, b + manifestExt, b + certsExt
 }
 
+// sealedPath is batch n's sealed certificates and issuance log.
+func sealedPath(dir string, n int) string {
+	return filepath.Join(dir, record.CertsDir, batchBase(n)+sealedExt)
+}
+
+// lastSigned is the latest signing time the registry records.
+func (st *state) lastSigned() time.Time {
+	var t time.Time
+	for _, m := range st.manifests {
+		if m.IssuedAt.After(t) {
+			t = m.IssuedAt
+		}
+	}
+	return t
+}
+
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -252,7 +274,7 @@ func loadState(dir string) (*state, error) {
 
 // stagedBatch parses "000042.batch" or "000042.personal.age".
 func stagedBatch(name string) (int, bool) {
-	for _, ext := range []string{manifestExt, personalExt} {
+	for _, ext := range []string{manifestExt, personalExt, sealedExt} {
 		if base, ok := strings.CutSuffix(name, ext); ok {
 			return record.BatchNumber(base + certsExt)
 		}
@@ -330,6 +352,7 @@ type pending struct {
 	manifest *Manifest
 	certs    []byte
 	personal []byte
+	sealed   []byte // nil: no root of trust
 }
 
 // commit writes a batch by the protocol of the package doc. A failure
@@ -358,6 +381,11 @@ func commit(fsys FS, dir string, st *state, p *pending, now time.Time) (indexErr
 	}
 	if err := writeFile(fsys, manifest, p.manifest.format(), 0o644); err != nil {
 		return nil, undo(fsys, dir, n, err)
+	}
+	if p.sealed != nil {
+		if err := writeFile(fsys, sealedPath(dir, n), p.sealed, 0o644); err != nil {
+			return nil, undo(fsys, dir, n, err)
+		}
 	}
 	if err := fsys.SyncDir(certsDir); err != nil {
 		return nil, undo(fsys, dir, n, err)
@@ -391,7 +419,8 @@ func undo(fsys FS, dir string, n int, err error) error {
 	personal, manifest, _ := batchPaths(dir, n)
 	e1 := removeIfExists(fsys, manifest)
 	e2 := removeIfExists(fsys, personal)
-	if e1 == nil && e2 == nil && fsys.SyncDir(filepath.Join(dir, record.CertsDir)) == nil {
+	e3 := removeIfExists(fsys, sealedPath(dir, n))
+	if e1 == nil && e2 == nil && e3 == nil && fsys.SyncDir(filepath.Join(dir, record.CertsDir)) == nil {
 		if removeIfExists(fsys, filepath.Join(dir, JournalFile)) == nil {
 			fsys.SyncDir(dir)
 		}
@@ -432,7 +461,7 @@ func recoverJournal(fsys FS, dir string) ([]Action, error) {
 			}
 			acts = append(acts, Action{path.Join(record.CertsDir, b+certsExt), fmt.Sprintf("上次签发（%s 开始，%d 份）已完整写入，补完收尾", localTime(j.Started), j.Count)})
 		} else {
-			for _, f := range []string{manifest, personal} {
+			for _, f := range []string{manifest, personal, sealedPath(dir, j.Batch)} {
 				if err := removeIfExists(fsys, f); err != nil {
 					return acts, err
 				}
@@ -485,6 +514,15 @@ func batchMatchesManifest(certs, manifest string) (bool, string) {
 	}
 	if sha256Hex(cdata) != m.CertsSHA256 {
 		return false, "批次文件与其清单记录的摘要不符"
+	}
+	if m.SealedSHA256 != "" {
+		sdata, err := os.ReadFile(strings.TrimSuffix(certs, certsExt) + sealedExt)
+		if err != nil {
+			return false, "封存文件缺失"
+		}
+		if sha256Hex(sdata) != m.SealedSHA256 {
+			return false, "封存文件与其清单记录的摘要不符"
+		}
 	}
 	return true, ""
 }

@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -79,8 +80,24 @@ func (r *Reloader) Reload(why string) error {
 		r.marks, r.marksRead = m, true
 	}
 	t, next, err := trust.Load(r.cfg.Dir, r.cfg.Pin, r.marks, now, r.cfg.Options)
+	kept := false
 	if err != nil {
-		return r.refused(why, err)
+		if r.store.Current() != nil || r.cfg.StateDir == "" {
+			return r.refused(why, err)
+		}
+		// Nothing in force yet (a start): the last snapshot accepted,
+		// kept in the state folder, rather than nothing, so that an
+		// older snapshot put back across a restart still answers what
+		// the newest one said (revoked stays revoked).
+		r.refused(why, err)
+		var kerr error
+		if t, next, kerr = trust.Load(filepath.Join(r.cfg.StateDir, KeptDir), r.cfg.Pin, r.marks, now, r.cfg.Options); kerr != nil {
+			r.log.Warn("no kept snapshot to serve either", "err", kerr.Error())
+			return err
+		}
+		kept = true
+		r.log.Warn("serving the last accepted snapshot, kept in the state folder, until a good one is published",
+			"head", t.Head.Seq, "head_signed_at", t.Head.SignedAt.Format(time.RFC3339))
 	}
 	old := r.store.Current()
 	if old != nil && old.t.HeadHash == t.HeadHash {
@@ -92,6 +109,11 @@ func (r *Reloader) Reload(why string) error {
 		return r.refused(why, &trust.Refusal{Reason: trust.ReasonState, Err: err})
 	}
 	r.marks = next
+	if !kept && r.cfg.StateDir != "" {
+		if err := keepSnapshot(r.cfg.Dir, r.cfg.StateDir, t.Head); err != nil {
+			r.log.Warn("could not keep a copy of the snapshot in the state folder", "err", err.Error())
+		}
+	}
 	s := NewSnapshot(t, old, now)
 	r.store.Set(s)
 	took := time.Since(start)
@@ -107,6 +129,9 @@ func (r *Reloader) Reload(why string) error {
 	}
 	r.listTier = 0
 	r.checkFreshness(now)
+	if kept {
+		return err // the snapshot folder itself stays refused
+	}
 	return nil
 }
 
@@ -228,4 +253,73 @@ func (r *Reloader) Watch(ctx context.Context, debounce, poll time.Duration, trig
 		}
 	}()
 	return done, nil
+}
+
+// KeptDir is the copy of the last accepted snapshot in the state
+// folder, served at a start when the snapshot folder does not load.
+const KeptDir = "snapshot"
+
+// keepSnapshot copies the snapshot of head into the state folder, so
+// that it is the verifier's own: nothing written into the snapshot
+// folder later reaches it. A pack the previous copy holds already
+// (packs are named by their hash) is linked from that copy; the rest is
+// copied, streaming. The copy is checked as a whole when it is used.
+func keepSnapshot(dir, state string, head *trust.Head) error {
+	tmp, err := os.MkdirTemp(state, ".keep-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	dst := filepath.Join(state, KeptDir)
+	files := []string{trust.HeadFile, trust.ListFile, trust.RevocationsFile}
+	roots, _ := filepath.Glob(filepath.Join(dir, trust.RootsDir, "*.root"))
+	for _, f := range roots {
+		files = append(files, filepath.Join(trust.RootsDir, filepath.Base(f)))
+	}
+	for _, f := range files {
+		if err := copyFile(filepath.Join(dir, f), filepath.Join(tmp, f)); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(tmp, trust.RecordsDir), 0o755); err != nil {
+		return err
+	}
+	for _, p := range head.Packs {
+		f := filepath.Join(trust.RecordsDir, p.Name)
+		if os.Link(filepath.Join(dst, f), filepath.Join(tmp, f)) == nil {
+			continue
+		}
+		if err := copyFile(filepath.Join(dir, f), filepath.Join(tmp, f)); err != nil {
+			return err
+		}
+	}
+	old := dst + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

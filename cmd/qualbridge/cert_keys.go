@@ -10,6 +10,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/qualbridge/qualbridge/issuance"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 )
 
 // passphraseEnv names the environment variable that holds the key's
@@ -85,6 +86,18 @@ func (c *cli) keyOpener(keyFile, identityFile string) func() (ed25519.PrivateKey
 			return nil, err
 		}
 		return issuance.OpenKey(keyFile, data, ids...)
+	}
+}
+
+// pepperOpener returns the function that opens the registry's lookup
+// pepper, with the same identity as the signing key.
+func (c *cli) pepperOpener(registry, identityFile string) func() (seal.Pepper, error) {
+	return func() (seal.Pepper, error) {
+		ids, err := c.identities(identityFile)
+		if err != nil {
+			return seal.Pepper{}, err
+		}
+		return issuance.OpenPepper(registry, ids...)
 	}
 }
 

@@ -68,6 +68,12 @@ func runIssue(ctx context.Context, c *cli, args []string) error {
 	}
 	o.Catalog = os.DirFS(catalogDir)
 	o.OpenKey = c.keyOpener(keyFile, identity)
+	if issuance.HasTrust(o.Registry) {
+		if o.Trust, err = issuance.OpenTrust(o.Registry); err != nil {
+			return c.fail(err)
+		}
+		o.OpenPepper = c.pepperOpener(o.Registry, identity)
+	}
 
 	res, err := issuance.Issue(ctx, o)
 	if res != nil {

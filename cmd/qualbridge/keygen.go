@@ -24,6 +24,7 @@ func runKeygen(ctx context.Context, c *cli, args []string) error {
 	notBefore := flags.String("not-before", "", "密钥可以签名的起始时间（`日期`或 RFC 3339；默认现在）")
 	notAfter := flags.String("not-after", "", "结束时间（`日期`或 RFC 3339；默认起始后五年）")
 	flags.StringVar(&o.Issuer, "issuer", issuance.CentreName, "密钥代表的发证机构")
+	rootKey := flags.String("root-key", "", "age 加密的根密钥`文件`：登记库有根信任时，新密钥经它加入信任列表")
 	workFactor := flags.Int("scrypt-work-factor", 18, "口令的 scrypt 工作因子（log2；只在测试中调低）")
 	if help, err := parseFlags(flags, args); help || err != nil {
 		return err
@@ -67,6 +68,11 @@ func runKeygen(ctx context.Context, c *cli, args []string) error {
 		r.SetWorkFactor(*workFactor)
 		o.Recipients = []age.Recipient{r}
 	}
+	if *rootKey != "" {
+		if o.Root, err = c.keyOpener(*rootKey, "")(); err != nil {
+			return c.fail(err)
+		}
+	}
 	kid, err := issuance.CreateKey(o)
 	if err != nil {
 		return c.fail(err)
@@ -74,5 +80,8 @@ func runKeygen(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintf(c.stdout, "已生成签名密钥 %s\n", kid)
 	fmt.Fprintf(c.stdout, "私钥（age 加密）：%s\n", o.KeyFile)
 	fmt.Fprintf(c.stdout, "信任列表：%s（可签名时间 %s 至 %s）\n", filepath.Join(o.Registry, record.TrustFile), o.NotBefore.Format(time.RFC3339), o.NotAfter.Format(time.RFC3339))
+	if o.Root != nil {
+		fmt.Fprintf(c.stdout, "已经根密钥加入根签名的信任列表 %s\n", filepath.Join(o.Registry, issuance.ListFile))
+	}
 	return nil
 }

@@ -96,6 +96,9 @@ func commands() map[string]command {
 		"reprint":  {"print already-issued certificates again", runReprint},
 		"stats":    {"count issued certificates, without personal data", runStats},
 		"deploy":   {"upload what changed in public/ to an object store", runDeploy},
+		"trust":    {"create the root of trust, retire or distrust a key", runTrust},
+		"publish":  {"write the signed verifier snapshot from the registry", runPublish},
+		"reissue":  {"re-sign what a retired or compromised key signed", runReissue},
 	}
 }
 

@@ -52,6 +52,11 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	o.OpenKey = c.keyOpener(*keyFile, *identity)
+	if issuance.HasTrust(o.Registry) {
+		if o.Trust, err = issuance.OpenTrust(o.Registry); err != nil {
+			return c.fail(err)
+		}
+	}
 	rev, prev, err := issuance.Revoke(o)
 	if errors.Is(err, issuance.ErrAlreadyRevoked) {
 		c.errorf("证书 %s 已于 %s 撤销（%s）", prev.Number, prev.Date.Format(time.DateOnly), prev.Reason)

@@ -220,10 +220,11 @@ func TestEndToEnd(t *testing.T) {
 	}
 	s.stop(t)
 
-	// Restarted on the old snapshot: still refused, and never valid.
+	// Restarted on the old snapshot: still refused, and the last snapshot
+	// accepted, kept in the state folder, serves: still revoked.
 	s = start(t, args...)
-	if got := outcome(t, s.base+"/c/"+string(tok)); got != "unavailable" {
-		t.Fatalf("restarted on the old snapshot: %q, want unavailable", got)
+	if got := outcome(t, s.base+"/c/"+string(tok)); got != "revoked" {
+		t.Fatalf("restarted on the old snapshot: %q, want revoked", got)
 	}
 	poll(t, "the restart's refusal logged as a rollback", func() bool { return strings.Contains(s.stderr.String(), `"reason":"rollback"`) })
 
@@ -236,8 +237,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	replace(t, snap, strangerDir)
 	poll(t, "the other root's refusal", func() bool { return strings.Contains(s.stderr.String(), `"reason":"root"`) })
-	if got := outcome(t, s.base+"/c/"+string(tok)); got != "unavailable" {
-		t.Fatalf("under another root: %q", got)
+	if got := outcome(t, s.base+"/c/"+string(tok)); got != "revoked" {
+		t.Fatalf("under another root: %q, want revoked (the kept snapshot serving)", got)
 	}
 	if _, err := b.Publish(snap, time.Now(), 7*24*time.Hour); err != nil {
 		t.Fatal(err)

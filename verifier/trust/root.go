@@ -162,3 +162,21 @@ func ParsePin(b []byte) (*Pin, error) {
 	}
 	return nil, fmt.Errorf("%w: trust root file holds no root", ErrMalformed)
 }
+
+// OpenRoots checks a chain of signed root sets, version 1 up: the first
+// must be the pinned one, and each later one signed by the one before
+// and by itself. It returns the newest root set, which signs trust lists.
+func OpenRoots(pin *Pin, roots [][]byte) (*RootSet, error) {
+	if len(roots) == 0 || Hash(roots[0]) != Hash(pin.Bytes) {
+		return nil, fmt.Errorf("%w: root set version %d is not the pinned one", ErrSignature, pin.Root.Version)
+	}
+	root := pin.Root
+	for _, b := range roots[1:] {
+		next, err := openRootSet(b, root)
+		if err != nil {
+			return nil, err
+		}
+		root = next
+	}
+	return root, nil
+}

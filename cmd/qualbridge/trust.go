@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/qualbridge/qualbridge/issuance"
+	"github.com/qualbridge/qualbridge/verifier/trust"
+)
+
+// runTrust is "trust init" (issuance.InitTrust) and "trust retire" /
+// "trust compromise" (issuance.SetStatus): the registry's root of trust,
+// changed only through the root key.
+func runTrust(ctx context.Context, c *cli, args []string) error {
+	if len(args) == 0 || (args[0] != "init" && args[0] != "retire" && args[0] != "compromise" && args[0] != "rotate-root") {
+		c.errorf("trust 需要子命令 init、retire、compromise 或 rotate-root")
+		fmt.Fprintln(c.stderr, "usage: qualbridge trust init -registry DIR -root-key FILE -timestamp-key FILE [-pepper-out FILE]\n       qualbridge trust retire|compromise -registry DIR -root-key FILE -kid K\n       qualbridge trust rotate-root -registry DIR -root-key FILE -new-root-key FILE")
+		return errUsage
+	}
+	sub := args[0]
+	flags := newFlags(c, "trust "+sub, "-registry DIR -root-key FILE …")
+	dir := flags.String("registry", "", "登记库`目录`")
+	rootKey := flags.String("root-key", "", "age 加密的根密钥`文件`（init 时不存在则新建）")
+	tsKey := flags.String("timestamp-key", "", "init：写入 age 加密时间戳密钥的`文件`；从不覆盖")
+	pepperOut := flags.String("pepper-out", "", "init：把人工查询的 pepper 明文写入这个`文件`，交给核验服务器（-lookup-pepper）")
+	kid := flags.String("kid", "", "retire/compromise：信任列表中的密钥 `kid`")
+	newRoot := flags.String("new-root-key", "", "rotate-root：新根密钥的`文件`（不存在则新建，age 加密）")
+	workFactor := flags.Int("scrypt-work-factor", 18, "口令的 scrypt 工作因子（log2；只在测试中调低）")
+	if help, err := parseFlags(flags, args[1:]); help || err != nil {
+		return err
+	}
+	if *dir == "" || *rootKey == "" || flags.NArg() > 0 {
+		return c.usageErrorf(flags, "trust %s 需要 -registry 和 -root-key，且不接受参数", sub)
+	}
+	now := time.Now()
+	if sub == "rotate-root" {
+		if *newRoot == "" {
+			return c.usageErrorf(flags, "trust rotate-root 需要 -new-root-key")
+		}
+		old, err := c.keyOpener(*rootKey, "")()
+		if err != nil {
+			return c.fail(err)
+		}
+		var nk []byte
+		if _, err := os.Stat(*newRoot); os.IsNotExist(err) {
+			r, err := c.scryptRecipient(*workFactor)
+			if err != nil {
+				return c.fail(err)
+			}
+			if nk, err = issuance.NewRootKey(*newRoot, []age.Recipient{r}); err != nil {
+				return c.fail(err)
+			}
+		} else if nk, err = c.keyOpener(*newRoot, "")(); err != nil {
+			return c.fail(err)
+		}
+		rs, err := issuance.RotateRoot(*dir, old, nk, now)
+		if err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "根密钥集第 %d 版已由旧根和新根共同签署；信任列表已由新根重签\n", rs.Version)
+		fmt.Fprintln(c.stdout, "核验服务仍固定第 1 版根公钥，沿签署链接受新根；运行 qualbridge publish 发布")
+		return nil
+	}
+	if sub != "init" {
+		if *kid == "" {
+			return c.usageErrorf(flags, "trust %s 需要 -kid", sub)
+		}
+		root, err := c.keyOpener(*rootKey, "")()
+		if err != nil {
+			return c.fail(err)
+		}
+		status := trust.Retired
+		if sub == "compromise" {
+			status = trust.Compromised
+		}
+		l, err := issuance.SetStatus(*dir, root, *kid, status, now)
+		if err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "密钥 %s 已标记为%s；信任列表第 %d 版已由根密钥签署\n", *kid, statusName(status), l.Seq)
+		fmt.Fprintln(c.stdout, "运行 qualbridge publish 让核验服务得到新的信任列表")
+		return nil
+	}
+	if *tsKey == "" {
+		return c.usageErrorf(flags, "trust init 需要 -timestamp-key")
+	}
+	r, err := c.scryptRecipient(*workFactor)
+	if err != nil {
+		return c.fail(err)
+	}
+	rcpts := []age.Recipient{r}
+	var root []byte
+	created := false
+	if _, err := os.Stat(*rootKey); os.IsNotExist(err) {
+		k, err := issuance.NewRootKey(*rootKey, rcpts)
+		if err != nil {
+			return c.fail(err)
+		}
+		root, created = k, true
+	} else if root, err = c.keyOpener(*rootKey, "")(); err != nil {
+		return c.fail(err)
+	}
+	res, err := issuance.InitTrust(issuance.TrustInitOptions{Registry: *dir, Root: root, TimestampKeyFile: *tsKey, Recipients: rcpts, Now: now})
+	if err != nil {
+		return c.fail(err)
+	}
+	if *pepperOut != "" {
+		if err := os.WriteFile(*pepperOut, append(res.Pepper, '\n'), 0o600); err != nil {
+			return c.fail(err)
+		}
+	}
+	if created {
+		fmt.Fprintf(c.stdout, "已生成根密钥 %s（age 加密）：%s —— 离线保管，只在改动信任列表时使用\n", res.RootKID, *rootKey)
+	}
+	fmt.Fprintf(c.stdout, "根公钥（交给每台核验服务器，-trust-root）：%s\n", filepath.Join(*dir, issuance.PinFile))
+	fmt.Fprintf(c.stdout, "时间戳密钥 %s（age 加密）：%s\n", res.TimestampKID, *tsKey)
+	fmt.Fprintf(c.stdout, "信任列表（根密钥签署）：%s\n", filepath.Join(*dir, issuance.ListFile))
+	if *pepperOut != "" {
+		fmt.Fprintf(c.stdout, "人工查询 pepper（明文，只交给核验服务器，-lookup-pepper）：%s\n", *pepperOut)
+	}
+	fmt.Fprintln(c.stdout, "下一步：qualbridge keygen -root-key … 加入签名密钥")
+	return nil
+}
+
+// scryptRecipient encrypts new key files to the passphrase.
+func (c *cli) scryptRecipient(workFactor int) (age.Recipient, error) {
+	p, err := c.passphrase(true)
+	if err != nil {
+		return nil, err
+	}
+	r, err := age.NewScryptRecipient(p)
+	if err != nil {
+		return nil, err
+	}
+	r.SetWorkFactor(workFactor)
+	return r, nil
+}
+
+func statusName(s trust.Status) string {
+	switch s {
+	case trust.Retired:
+		return "停用（已签的证书仍然有效）"
+	case trust.Compromised:
+		return "泄露（它签的一切不再可信）"
+	}
+	return "启用"
+}
+
+// runPublish writes the verifier snapshot (issuance.Publish).
+func runPublish(ctx context.Context, c *cli, args []string) error {
+	flags := newFlags(c, "publish", "-registry DIR -timestamp-key FILE -out DIR [-lifetime 168h]")
+	var o issuance.PublishOptions
+	flags.StringVar(&o.Registry, "registry", "", "登记库`目录`")
+	flags.StringVar(&o.Out, "out", "", "快照`目录`（核验服务的 -snapshot）")
+	tsKey := flags.String("timestamp-key", "", "age 加密的时间戳密钥`文件`")
+	identity := flags.String("identity", "", "打开密钥的 age 身份`文件`（默认用口令）")
+	flags.DurationVar(&o.Lifetime, "lifetime", 7*24*time.Hour, "快照头的有效`时长`：过期前须再次发布")
+	if help, err := parseFlags(flags, args); help || err != nil {
+		return err
+	}
+	if o.Registry == "" || o.Out == "" || *tsKey == "" || flags.NArg() > 0 {
+		return c.usageErrorf(flags, "publish 需要 -registry、-timestamp-key 和 -out，且不接受参数")
+	}
+	var err error
+	if o.Timestamp, err = c.keyOpener(*tsKey, *identity)(); err != nil {
+		return c.fail(err)
+	}
+	o.Now = time.Now()
+	h, err := issuance.Publish(o)
+	if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "已发布快照 %s：第 %d 版，%d 条封存记录（每份证书两份副本），%d 条撤销，有效至 %s\n",
+		o.Out, h.Seq, h.Records, h.Revocations, h.Expires.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"))
+	return nil
+}

@@ -1,0 +1,145 @@
+package issuance
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
+	"github.com/qualbridge/qualbridge/verifier/trust"
+)
+
+// PublishOptions is one publication of a verifier snapshot.
+type PublishOptions struct {
+	Registry  string
+	Out       string             // the snapshot folder
+	Timestamp ed25519.PrivateKey // signs the head only
+	Now       time.Time
+	Lifetime  time.Duration // how long the head lives; 0: 7 days
+}
+
+// Publish writes the registry as a verifier snapshot (trust.Publish):
+// the root sets and the root-signed trust list, the version-2
+// revocations in append order, both sealed copies of every certificate
+// in issue order, and last a head signed by the timestamp key with the
+// next sequence, which the registry keeps in publish.seq. Every
+// certificate's signature is checked against the root-signed trust list
+// first: a registry whose trust list or certificates were changed
+// without the root publishes nothing. Running it again with nothing new
+// writes only a new head.
+func Publish(o PublishOptions) (*trust.Head, error) {
+	if o.Lifetime == 0 {
+		o.Lifetime = 7 * 24 * time.Hour
+	}
+	unlock, err := Lock(o.Registry, "publish", o.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if _, err := recoverJournal(OS(), o.Registry); err != nil {
+		return nil, err
+	}
+	t, err := OpenTrust(o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if err := maySign(t.List, kidOf(o.Timestamp), trust.RoleTimestamp, o.Now); err != nil {
+		return nil, fmt.Errorf("拒绝发布：时间戳密钥不在根签名的信任列表中或此刻不得签名：%v", err)
+	}
+	var all []Sealed
+	if _, err := os.Stat(filepath.Join(o.Registry, record.TrustFile)); err == nil {
+		st, err := loadState(o.Registry)
+		if err != nil {
+			return nil, err
+		}
+		if all, err = readSealed(o.Registry, st); err != nil {
+			return nil, err
+		}
+	} // else no signing key yet, so nothing issued: an empty snapshot
+
+	if err := checkAll(t.List, all); err != nil {
+		return nil, &RegistryError{Dir: o.Registry, Err: err}
+	}
+	objs := make([]trust.Object, 0, 2*len(all))
+	for i := range all {
+		s := &all[i]
+		objs = append(objs,
+			trust.Object{Locator: s.Locator, Kind: seal.ByToken, Generation: s.Generation, Sealed: s.ByToken},
+			trust.Object{Locator: s.LookupLocator, Kind: seal.ByLookup, Generation: s.Generation, Sealed: s.ByLookup})
+	}
+	cs, err := readCancellations(o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	revs := make([][]byte, len(cs))
+	for i, c := range cs {
+		revs[i] = c.Envelope
+	}
+	last, err := readSeq(o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	head, err := trust.Publish(o.Out, trust.Input{Roots: t.Roots, List: t.Bytes, Revocations: revs, Records: objs,
+		Seq: last + 1, Now: o.Now.UTC().Truncate(time.Second), Lifetime: o.Lifetime, Timestamp: o.Timestamp})
+	if err != nil {
+		return nil, fmt.Errorf("快照 %s 写入失败：%w", o.Out, err)
+	}
+	fsys := OS()
+	if err := writeFile(fsys, filepath.Join(o.Registry, PublishSeqFile), []byte(strconv.FormatUint(head.Seq, 10)+"\n"), 0o644); err != nil {
+		return head, err
+	}
+	return head, fsys.SyncDir(o.Registry)
+}
+
+func readSeq(dir string) (uint64, error) {
+	data, err := os.ReadFile(filepath.Join(dir, PublishSeqFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		return 0, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 无法读取：%v", PublishSeqFile, err)}
+	}
+	return n, nil
+}
+
+func kidOf(k ed25519.PrivateKey) string {
+	if len(k) != ed25519.PrivateKeySize {
+		return ""
+	}
+	return record.KeyID(k.Public().(ed25519.PublicKey))
+}
+
+// checkAll checks every certificate's version-2 signature against the
+// root-signed trust list, over all CPUs; the error names the first bad one.
+func checkAll(l *trust.List, all []Sealed) error {
+	errs := make([]error, len(all))
+	var wg sync.WaitGroup
+	n := runtime.GOMAXPROCS(0)
+	for w := range n {
+		wg.Go(func() {
+			for i := w; i < len(all); i += n {
+				errs[i] = checkSealed(l, &all[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("证书 %s 的第 2 版签名无法核验，拒绝发布：%v", all[i].Number, err)
+		}
+	}
+	return nil
+}
