@@ -184,7 +184,7 @@ func ParseEntry(s []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	if len(num) == 0 || checkString("number", string(num)) != nil || bytes.ContainsRune(num, ' ') {
+	if len(num) == 0 || format().CheckString("number", string(num)) != nil || bytes.ContainsRune(num, ' ') {
 		return Entry{}, fmt.Errorf("%w: bad certificate number", ErrMalformed)
 	}
 	if len(enc) > b64.EncodedLen(maxEnvelope) {
