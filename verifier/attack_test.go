@@ -76,23 +76,6 @@ func rewriteFile(t *testing.T, name string, f func([]byte) []byte) {
 	}
 }
 
-// newestPack is the pack file the last head names.
-func newestPack(t *testing.T, dir string) string {
-	t.Helper()
-	des, err := os.ReadDir(filepath.Join(dir, trust.RecordsDir))
-	if err != nil || len(des) == 0 {
-		t.Fatal(err)
-	}
-	var name string
-	var newest time.Time
-	for _, de := range des {
-		if fi, err := de.Info(); err == nil && !fi.ModTime().Before(newest) {
-			name, newest = de.Name(), fi.ModTime()
-		}
-	}
-	return filepath.Join(dir, trust.RecordsDir, name)
-}
-
 // TestAttacks: each attack on the snapshot folder is refused with its
 // log line and metric, the old snapshot keeps serving (valid stays
 // valid, revoked stays revoked), and after a restart the attacked
@@ -153,7 +136,7 @@ func TestAttacks(t *testing.T) {
 			os.WriteFile(filepath.Join(fx.dir, trust.HeadFile), hb, 0o644)
 		}},
 		{"a record deleted", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, newestPack(t, fx.dir), func(d []byte) []byte { d[7]--; return d[:len(d)-trust.ObjectSize] })
+			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte { d[7]--; return d[:len(d)-trust.ObjectSize] })
 		}},
 		{"a record replaced by an older generation", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
 			gen1 := bytes.Clone(fx.b.Records[0].Sealed)
@@ -163,7 +146,7 @@ func TestAttacks(t *testing.T) {
 				t.Fatal(err)
 			}
 			fx.publish(t, headAt)
-			rewriteFile(t, newestPack(t, fx.dir), func(d []byte) []byte {
+			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte {
 				i := bytes.Index(d, fx.b.Records[0].Sealed)
 				copy(d[i-4:], []byte{0, 0, 0, 1})
 				copy(d[i:], gen1)
@@ -171,7 +154,7 @@ func TestAttacks(t *testing.T) {
 			})
 		}},
 		{"a record moved to another locator", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, newestPack(t, fx.dir), func(d []byte) []byte {
+			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte {
 				copy(d[8+trust.ObjectSize+21:8+2*trust.ObjectSize], d[8+21:8+trust.ObjectSize])
 				return d
 			})
@@ -187,7 +170,7 @@ func TestAttacks(t *testing.T) {
 			rewriteFile(t, filepath.Join(fx.dir, trust.RevocationsFile), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
 		}},
 		{"a torn pack", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, newestPack(t, fx.dir), func(d []byte) []byte { return d[:len(d)-100] })
+			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte { return d[:len(d)-100] })
 		}},
 		{"a torn head", trust.ReasonHead, func(t *testing.T, fx *attackFixture) {
 			rewriteFile(t, filepath.Join(fx.dir, trust.HeadFile), func(d []byte) []byte { return d[:len(d)-10] })

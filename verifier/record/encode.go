@@ -1,13 +1,9 @@
 package record
 
 import (
-	"encoding/binary"
 	"fmt"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/qualbridge/qualbridge/verifier/internal/canon"
 )
 
 // Domain-separation prefixes: a signature over one kind of record can
@@ -29,205 +25,10 @@ const (
 	maxYear     = 2999
 )
 
-// enc appends canonical fields. The first error sticks, so that the
-// encoding functions read as a plain list of fields.
-type enc struct {
-	b   []byte
-	err error
-}
-
-func (e *enc) str(field, s string) {
-	if e.err == nil {
-		e.err = checkString(field, s)
-	}
-	e.b = binary.AppendUvarint(e.b, uint64(len(s)))
-	e.b = append(e.b, s...)
-}
-
-func (e *enc) u8(v uint8)   { e.b = append(e.b, v) }
-func (e *enc) u16(v uint16) { e.b = binary.BigEndian.AppendUint16(e.b, v) }
-func (e *enc) raw(b []byte) { e.b = append(e.b, b...) }
-func (e *enc) fail(f string, a ...any) {
-	if e.err == nil {
-		e.err = fmt.Errorf("%w: "+f, append([]any{ErrMalformed}, a...)...)
-	}
-}
-
-// date writes a civil date as year (2 bytes), month, day; zero is all
-// zero bytes and only allowed where optional says so.
-func (e *enc) date(field string, t time.Time, optional bool) {
-	if t.IsZero() {
-		if !optional {
-			e.fail("%s is missing", field)
-		}
-		e.b = append(e.b, 0, 0, 0, 0)
-		return
-	}
-	if t.Location() != time.UTC || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {
-		e.fail("%s must be a civil date (midnight UTC)", field)
-	}
-	if t.Year() < minYear || t.Year() > maxYear {
-		e.fail("%s year %d out of range", field, t.Year())
-	}
-	e.u16(uint16(t.Year()))
-	e.u8(uint8(t.Month()))
-	e.u8(uint8(t.Day()))
-}
-
-// instant writes a time as whole Unix seconds (8 bytes).
-func (e *enc) instant(field string, t time.Time) {
-	if t.Nanosecond() != 0 || t.Year() < 1970 || t.Year() > maxYear {
-		e.fail("%s must be whole seconds between 1970 and %d", field, maxYear)
-	}
-	e.b = binary.BigEndian.AppendUint64(e.b, uint64(t.Unix()))
-}
-
-// dec reads canonical fields; the first error sticks and later reads
-// return zero values.
-type dec struct {
-	b   []byte
-	err error
-	// all, when set, is the whole input as one string: str returns
-	// substrings of it, one allocation for every field of a record.
-	all  string
-	base int // len of the input
-	// trusted skips the per-string checks (UTF-8, NFC, control
-	// characters): set only for bytes that decoded with them before.
-	trusted bool
-}
-
-func (d *dec) fail(f string, a ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: "+f, append([]any{ErrMalformed}, a...)...)
-	}
-}
-
-func (d *dec) take(n int, what string) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n < 0 || len(d.b) < n {
-		d.fail("truncated %s", what)
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) uvarint(what string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad length of %s", what)
-		return 0
-	}
-	if n > 1 && d.b[n-1] == 0 {
-		d.fail("non-minimal length of %s", what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) str(field string, max int) string {
-	n := d.uvarint(field)
-	if n > uint64(max) {
-		d.fail("%s too long", field)
-		return ""
-	}
-	var s string
-	if d.all != "" {
-		off := d.base - len(d.b)
-		if d.take(int(n), field) != nil {
-			s = d.all[off : off+int(n)]
-		}
-	} else {
-		s = string(d.take(int(n), field))
-	}
-	if d.err == nil && !d.trusted {
-		if err := checkString(field, s); err != nil {
-			d.err = err
-		}
-	}
-	return s
-}
-
-func (d *dec) u8(what string) uint8 {
-	b := d.take(1, what)
-	if b == nil {
-		return 0
-	}
-	return b[0]
-}
-
-func (d *dec) u16(what string) uint16 {
-	b := d.take(2, what)
-	if b == nil {
-		return 0
-	}
-	return binary.BigEndian.Uint16(b)
-}
-
-func (d *dec) date(field string, optional bool) time.Time {
-	y, m, dd := d.u16(field), d.u8(field), d.u8(field)
-	if d.err != nil {
-		return time.Time{}
-	}
-	if y == 0 && m == 0 && dd == 0 {
-		if !optional {
-			d.fail("%s is missing", field)
-		}
-		return time.Time{}
-	}
-	t := time.Date(int(y), time.Month(m), int(dd), 0, 0, 0, 0, time.UTC)
-	if y < minYear || y > maxYear || t.Year() != int(y) || t.Month() != time.Month(m) || t.Day() != int(dd) {
-		d.fail("%s is not a valid date", field)
-		return time.Time{}
-	}
-	return t
-}
-
-func (d *dec) instant(field string) time.Time {
-	b := d.take(8, field)
-	if b == nil {
-		return time.Time{}
-	}
-	s := binary.BigEndian.Uint64(b)
-	if s > uint64(time.Date(maxYear, 12, 31, 23, 59, 59, 0, time.UTC).Unix()) {
-		d.fail("%s out of range", field)
-		return time.Time{}
-	}
-	return time.Unix(int64(s), 0).UTC()
-}
-
-func (d *dec) end() {
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("%d trailing bytes", len(d.b))
-	}
-}
-
-// checkString enforces what every string field must be, on both sides,
-// so that whatever encodes also decodes: valid UTF-8 in NFC, no control,
-// format (bidi) or unassigned-surrogate characters, bounded length.
-func checkString(field, s string) error {
-	if len(s) > maxString {
-		return fmt.Errorf("%w: %s longer than %d bytes", ErrMalformed, field, maxString)
-	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%w: %s is not valid UTF-8", ErrMalformed, field)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return fmt.Errorf("%w: %s holds control character %U", ErrMalformed, field, r)
-		}
-	}
-	if !norm.NFC.IsNormalString(s) {
-		return fmt.Errorf("%w: %s is not in Unicode NFC", ErrMalformed, field)
-	}
-	return nil
+// format is the canonical field codec of record's payloads (package
+// canon): the same rules as the trust metadata, with record's limits.
+func format() canon.Format {
+	return canon.Format{Malformed: ErrMalformed, MaxString: maxString, MinYear: minYear, MaxYear: maxYear}
 }
 
 func idTypeCode(t IDType) uint8 {
@@ -264,79 +65,79 @@ func sexCode(s string) uint8 {
 // not part of it: they live in the envelope header, which the signature
 // also covers.
 func encodePublic(p *Public) ([]byte, error) {
-	e := &enc{b: make([]byte, 0, 384)}
+	e := format().Encoder(384)
 	tb, ok := p.Token.bytes()
 	if !ok {
 		return nil, fmt.Errorf("%w: token %q is not canonical", ErrMalformed, p.Token)
 	}
-	e.raw(tb[:])
-	e.str("number", p.Number)
-	e.str("holder", p.HolderMasked)
+	e.Raw(tb[:])
+	e.Str("number", p.Number)
+	e.Str("holder", p.HolderMasked)
 	if p.BirthYear < minYear || p.BirthYear > maxYear {
-		e.fail("birth year %d out of range", p.BirthYear)
+		e.Fail("birth year %d out of range", p.BirthYear)
 	}
-	e.u16(uint16(p.BirthYear))
+	e.U16(uint16(p.BirthYear))
 	c := idTypeCode(p.IDType)
 	if c == 0 {
-		e.fail("unknown identity document type %q", p.IDType)
+		e.Fail("unknown identity document type %q", p.IDType)
 	}
-	e.u8(c)
-	e.str("id", p.IDMasked)
-	e.str("taiwan name", p.TaiwanName)
-	e.str("taiwan grade", p.TaiwanGrade)
-	e.str("occupation code", p.OccupationCode)
-	e.str("occupation name", p.OccupationName)
-	e.str("level", p.Level)
-	e.str("qualification", p.QualificationID)
-	e.str("issuer", p.Issuer)
-	e.date("issue date", p.IssueDate, false)
-	e.date("valid until", p.ValidUntil, true)
-	e.instant("signed at", p.SignedAt)
-	e.raw(p.NameCheck[:])
-	e.raw(p.PersonalDigest[:])
-	if e.err == nil && p.Number == "" {
-		e.fail("number is empty")
+	e.U8(c)
+	e.Str("id", p.IDMasked)
+	e.Str("taiwan name", p.TaiwanName)
+	e.Str("taiwan grade", p.TaiwanGrade)
+	e.Str("occupation code", p.OccupationCode)
+	e.Str("occupation name", p.OccupationName)
+	e.Str("level", p.Level)
+	e.Str("qualification", p.QualificationID)
+	e.Str("issuer", p.Issuer)
+	e.Date("issue date", p.IssueDate, false)
+	e.Date("valid until", p.ValidUntil, true)
+	e.Instant("signed at", p.SignedAt)
+	e.Raw(p.NameCheck[:])
+	e.Raw(p.PersonalDigest[:])
+	if e.Err() == nil && p.Number == "" {
+		e.Fail("number is empty")
 	}
-	return e.b, e.err
+	return e.Result()
 }
 
 // decodePublic parses a payload; it is the exact inverse of encodePublic.
 func decodePublic(b []byte) (*Public, error) {
-	d := &dec{b: b}
+	d := format().Decoder(b)
 	p := &Public{Version: Version}
 	var tb [tokenBytes]byte
-	copy(tb[:], d.take(tokenBytes, "token"))
+	copy(tb[:], d.Take(tokenBytes, "token"))
 	p.Token = tokenFromBytes(tb)
-	p.Number = d.str("number", maxString)
-	p.HolderMasked = d.str("holder", maxString)
-	p.BirthYear = int(d.u16("birth year"))
-	if d.err == nil && (p.BirthYear < minYear || p.BirthYear > maxYear) {
-		d.fail("birth year out of range")
+	p.Number = d.Str("number", maxString)
+	p.HolderMasked = d.Str("holder", maxString)
+	p.BirthYear = int(d.U16("birth year"))
+	if d.Err() == nil && (p.BirthYear < minYear || p.BirthYear > maxYear) {
+		d.Fail("birth year out of range")
 	}
-	t, ok := idTypeOf(d.u8("id type"))
-	if d.err == nil && !ok {
-		d.fail("unknown identity document type")
+	t, ok := idTypeOf(d.U8("id type"))
+	if d.Err() == nil && !ok {
+		d.Fail("unknown identity document type")
 	}
 	p.IDType = t
-	p.IDMasked = d.str("id", maxString)
-	p.TaiwanName = d.str("taiwan name", maxString)
-	p.TaiwanGrade = d.str("taiwan grade", maxString)
-	p.OccupationCode = d.str("occupation code", maxString)
-	p.OccupationName = d.str("occupation name", maxString)
-	p.Level = d.str("level", maxString)
-	p.QualificationID = d.str("qualification", maxString)
-	p.Issuer = d.str("issuer", maxString)
-	p.IssueDate = d.date("issue date", false)
-	p.ValidUntil = d.date("valid until", true)
-	p.SignedAt = d.instant("signed at")
-	copy(p.NameCheck[:], d.take(32, "name check"))
-	copy(p.PersonalDigest[:], d.take(32, "personal digest"))
-	d.end()
-	if d.err == nil && p.Number == "" {
-		d.fail("number is empty")
+	p.IDMasked = d.Str("id", maxString)
+	p.TaiwanName = d.Str("taiwan name", maxString)
+	p.TaiwanGrade = d.Str("taiwan grade", maxString)
+	p.OccupationCode = d.Str("occupation code", maxString)
+	p.OccupationName = d.Str("occupation name", maxString)
+	p.Level = d.Str("level", maxString)
+	p.QualificationID = d.Str("qualification", maxString)
+	p.Issuer = d.Str("issuer", maxString)
+	p.IssueDate = d.Date("issue date", false)
+	p.ValidUntil = d.Date("valid until", true)
+	p.SignedAt = d.Instant("signed at")
+	copy(p.NameCheck[:], d.Take(32, "name check"))
+	copy(p.PersonalDigest[:], d.Take(32, "personal digest"))
+	d.End()
+	if d.Err() == nil && p.Number == "" {
+		d.Fail("number is empty")
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return p, nil
 }
@@ -351,43 +152,43 @@ func reasonCode(r Reason) uint8 {
 }
 
 func encodeRevocation(r *Revocation) ([]byte, error) {
-	e := &enc{b: make([]byte, 0, 64)}
+	e := format().Encoder(64)
 	tb, ok := r.Token.bytes()
 	if !ok {
 		return nil, fmt.Errorf("%w: token %q is not canonical", ErrMalformed, r.Token)
 	}
-	e.raw(tb[:])
-	e.str("number", r.Number)
-	e.date("date", r.Date, false)
+	e.Raw(tb[:])
+	e.Str("number", r.Number)
+	e.Date("date", r.Date, false)
 	c := reasonCode(r.Reason)
 	if c == 0 {
-		e.fail("unknown reason %q", r.Reason)
+		e.Fail("unknown reason %q", r.Reason)
 	}
-	e.u8(c)
-	e.instant("signed at", r.SignedAt)
-	return e.b, e.err
+	e.U8(c)
+	e.Instant("signed at", r.SignedAt)
+	return e.Result()
 }
 
 func decodeRevocation(b []byte) (*Revocation, error) {
-	d := &dec{b: b}
+	d := format().Decoder(b)
 	r := &Revocation{}
 	var tb [tokenBytes]byte
-	copy(tb[:], d.take(tokenBytes, "token"))
+	copy(tb[:], d.Take(tokenBytes, "token"))
 	r.Token = tokenFromBytes(tb)
-	r.Number = d.str("number", maxString)
-	r.Date = d.date("date", false)
-	c := d.u8("reason")
-	if d.err == nil {
+	r.Number = d.Str("number", maxString)
+	r.Date = d.Date("date", false)
+	c := d.U8("reason")
+	if d.Err() == nil {
 		if c == 0 || int(c) > len(Reasons()) {
-			d.fail("unknown reason")
+			d.Fail("unknown reason")
 		} else {
 			r.Reason = Reasons()[c-1]
 		}
 	}
-	r.SignedAt = d.instant("signed at")
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	r.SignedAt = d.Instant("signed at")
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return r, nil
 }
@@ -396,52 +197,52 @@ func decodeRevocation(b []byte) (*Revocation, error) {
 // domain-separation prefix), the bytes [Personal.Digest] hashes and the
 // issuer stores age-encrypted.
 func (p *Personal) MarshalBinary() ([]byte, error) {
-	e := &enc{b: make([]byte, 0, 128)}
-	e.raw([]byte(personalPrefix))
-	e.raw(p.Salt[:])
-	e.str("name", p.Name)
+	e := format().Encoder(128)
+	e.Raw([]byte(personalPrefix))
+	e.Raw(p.Salt[:])
+	e.Str("name", p.Name)
 	c := sexCode(p.Sex)
 	if c == 0 {
-		e.fail("sex must be 男 or 女, got %q", p.Sex)
+		e.Fail("sex must be 男 or 女, got %q", p.Sex)
 	}
-	e.u8(c)
-	e.date("birth date", p.BirthDate, false)
+	e.U8(c)
+	e.Date("birth date", p.BirthDate, false)
 	t := idTypeCode(p.IDType)
 	if t == 0 {
-		e.fail("unknown identity document type %q", p.IDType)
+		e.Fail("unknown identity document type %q", p.IDType)
 	}
-	e.u8(t)
-	e.str("id number", p.IDNumber)
-	return e.b, e.err
+	e.U8(t)
+	e.Str("id number", p.IDNumber)
+	return e.Result()
 }
 
 // UnmarshalBinary parses the canonical encoding written by MarshalBinary.
 func (p *Personal) UnmarshalBinary(b []byte) error {
-	d := &dec{b: b}
-	if string(d.take(len(personalPrefix), "prefix")) != personalPrefix {
-		d.fail("not a personal record")
+	d := format().Decoder(b)
+	if string(d.Take(len(personalPrefix), "prefix")) != personalPrefix {
+		d.Fail("not a personal record")
 	}
 	var q Personal
-	copy(q.Salt[:], d.take(16, "salt"))
-	q.Name = d.str("name", maxString)
-	switch d.u8("sex") {
+	copy(q.Salt[:], d.Take(16, "salt"))
+	q.Name = d.Str("name", maxString)
+	switch d.U8("sex") {
 	case 1:
 		q.Sex = "男"
 	case 2:
 		q.Sex = "女"
 	default:
-		d.fail("bad sex code")
+		d.Fail("bad sex code")
 	}
-	q.BirthDate = d.date("birth date", false)
-	t, ok := idTypeOf(d.u8("id type"))
-	if d.err == nil && !ok {
-		d.fail("unknown identity document type")
+	q.BirthDate = d.Date("birth date", false)
+	t, ok := idTypeOf(d.U8("id type"))
+	if d.Err() == nil && !ok {
+		d.Fail("unknown identity document type")
 	}
 	q.IDType = t
-	q.IDNumber = d.str("id number", maxString)
-	d.end()
-	if d.err != nil {
-		return d.err
+	q.IDNumber = d.Str("id number", maxString)
+	d.End()
+	if d.Err() != nil {
+		return d.Err()
 	}
 	*p = q
 	return nil

@@ -184,7 +184,7 @@ func ParseEntry(s []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	if len(num) == 0 || checkString("number", string(num)) != nil || bytes.ContainsRune(num, ' ') {
+	if len(num) == 0 || format().CheckString("number", string(num)) != nil || bytes.ContainsRune(num, ' ') {
 		return Entry{}, fmt.Errorf("%w: bad certificate number", ErrMalformed)
 	}
 	if len(enc) > b64.EncodedLen(maxEnvelope) {
@@ -220,8 +220,11 @@ func eachLine(name string, data []byte, fn func(line int, s []byte) error) error
 }
 
 // WriteFileAtomic writes data to name through a temporary file in the
-// same directory and a rename, so that a reader (the verifier's file
-// watcher) never sees half a file.
+// same directory, fsynced, and a rename, so that a reader (the verifier's
+// file watcher) never sees half a file and a crash leaves the old file or
+// the new. The directory is not fsynced: after a power loss the rename
+// itself may be lost. Package trust writes its snapshot files and the
+// verifier's marks with it too.
 func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
 	if err != nil {

@@ -85,24 +85,24 @@ func parseEnvelope(b []byte, version byte) (*envelope, error) {
 	if b[0] != version {
 		return nil, fmt.Errorf("%w: envelope version %d, want %d", ErrMalformed, b[0], version)
 	}
-	d := &dec{b: b[1 : len(b)-sigSize]}
-	kid := string(d.take(int(min(d.uvarint("kid"), maxKID+1)), "kid"))
-	if d.err == nil && (len(kid) == 0 || len(kid) > maxKID) {
-		d.fail("bad kid length")
+	d := format().Decoder(b[1 : len(b)-sigSize])
+	kid := string(d.Take(int(min(d.Uvarint("kid"), maxKID+1)), "kid"))
+	if d.Err() == nil && (len(kid) == 0 || len(kid) > maxKID) {
+		d.Fail("bad kid length")
 	}
-	for i := 0; d.err == nil && i < len(kid); i++ {
+	for i := 0; d.Err() == nil && i < len(kid); i++ {
 		if c := kid[i]; !('a' <= c && c <= 'z' || '2' <= c && c <= '7') {
-			d.fail("kid has a character outside a-z2-7")
+			d.Fail("kid has a character outside a-z2-7")
 		}
 	}
-	n := d.uvarint("payload")
-	if d.err == nil && n != uint64(len(d.b)) {
-		d.fail("payload length %d does not match the %d bytes before the signature", n, len(d.b))
+	n := d.Uvarint("payload")
+	if d.Err() == nil && n != uint64(len(d.Rest())) {
+		d.Fail("payload length %d does not match the %d bytes before the signature", n, len(d.Rest()))
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
-	return &envelope{kid: kid, signed: b[:len(b)-sigSize], payload: d.b, sig: b[len(b)-sigSize:]}, nil
+	return &envelope{kid: kid, signed: b[:len(b)-sigSize], payload: d.Rest(), sig: b[len(b)-sigSize:]}, nil
 }
 
 // open checks the envelope's signature and the key's status; the

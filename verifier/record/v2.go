@@ -69,120 +69,120 @@ type Cancellation struct {
 }
 
 func encodeCertificate(c *Certificate) ([]byte, error) {
-	e := &enc{b: make([]byte, 0, 384)}
-	e.raw(c.Locator[:])
-	e.str("number", c.Number)
-	e.str("holder", c.HolderMasked)
+	e := format().Encoder(384)
+	e.Raw(c.Locator[:])
+	e.Str("number", c.Number)
+	e.Str("holder", c.HolderMasked)
 	if c.BirthYear < minYear || c.BirthYear > maxYear {
-		e.fail("birth year %d out of range", c.BirthYear)
+		e.Fail("birth year %d out of range", c.BirthYear)
 	}
-	e.u16(uint16(c.BirthYear))
+	e.U16(uint16(c.BirthYear))
 	t := idTypeCode(c.IDType)
 	if t == 0 {
-		e.fail("unknown identity document type %q", c.IDType)
+		e.Fail("unknown identity document type %q", c.IDType)
 	}
-	e.u8(t)
-	e.str("id", c.IDMasked)
-	e.str("taiwan name", c.TaiwanName)
-	e.str("taiwan grade", c.TaiwanGrade)
-	e.str("occupation code", c.OccupationCode)
-	e.str("occupation name", c.OccupationName)
-	e.str("level", c.Level)
-	e.str("qualification", c.QualificationID)
-	e.str("issuer", c.Issuer)
-	e.date("issue date", c.IssueDate, false)
-	e.date("valid until", c.ValidUntil, true)
-	e.instant("signed at", c.SignedAt)
+	e.U8(t)
+	e.Str("id", c.IDMasked)
+	e.Str("taiwan name", c.TaiwanName)
+	e.Str("taiwan grade", c.TaiwanGrade)
+	e.Str("occupation code", c.OccupationCode)
+	e.Str("occupation name", c.OccupationName)
+	e.Str("level", c.Level)
+	e.Str("qualification", c.QualificationID)
+	e.Str("issuer", c.Issuer)
+	e.Date("issue date", c.IssueDate, false)
+	e.Date("valid until", c.ValidUntil, true)
+	e.Instant("signed at", c.SignedAt)
 	if c.Generation == 0 {
-		e.fail("generation must be 1 or more")
+		e.Fail("generation must be 1 or more")
 	}
-	e.b = binary.BigEndian.AppendUint32(e.b, c.Generation)
-	e.raw(c.PersonalDigest[:])
-	if e.err == nil && c.Number == "" {
-		e.fail("number is empty")
+	e.U32(c.Generation)
+	e.Raw(c.PersonalDigest[:])
+	if e.Err() == nil && c.Number == "" {
+		e.Fail("number is empty")
 	}
-	if e.err == nil && !c.ValidUntil.IsZero() && c.ValidUntil.Before(c.IssueDate) {
-		e.fail("valid until is before the issue date")
+	if e.Err() == nil && !c.ValidUntil.IsZero() && c.ValidUntil.Before(c.IssueDate) {
+		e.Fail("valid until is before the issue date")
 	}
-	return e.b, e.err
+	return e.Result()
 }
 
 func decodeCertificate(b []byte, trusted bool) (*Certificate, error) {
-	d := &dec{b: b, trusted: trusted, all: string(b), base: len(b)}
+	d := format().SharedDecoder(b, trusted)
 	c := &Certificate{}
-	copy(c.Locator[:], d.take(LocatorSize, "locator"))
-	c.Number = d.str("number", maxString)
-	c.HolderMasked = d.str("holder", maxString)
-	c.BirthYear = int(d.u16("birth year"))
-	if d.err == nil && (c.BirthYear < minYear || c.BirthYear > maxYear) {
-		d.fail("birth year out of range")
+	copy(c.Locator[:], d.Take(LocatorSize, "locator"))
+	c.Number = d.Str("number", maxString)
+	c.HolderMasked = d.Str("holder", maxString)
+	c.BirthYear = int(d.U16("birth year"))
+	if d.Err() == nil && (c.BirthYear < minYear || c.BirthYear > maxYear) {
+		d.Fail("birth year out of range")
 	}
-	t, ok := idTypeOf(d.u8("id type"))
-	if d.err == nil && !ok {
-		d.fail("unknown identity document type")
+	t, ok := idTypeOf(d.U8("id type"))
+	if d.Err() == nil && !ok {
+		d.Fail("unknown identity document type")
 	}
 	c.IDType = t
-	c.IDMasked = d.str("id", maxString)
-	c.TaiwanName = d.str("taiwan name", maxString)
-	c.TaiwanGrade = d.str("taiwan grade", maxString)
-	c.OccupationCode = d.str("occupation code", maxString)
-	c.OccupationName = d.str("occupation name", maxString)
-	c.Level = d.str("level", maxString)
-	c.QualificationID = d.str("qualification", maxString)
-	c.Issuer = d.str("issuer", maxString)
-	c.IssueDate = d.date("issue date", false)
-	c.ValidUntil = d.date("valid until", true)
-	c.SignedAt = d.instant("signed at")
-	if g := d.take(4, "generation"); g != nil {
+	c.IDMasked = d.Str("id", maxString)
+	c.TaiwanName = d.Str("taiwan name", maxString)
+	c.TaiwanGrade = d.Str("taiwan grade", maxString)
+	c.OccupationCode = d.Str("occupation code", maxString)
+	c.OccupationName = d.Str("occupation name", maxString)
+	c.Level = d.Str("level", maxString)
+	c.QualificationID = d.Str("qualification", maxString)
+	c.Issuer = d.Str("issuer", maxString)
+	c.IssueDate = d.Date("issue date", false)
+	c.ValidUntil = d.Date("valid until", true)
+	c.SignedAt = d.Instant("signed at")
+	if g := d.Take(4, "generation"); g != nil {
 		c.Generation = binary.BigEndian.Uint32(g)
 	}
-	copy(c.PersonalDigest[:], d.take(32, "personal digest"))
-	d.end()
-	if d.err == nil && c.Number == "" {
-		d.fail("number is empty")
+	copy(c.PersonalDigest[:], d.Take(32, "personal digest"))
+	d.End()
+	if d.Err() == nil && c.Number == "" {
+		d.Fail("number is empty")
 	}
-	if d.err == nil && c.Generation == 0 {
-		d.fail("generation 0")
+	if d.Err() == nil && c.Generation == 0 {
+		d.Fail("generation 0")
 	}
-	if d.err == nil && !c.ValidUntil.IsZero() && c.ValidUntil.Before(c.IssueDate) {
-		d.fail("valid until is before the issue date")
+	if d.Err() == nil && !c.ValidUntil.IsZero() && c.ValidUntil.Before(c.IssueDate) {
+		d.Fail("valid until is before the issue date")
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return c, nil
 }
 
 func encodeCancellation(c *Cancellation) ([]byte, error) {
-	e := &enc{b: make([]byte, 0, 48)}
-	e.raw(c.Locator[:])
-	e.date("date", c.Date, false)
+	e := format().Encoder(48)
+	e.Raw(c.Locator[:])
+	e.Date("date", c.Date, false)
 	r := reasonCode(c.Reason)
 	if r == 0 {
-		e.fail("unknown reason %q", c.Reason)
+		e.Fail("unknown reason %q", c.Reason)
 	}
-	e.u8(r)
-	e.instant("signed at", c.SignedAt)
-	return e.b, e.err
+	e.U8(r)
+	e.Instant("signed at", c.SignedAt)
+	return e.Result()
 }
 
 func decodeCancellation(b []byte) (*Cancellation, error) {
-	d := &dec{b: b}
+	d := format().Decoder(b)
 	c := &Cancellation{}
-	copy(c.Locator[:], d.take(LocatorSize, "locator"))
-	c.Date = d.date("date", false)
-	r := d.u8("reason")
-	if d.err == nil {
+	copy(c.Locator[:], d.Take(LocatorSize, "locator"))
+	c.Date = d.Date("date", false)
+	r := d.U8("reason")
+	if d.Err() == nil {
 		if r == 0 || int(r) > len(Reasons()) {
-			d.fail("unknown reason")
+			d.Fail("unknown reason")
 		} else {
 			c.Reason = Reasons()[r-1]
 		}
 	}
-	c.SignedAt = d.instant("signed at")
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	c.SignedAt = d.Instant("signed at")
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return c, nil
 }

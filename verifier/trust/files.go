@@ -58,19 +58,19 @@ func parseRevocations(b []byte, want uint32) ([][]byte, error) {
 	if n != want {
 		return nil, fmt.Errorf("%w: revocation list holds %d entries, the head says %d", ErrMismatch, n, want)
 	}
-	d := &dec{b: b[8:]}
+	d := format().Decoder(b[8:])
 	out := make([][]byte, 0, n)
-	for i := uint32(0); i < n && d.err == nil; i++ {
-		l := d.uvarint("revocation")
+	for i := uint32(0); i < n && d.Err() == nil; i++ {
+		l := d.Uvarint("revocation")
 		if l > record.MaxEnvelope {
-			d.fail("revocation %d too long", i+1)
+			d.Fail("revocation %d too long", i+1)
 			break
 		}
-		out = append(out, d.take(int(l), "revocation"))
+		out = append(out, d.Take(int(l), "revocation"))
 	}
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return out, nil
 }

@@ -34,38 +34,38 @@ type Pack struct {
 const maxPacks = 4096
 
 func (h *Head) encode() ([]byte, error) {
-	e := &enc{}
-	e.u64(h.Seq)
-	e.instant("signed at", h.SignedAt)
-	e.instant("expires", h.Expires)
+	e := format().Encoder(0)
+	e.U64(h.Seq)
+	e.Instant("signed at", h.SignedAt)
+	e.Instant("expires", h.Expires)
 	if !h.SignedAt.Before(h.Expires) {
-		e.fail("head expires before it is signed")
+		e.Fail("head expires before it is signed")
 	}
-	e.u32(h.RootVersion)
-	e.raw(h.RootHash[:])
-	e.u64(h.ListSeq)
-	e.raw(h.ListHash[:])
-	e.u32(h.Revocations)
-	e.raw(h.RevChain[:])
-	e.u32(h.Records)
-	e.raw(h.RecordsHash[:])
+	e.U32(h.RootVersion)
+	e.Raw(h.RootHash[:])
+	e.U64(h.ListSeq)
+	e.Raw(h.ListHash[:])
+	e.U32(h.Revocations)
+	e.Raw(h.RevChain[:])
+	e.U32(h.Records)
+	e.Raw(h.RecordsHash[:])
 	if len(h.Packs) > maxPacks {
-		e.fail("%d packs", len(h.Packs))
+		e.Fail("%d packs", len(h.Packs))
 	}
-	e.u16(uint16(len(h.Packs)))
+	e.U16(uint16(len(h.Packs)))
 	var sum uint64
 	for _, p := range h.Packs {
 		if !validPackName(p.Name) {
-			e.fail("pack name %q", p.Name)
+			e.Fail("pack name %q", p.Name)
 		}
-		e.str("pack", p.Name)
-		e.u32(p.Records)
+		e.Str("pack", p.Name)
+		e.U32(p.Records)
 		sum += uint64(p.Records)
 	}
 	if sum != uint64(h.Records) {
-		e.fail("packs hold %d records, head says %d", sum, h.Records)
+		e.Fail("packs hold %d records, head says %d", sum, h.Records)
 	}
-	return e.b, e.err
+	return e.Result()
 }
 
 // validPackName is 32 lowercase hex digits and ".pack".
@@ -83,36 +83,36 @@ func validPackName(s string) bool {
 }
 
 func decodeHead(b []byte) (*Head, error) {
-	d := &dec{b: b}
-	h := &Head{Seq: d.u64("seq"), SignedAt: d.instant("signed at"), Expires: d.instant("expires"),
-		RootVersion: d.u32("root version"), RootHash: d.hash("root hash"),
-		ListSeq: d.u64("trust list seq"), ListHash: d.hash("trust list hash"),
-		Revocations: d.u32("revocations"), RevChain: d.hash("revocation chain"),
-		Records: d.u32("records"), RecordsHash: d.hash("records hash")}
-	if d.err == nil && !h.SignedAt.Before(h.Expires) {
-		d.fail("head expires before it is signed")
+	d := format().Decoder(b)
+	h := &Head{Seq: d.U64("seq"), SignedAt: d.Instant("signed at"), Expires: d.Instant("expires"),
+		RootVersion: d.U32("root version"), RootHash: d.Hash("root hash"),
+		ListSeq: d.U64("trust list seq"), ListHash: d.Hash("trust list hash"),
+		Revocations: d.U32("revocations"), RevChain: d.Hash("revocation chain"),
+		Records: d.U32("records"), RecordsHash: d.Hash("records hash")}
+	if d.Err() == nil && !h.SignedAt.Before(h.Expires) {
+		d.Fail("head expires before it is signed")
 	}
-	n := int(d.u16("pack count"))
-	if d.err == nil && n > maxPacks {
-		d.fail("%d packs", n)
+	n := int(d.U16("pack count"))
+	if d.Err() == nil && n > maxPacks {
+		d.Fail("%d packs", n)
 	}
 	var sum uint64
 	seen := map[string]bool{}
-	for i := 0; i < n && d.err == nil; i++ {
-		p := Pack{Name: d.str("pack", 64), Records: d.u32("pack records")}
-		if d.err == nil && (!validPackName(p.Name) || seen[p.Name]) {
-			d.fail("bad or repeated pack name")
+	for i := 0; i < n && d.Err() == nil; i++ {
+		p := Pack{Name: d.Str("pack", 64), Records: d.U32("pack records")}
+		if d.Err() == nil && (!validPackName(p.Name) || seen[p.Name]) {
+			d.Fail("bad or repeated pack name")
 		}
 		seen[p.Name] = true
 		sum += uint64(p.Records)
 		h.Packs = append(h.Packs, p)
 	}
-	d.end()
-	if d.err == nil && sum != uint64(h.Records) {
-		d.fail("packs hold %d records, head says %d", sum, h.Records)
+	d.End()
+	if d.Err() == nil && sum != uint64(h.Records) {
+		d.Fail("packs hold %d records, head says %d", sum, h.Records)
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return h, nil
 }

@@ -108,80 +108,80 @@ func (l *List) May(kid string, role Role, signedAt time.Time) error {
 }
 
 func (l *List) encode() ([]byte, error) {
-	e := &enc{}
-	e.u64(l.Seq)
-	e.instant("signed at", l.SignedAt)
-	e.instant("expires", l.Expires)
+	e := format().Encoder(0)
+	e.U64(l.Seq)
+	e.Instant("signed at", l.SignedAt)
+	e.Instant("expires", l.Expires)
 	if !l.SignedAt.Before(l.Expires) {
-		e.fail("trust list expires before it is signed")
+		e.Fail("trust list expires before it is signed")
 	}
-	e.u32(l.RootVersion)
+	e.U32(l.RootVersion)
 	keys := slices.Clone(l.Keys)
 	slices.SortFunc(keys, func(a, b Key) int { return strings.Compare(a.KID, b.KID) })
 	if len(keys) > maxKeys {
-		e.fail("%d keys", len(keys))
+		e.Fail("%d keys", len(keys))
 	}
-	e.u16(uint16(len(keys)))
+	e.U16(uint16(len(keys)))
 	for i, k := range keys {
 		if len(k.PublicKey) != ed25519.PublicKeySize || record.KeyID(k.PublicKey) != k.KID {
-			e.fail("key %q: kid does not match its public key", k.KID)
+			e.Fail("key %q: kid does not match its public key", k.KID)
 			break
 		}
 		if i > 0 && k.KID == keys[i-1].KID {
-			e.fail("key %s twice", k.KID)
+			e.Fail("key %s twice", k.KID)
 		}
 		if k.Role != RoleSigning && k.Role != RoleTimestamp {
-			e.fail("key %s: unknown role", k.KID)
+			e.Fail("key %s: unknown role", k.KID)
 		}
 		if k.Status < Active || k.Status > Compromised {
-			e.fail("key %s: unknown status", k.KID)
+			e.Fail("key %s: unknown status", k.KID)
 		}
 		if !k.NotBefore.Before(k.NotAfter) {
-			e.fail("key %s: empty window", k.KID)
+			e.Fail("key %s: empty window", k.KID)
 		}
-		e.raw(k.PublicKey)
-		e.u8(uint8(k.Role))
-		e.u8(uint8(k.Status))
-		e.instant("not before", k.NotBefore)
-		e.instant("not after", k.NotAfter)
-		e.str("issuer", k.Issuer)
+		e.Raw(k.PublicKey)
+		e.U8(uint8(k.Role))
+		e.U8(uint8(k.Status))
+		e.Instant("not before", k.NotBefore)
+		e.Instant("not after", k.NotAfter)
+		e.Str("issuer", k.Issuer)
 	}
-	return e.b, e.err
+	return e.Result()
 }
 
 func decodeList(b []byte) (*List, error) {
-	d := &dec{b: b}
-	l := &List{Seq: d.u64("seq"), SignedAt: d.instant("signed at"), Expires: d.instant("expires"), RootVersion: d.u32("root version")}
-	if d.err == nil && !l.SignedAt.Before(l.Expires) {
-		d.fail("trust list expires before it is signed")
+	d := format().Decoder(b)
+	l := &List{Seq: d.U64("seq"), SignedAt: d.Instant("signed at"), Expires: d.Instant("expires"), RootVersion: d.U32("root version")}
+	if d.Err() == nil && !l.SignedAt.Before(l.Expires) {
+		d.Fail("trust list expires before it is signed")
 	}
-	n := int(d.u16("key count"))
-	if d.err == nil && n > maxKeys {
-		d.fail("%d keys", n)
+	n := int(d.U16("key count"))
+	if d.Err() == nil && n > maxKeys {
+		d.Fail("%d keys", n)
 	}
-	for i := 0; i < n && d.err == nil; i++ {
-		pub := ed25519.PublicKey(bytes.Clone(d.take(ed25519.PublicKeySize, "public key")))
-		k := Key{PublicKey: pub, Role: Role(d.u8("role")), Status: Status(d.u8("status")),
-			NotBefore: d.instant("not before"), NotAfter: d.instant("not after"), Issuer: d.str("issuer", maxString)}
-		if d.err != nil {
+	for i := 0; i < n && d.Err() == nil; i++ {
+		pub := ed25519.PublicKey(bytes.Clone(d.Take(ed25519.PublicKeySize, "public key")))
+		k := Key{PublicKey: pub, Role: Role(d.U8("role")), Status: Status(d.U8("status")),
+			NotBefore: d.Instant("not before"), NotAfter: d.Instant("not after"), Issuer: d.Str("issuer", maxString)}
+		if d.Err() != nil {
 			break
 		}
 		k.KID = record.KeyID(pub)
 		switch {
 		case k.Role != RoleSigning && k.Role != RoleTimestamp:
-			d.fail("key %s: unknown role %d", k.KID, k.Role)
+			d.Fail("key %s: unknown role %d", k.KID, k.Role)
 		case k.Status < Active || k.Status > Compromised:
-			d.fail("key %s: unknown status %d", k.KID, k.Status)
+			d.Fail("key %s: unknown status %d", k.KID, k.Status)
 		case !k.NotBefore.Before(k.NotAfter):
-			d.fail("key %s: empty window", k.KID)
+			d.Fail("key %s: empty window", k.KID)
 		case i > 0 && k.KID <= l.Keys[i-1].KID:
-			d.fail("keys not sorted by kid, or repeated")
+			d.Fail("keys not sorted by kid, or repeated")
 		}
 		l.Keys = append(l.Keys, k)
 	}
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return l, nil
 }

@@ -108,21 +108,6 @@ func TestRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	firstPack := func(t *testing.T, dir string) string {
-		// The newest pack: the one the last head names.
-		des, err := os.ReadDir(filepath.Join(dir, trust.RecordsDir))
-		if err != nil || len(des) == 0 {
-			t.Fatal(err)
-		}
-		var name string
-		var newest time.Time
-		for _, de := range des {
-			if fi, err := de.Info(); err == nil && !fi.ModTime().Before(newest) {
-				name, newest = de.Name(), fi.ModTime()
-			}
-		}
-		return filepath.Join(dir, trust.RecordsDir, name)
-	}
 	attacks := []attack{
 		{"another root", trust.ReasonRoot, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
 			other, _ := builder(t, 3)
@@ -191,7 +176,7 @@ func TestRefusals(t *testing.T) {
 			return m
 		}},
 		{"record deleted", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
-			rewrite(t, firstPack(t, dir), func(d []byte) []byte {
+			rewrite(t, trusttest.NewestPack(t, dir), func(d []byte) []byte {
 				d[7]-- // one record fewer, and its bytes gone
 				return d[:len(d)-trust.ObjectSize]
 			})
@@ -207,7 +192,7 @@ func TestRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			publish(t, b, dir, now.Add(-time.Minute))
-			rewrite(t, firstPack(t, dir), func(d []byte) []byte {
+			rewrite(t, trusttest.NewestPack(t, dir), func(d []byte) []byte {
 				i := bytes.Index(d, b.Records[0].Sealed)
 				copy(d[i-4:], []byte{0, 0, 0, 1})
 				copy(d[i:], gen1)
@@ -216,7 +201,7 @@ func TestRefusals(t *testing.T) {
 			return m
 		}},
 		{"record moved to another locator", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
-			rewrite(t, firstPack(t, dir), func(d []byte) []byte {
+			rewrite(t, trusttest.NewestPack(t, dir), func(d []byte) []byte {
 				copy(d[8+trust.ObjectSize+21:8+2*trust.ObjectSize], d[8+21:8+trust.ObjectSize])
 				return d
 			})
@@ -238,7 +223,7 @@ func TestRefusals(t *testing.T) {
 			return m
 		}},
 		{"torn pack", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
-			rewrite(t, firstPack(t, dir), func(d []byte) []byte { return d[:len(d)-100] })
+			rewrite(t, trusttest.NewestPack(t, dir), func(d []byte) []byte { return d[:len(d)-100] })
 			return m
 		}},
 		{"torn head", trust.ReasonHead, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {

@@ -143,7 +143,7 @@ func Publish(dir string, in Input) (*Head, error) {
 	for _, p := range packsOf(filepath.Join(dir, HeadFile)) {
 		keep[p] = true // a verifier may be reading the old head right now
 	}
-	if err := writeAtomic(filepath.Join(dir, HeadFile), hb, 0o644); err != nil {
+	if err := record.WriteFileAtomic(filepath.Join(dir, HeadFile), hb, 0o644); err != nil {
 		return nil, err
 	}
 	for _, p := range h.Packs {
@@ -201,5 +201,5 @@ func writeIfChanged(name string, data []byte) error {
 	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	return writeAtomic(name, data, 0o644)
+	return record.WriteFileAtomic(name, data, 0o644)
 }

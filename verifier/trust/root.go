@@ -33,47 +33,47 @@ func (r *RootSet) keys() map[string]ed25519.PublicKey {
 }
 
 func (r *RootSet) encode() ([]byte, error) {
-	e := &enc{}
+	e := format().Encoder(0)
 	if r.Version == 0 {
-		e.fail("root set version 0")
+		e.Fail("root set version 0")
 	}
-	e.u32(r.Version)
-	e.instant("signed at", r.SignedAt)
+	e.U32(r.Version)
+	e.Instant("signed at", r.SignedAt)
 	if r.Threshold < 1 || r.Threshold > len(r.Keys) || len(r.Keys) > maxRootKeys {
-		e.fail("threshold %d of %d keys", r.Threshold, len(r.Keys))
+		e.Fail("threshold %d of %d keys", r.Threshold, len(r.Keys))
 	}
-	e.u8(uint8(r.Threshold))
-	e.u8(uint8(len(r.Keys)))
+	e.U8(uint8(r.Threshold))
+	e.U8(uint8(len(r.Keys)))
 	sorted := slices.Clone(r.Keys)
 	slices.SortFunc(sorted, func(a, b ed25519.PublicKey) int { return strings.Compare(record.KeyID(a), record.KeyID(b)) })
 	for i, k := range sorted {
 		if len(k) != ed25519.PublicKeySize {
-			e.fail("root key of %d bytes", len(k))
+			e.Fail("root key of %d bytes", len(k))
 		} else if i > 0 && bytes.Equal(k, sorted[i-1]) {
-			e.fail("root key twice")
+			e.Fail("root key twice")
 		}
-		e.raw(k)
+		e.Raw(k)
 	}
-	return e.b, e.err
+	return e.Result()
 }
 
 func decodeRootSet(b []byte) (*RootSet, error) {
-	d := &dec{b: b}
-	r := &RootSet{Version: d.u32("version"), SignedAt: d.instant("signed at"), Threshold: int(d.u8("threshold"))}
-	n := int(d.u8("key count"))
-	if d.err == nil && (n == 0 || n > maxRootKeys || r.Threshold < 1 || r.Threshold > n || r.Version == 0) {
-		d.fail("version %d, threshold %d of %d keys", r.Version, r.Threshold, n)
+	d := format().Decoder(b)
+	r := &RootSet{Version: d.U32("version"), SignedAt: d.Instant("signed at"), Threshold: int(d.U8("threshold"))}
+	n := int(d.U8("key count"))
+	if d.Err() == nil && (n == 0 || n > maxRootKeys || r.Threshold < 1 || r.Threshold > n || r.Version == 0) {
+		d.Fail("version %d, threshold %d of %d keys", r.Version, r.Threshold, n)
 	}
-	for i := 0; i < n && d.err == nil; i++ {
-		k := ed25519.PublicKey(bytes.Clone(d.take(ed25519.PublicKeySize, "root key")))
-		if d.err == nil && i > 0 && record.KeyID(k) <= record.KeyID(r.Keys[i-1]) {
-			d.fail("root keys not sorted by kid, or repeated")
+	for i := 0; i < n && d.Err() == nil; i++ {
+		k := ed25519.PublicKey(bytes.Clone(d.Take(ed25519.PublicKeySize, "root key")))
+		if d.Err() == nil && i > 0 && record.KeyID(k) <= record.KeyID(r.Keys[i-1]) {
+			d.Fail("root keys not sorted by kid, or repeated")
 		}
 		r.Keys = append(r.Keys, k)
 	}
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return r, nil
 }

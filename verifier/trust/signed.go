@@ -85,26 +85,26 @@ func parseSigned(magic, prefix string, b []byte) (*signed, error) {
 	if len(b) < 4 || string(b[:4]) != magic {
 		return nil, fmt.Errorf("%w: not a %s object", ErrMalformed, magic)
 	}
-	d := &dec{b: b[4:]}
-	n := d.uvarint("payload")
-	payload := d.take(int(min(n, maxSigned)), "payload")
-	bodyLen := len(b) - len(d.b)
-	count := int(d.u8("signature count"))
-	if d.err == nil && (count == 0 || count > maxSignatures) {
-		d.fail("%d signatures", count)
+	d := format().Decoder(b[4:])
+	n := d.Uvarint("payload")
+	payload := d.Take(int(min(n, maxSigned)), "payload")
+	bodyLen := len(b) - len(d.Rest())
+	count := int(d.U8("signature count"))
+	if d.Err() == nil && (count == 0 || count > maxSignatures) {
+		d.Fail("%d signatures", count)
 	}
 	s := &signed{payload: payload}
-	for i := 0; i < count && d.err == nil; i++ {
-		kid := string(d.take(int(min(d.uvarint("kid"), maxKID+1)), "kid"))
-		if d.err == nil && (len(kid) == 0 || len(kid) > maxKID) {
-			d.fail("bad kid length")
+	for i := 0; i < count && d.Err() == nil; i++ {
+		kid := string(d.Take(int(min(d.Uvarint("kid"), maxKID+1)), "kid"))
+		if d.Err() == nil && (len(kid) == 0 || len(kid) > maxKID) {
+			d.Fail("bad kid length")
 		}
-		sig := d.take(sigSize, "signature")
+		sig := d.Take(sigSize, "signature")
 		s.sigs = append(s.sigs, signature{kid: kid, sig: sig})
 	}
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	s.msg = append([]byte(prefix), b[:bodyLen]...)
 	return s, nil

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
 // MarksFile is the high-water marks' file in a verifier's state folder.
@@ -43,32 +45,5 @@ func WriteMarks(dir string, m Marks) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, MarksFile), append(b, '\n'), 0o600)
-}
-
-// writeAtomic writes data to name through a temporary file in the same
-// folder, fsync and a rename.
-func writeAtomic(name string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return record.WriteFileAtomic(filepath.Join(dir, MarksFile), append(b, '\n'), 0o600)
 }

@@ -281,3 +281,26 @@ func (b *Builder) Pin() *trust.Pin {
 	}
 	return pin
 }
+
+// NewestPack returns the path of the pack file written last in the
+// snapshot folder dir (by modification time): one the last head names.
+// A folder without packs fails t (a *testing.T or *testing.B; the
+// interface keeps package testing out of the benchmark binary).
+func NewestPack(t interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}, dir string) string {
+	t.Helper()
+	des, err := os.ReadDir(filepath.Join(dir, trust.RecordsDir))
+	if err != nil || len(des) == 0 {
+		t.Fatalf("trusttest: no packs in %s: %v", dir, err)
+	}
+	var name string
+	var newest time.Time
+	for _, de := range des {
+		if fi, err := de.Info(); err == nil && !fi.ModTime().Before(newest) {
+			name, newest = de.Name(), fi.ModTime()
+		}
+	}
+	return filepath.Join(dir, trust.RecordsDir, name)
+}
