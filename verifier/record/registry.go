@@ -222,9 +222,10 @@ func eachLine(name string, data []byte, fn func(line int, s []byte) error) error
 // WriteFileAtomic writes data to name through a temporary file in the
 // same directory, fsynced, and a rename, so that a reader (the verifier's
 // file watcher) never sees half a file and a crash leaves the old file or
-// the new. The directory is not fsynced: after a power loss the rename
-// itself may be lost. Package trust writes its snapshot files and the
-// verifier's marks with it too.
+// the new. The directory is fsynced after the rename, so that once it
+// returns the new file survives a power loss too: package trust writes
+// its snapshot files (objects before the head) and the verifier's
+// high-water marks with it, and both rely on that order.
 func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
 	if err != nil {
@@ -246,6 +247,20 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(name))
+}
+
+// syncDir fsyncs the directory dir, making the renames in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }
