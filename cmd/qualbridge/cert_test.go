@@ -27,7 +27,7 @@ const (
 	testPassphrase = "TEST-ONLY-passphrase"
 	testIdentity   = "testdata/TEST-ONLY-identity.txt"
 	testRecipient  = "age167whh6hcxeewyl2azc9hy3fx5dyytmuka3xceltvh952v2utsfhs7tm9d5"
-	testCatalog    = "testdata/certcatalog"
+	testCatalog    = "../../issuance/testdata/certcatalog" // the one fictional catalog of the certificate tests
 )
 
 // qb runs the command in-process with the TEST-ONLY passphrase.
