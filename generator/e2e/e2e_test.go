@@ -240,6 +240,21 @@ type violation struct {
 }
 
 // axe scans the page and returns its violations.
+// axeClean runs axe-core on the page and fails the test on a serious or
+// critical violation; lesser ones are logged.
+func (b *browser) axeClean(t *testing.T, src string) {
+	t.Helper()
+	vs := b.axe(t, src)
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
+		} else {
+			t.Logf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+	t.Logf("axe: %d rules violated", len(vs))
+}
+
 func (b *browser) axe(t *testing.T, src string) []violation {
 	t.Helper()
 	run(t, b, "load axe-core", chromedp.Evaluate[bool](src+"\n;true"))
@@ -324,15 +339,7 @@ func TestSite(t *testing.T) {
 				}
 				b.screenshot(t, script+"-"+p.name)
 				if axeJS != "" {
-					vs := b.axe(t, axeJS)
-					for _, v := range vs {
-						if v.Impact == "serious" || v.Impact == "critical" {
-							t.Errorf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
-						} else {
-							t.Logf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
-						}
-					}
-					t.Logf("axe: %d rules violated", len(vs))
+					b.axeClean(t, axeJS)
 				}
 				if errs, _ := b.consoleErrors(mark); len(errs) > 0 {
 					t.Errorf("console errors on %s:\n%s", url, strings.Join(errs, "\n"))

@@ -77,15 +77,7 @@ func TestReaders(t *testing.T) {
 				}
 				b.screenshot(t, script+"-reader-"+r.name)
 				if axeJS != "" {
-					vs := b.axe(t, axeJS)
-					for _, v := range vs {
-						if v.Impact == "serious" || v.Impact == "critical" {
-							t.Errorf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
-						} else {
-							t.Logf("axe: %s (%s): %s at %q", v.ID, v.Impact, v.Help, v.Nodes)
-						}
-					}
-					t.Logf("axe: %d rules violated", len(vs))
+					b.axeClean(t, axeJS)
 				}
 				if errs, _ := b.consoleErrors(mark); len(errs) > 0 {
 					t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
