@@ -15,26 +15,8 @@ import (
 // the bytes, Load must not panic, and every diagnostic must point inside
 // a file that exists: an editor has to be able to go there.
 func FuzzLoad(f *testing.F) {
-	base := fstest.MapFS{}
-	err := fs.WalkDir(os.DirFS("testdata/valid"), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(filepath.Join("testdata/valid", p))
-		base[p] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	seeds, _ := filepath.Glob("testdata/*/catalog/*.toml")
-	for _, s := range seeds {
-		data, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	base := validTree(f)
+	addSeeds(f, "testdata/*/catalog/*.toml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fstest.MapFS{}
 		for p, file := range base {
@@ -64,26 +46,8 @@ func FuzzLoad(f *testing.F) {
 // and a page that loads is text: valid UTF-8, without a front matter
 // delimiter left at the top of its body, never published as garbage.
 func FuzzPage(f *testing.F) {
-	base := fstest.MapFS{}
-	err := fs.WalkDir(os.DirFS("testdata/valid"), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(filepath.Join("testdata/valid", p))
-		base[p] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	seeds, _ := filepath.Glob("testdata/*/content/*.md")
-	for _, s := range seeds {
-		data, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	base := validTree(f)
+	addSeeds(f, "testdata/*/content/*.md")
 	f.Add([]byte("\ufeff+++\ntitle = \"x\"\n+++\nbody\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "content/fuzz.md"
@@ -129,4 +93,34 @@ func FuzzPage(f *testing.F) {
 			t.Fatalf("page without front matter loaded: %q", first)
 		}
 	})
+}
+
+// validTree is the valid test catalog, read once for a fuzz target to put
+// its input beside.
+func validTree(f *testing.F) fstest.MapFS {
+	base := fstest.MapFS{}
+	err := fs.WalkDir(os.DirFS("testdata/valid"), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(filepath.Join("testdata/valid", p))
+		base[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return base
+}
+
+// addSeeds adds every file matching glob to the fuzz corpus.
+func addSeeds(f *testing.F, glob string) {
+	seeds, _ := filepath.Glob(glob)
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 }
