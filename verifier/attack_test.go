@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,12 +51,42 @@ func (fx *attackFixture) publish(t *testing.T, at time.Time) {
 	}
 }
 
+// accept has the running verifier load the snapshot as it now is.
+func (fx *attackFixture) accept(t *testing.T, why string) {
+	t.Helper()
+	if err := reload(t, fx.running.rl, why); err != nil {
+		t.Fatalf("the centre's own snapshot (%s) was refused: %v", why, err)
+	}
+}
+
+// refusals is verifier_snapshot_refused_total{reason}.
+func refusals(t *testing.T, e *env, reason trust.Reason) float64 {
+	t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "verifier_snapshot_refused_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == string(reason) {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
 // service starts a verifier over the fixture's snapshot and state, as
 // after a (re)start, and loads the snapshot once.
 func (fx *attackFixture) service(t *testing.T) (*env, error) {
 	e := newEnv(t, verifier.Config{}, nil)
 	e.rl = verifier.NewReloader(verifier.ReloaderConfig{Dir: fx.dir, StateDir: fx.state, Pin: fx.b.Pin(), Now: func() time.Time { return testNow }}, e.store, e.log, e.m)
-	return e, e.rl.Reload("start")
+	return e, reload(t, e.rl, "start")
 }
 
 func (e *env) outcome(t *testing.T, tok record.Token) string {
@@ -63,6 +95,86 @@ func (e *env) outcome(t *testing.T, tok record.Token) string {
 	var a struct{ Outcome string }
 	json.NewDecoder(res.Body).Decode(&a)
 	return a.Outcome
+}
+
+// The files of a snapshot folder that attacks rewrite, found in this
+// one place: a change of the folder's layout changes only snapshotFile.
+type snapFile int
+
+const (
+	headFile snapFile = iota
+	listFile
+	revocationsFile
+	newestPack
+	pinnedRoot  // root set version 1
+	rotatedRoot // root set version 2
+)
+
+func snapshotFile(t *testing.T, dir string, f snapFile) string {
+	t.Helper()
+	switch f {
+	case headFile:
+		return filepath.Join(dir, trust.HeadFile)
+	case listFile:
+		return filepath.Join(dir, trust.ListFile)
+	case revocationsFile:
+		return filepath.Join(dir, trust.RevocationsFile)
+	case newestPack:
+		return trusttest.NewestPack(t, dir)
+	case pinnedRoot:
+		return filepath.Join(dir, trust.RootFile(1))
+	case rotatedRoot:
+		return filepath.Join(dir, trust.RootFile(2))
+	}
+	t.Fatalf("no snapshot file %d", f)
+	return ""
+}
+
+func writeFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mkfifo puts a named pipe in place of name: a file whose open blocks
+// until a writer comes, unless the reader takes care.
+func mkfifo(t *testing.T, name string) {
+	t.Helper()
+	os.Remove(name)
+	if err := syscall.Mkfifo(name, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+}
+
+// reload reloads within a few seconds, or fails t: a reload that hangs
+// freezes the verifier (no new revocation ever reaches it).
+func reload(t *testing.T, rl *verifier.Reloader, why string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- rl.Reload(why) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("reload (%s) hangs", why)
+		return nil
+	}
+}
+
+func copySnapshot(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func putBack(t *testing.T, old, dir string) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	copySnapshot(t, old, dir)
 }
 
 func rewriteFile(t *testing.T, name string, f func([]byte) []byte) {
@@ -101,17 +213,54 @@ func TestAttacks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			os.WriteFile(filepath.Join(fx.dir, trust.ListFile), l, 0o644)
+			writeFile(t, snapshotFile(t, fx.dir, listFile), l)
 		}},
-		{"a lowered sequence", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
+		{"a lowered head sequence (an older snapshot put back)", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
 			old := t.TempDir()
-			os.CopyFS(old, os.DirFS(fx.dir))
+			copySnapshot(t, fx.dir, old)
 			fx.publish(t, headAt)
-			if err := fx.running.rl.Reload("sequence 2"); err != nil {
+			fx.accept(t, "head 2")
+			putBack(t, old, fx.dir)
+		}},
+		{"another head at the same sequence", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
+			// The timestamp key (stolen) signs head 1 again, over other data.
+			fx.b.Seq--
+			fx.b.Revocations = nil
+			fx.publish(t, headAt)
+		}},
+		{"a lowered trust list sequence under a new head", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
+			// The root signs trust list 2; the timestamp key (stolen)
+			// signs a newer head over trust list 1, which is still
+			// root-signed and unexpired: the way to bring back a key
+			// that list 2 marks compromised.
+			list1 := fx.b.List
+			list1.Keys = slices.Clone(list1.Keys)
+			fx.b.AddKey(trusttest.Key("timestamp-2"), trust.RoleTimestamp, trust.Active, trusttest.NotBefore, trusttest.NotAfter)
+			fx.b.List.Seq = 2
+			fx.publish(t, headAt)
+			fx.accept(t, "trust list 2")
+			fx.b.List = list1
+			fx.publish(t, headAt.Add(time.Minute))
+		}},
+		{"a lowered root version under a new head", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
+			// The root rotates; the timestamp key (stolen) signs a newer
+			// head over root set 1 and its trust list, root set 2 removed.
+			roots, keys, list1 := fx.b.Roots, fx.b.RootKeys, fx.b.List
+			if err := fx.b.RotateRoot(trusttest.Key("root-2")); err != nil {
 				t.Fatal(err)
 			}
-			os.RemoveAll(fx.dir)
-			os.CopyFS(fx.dir, os.DirFS(old))
+			fx.b.List.Seq = 2
+			fx.publish(t, headAt)
+			fx.accept(t, "root 2")
+			fx.b.Roots, fx.b.RootKeys, fx.b.List = roots, keys, list1
+			fx.publish(t, headAt.Add(time.Minute))
+			os.Remove(snapshotFile(t, fx.dir, rotatedRoot))
+		}},
+		{"an expired trust list", trust.ReasonExpired, func(t *testing.T, fx *attackFixture) {
+			// A snapshot frozen past its trust list's expiry (the head
+			// still fresh: the timestamp key kept signing).
+			fx.b.List.Seq, fx.b.List.Expires = 2, testNow.Add(-time.Minute)
+			fx.publish(t, headAt)
 		}},
 		{"a head from the future", trust.ReasonFuture, func(t *testing.T, fx *attackFixture) {
 			fx.publish(t, testNow.Add(time.Hour))
@@ -132,11 +281,11 @@ func TestAttacks(t *testing.T) {
 			l, _ := fx.b.List.Sign(fx.b.RootKeys...)
 			h := &trust.Head{Seq: 99, SignedAt: headAt, Expires: headAt.Add(time.Hour), RootVersion: 1, ListSeq: 2}
 			hb, _ := h.Sign(fx.b.Timestamp)
-			os.WriteFile(filepath.Join(fx.dir, trust.ListFile), l, 0o644)
-			os.WriteFile(filepath.Join(fx.dir, trust.HeadFile), hb, 0o644)
+			writeFile(t, snapshotFile(t, fx.dir, listFile), l)
+			writeFile(t, snapshotFile(t, fx.dir, headFile), hb)
 		}},
 		{"a record deleted", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte { d[7]--; return d[:len(d)-trust.ObjectSize] })
+			rewriteFile(t, snapshotFile(t, fx.dir, newestPack), func(d []byte) []byte { d[7]--; return d[:len(d)-trust.ObjectSize] })
 		}},
 		{"a record replaced by an older generation", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
 			gen1 := bytes.Clone(fx.b.Records[0].Sealed)
@@ -146,7 +295,7 @@ func TestAttacks(t *testing.T) {
 				t.Fatal(err)
 			}
 			fx.publish(t, headAt)
-			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte {
+			rewriteFile(t, snapshotFile(t, fx.dir, newestPack), func(d []byte) []byte {
 				i := bytes.Index(d, fx.b.Records[0].Sealed)
 				copy(d[i-4:], []byte{0, 0, 0, 1})
 				copy(d[i:], gen1)
@@ -154,29 +303,68 @@ func TestAttacks(t *testing.T) {
 			})
 		}},
 		{"a record moved to another locator", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte {
+			rewriteFile(t, snapshotFile(t, fx.dir, newestPack), func(d []byte) []byte {
 				copy(d[8+trust.ObjectSize+21:8+2*trust.ObjectSize], d[8+21:8+trust.ObjectSize])
 				return d
 			})
 		}},
 		{"the revocation list shortened", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			os.WriteFile(filepath.Join(fx.dir, trust.RevocationsFile), []byte("QBV2\x00\x00\x00\x00"), 0o644)
+			writeFile(t, snapshotFile(t, fx.dir, revocationsFile), []byte("QBV2\x00\x00\x00\x00"))
 		}},
 		{"the revocation list shortened under a new head", trust.ReasonRevocations, func(t *testing.T, fx *attackFixture) {
 			fx.b.Revocations = nil
 			fx.publish(t, headAt)
 		}},
 		{"the revocation list edited", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, filepath.Join(fx.dir, trust.RevocationsFile), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
+			rewriteFile(t, snapshotFile(t, fx.dir, revocationsFile), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
 		}},
 		{"a torn pack", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte { return d[:len(d)-100] })
+			rewriteFile(t, snapshotFile(t, fx.dir, newestPack), func(d []byte) []byte { return d[:len(d)-100] })
 		}},
 		{"a torn head", trust.ReasonHead, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, filepath.Join(fx.dir, trust.HeadFile), func(d []byte) []byte { return d[:len(d)-10] })
+			rewriteFile(t, snapshotFile(t, fx.dir, headFile), func(d []byte) []byte { return d[:len(d)-10] })
 		}},
 		{"a torn trust list", trust.ReasonTrustList, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, filepath.Join(fx.dir, trust.ListFile), func(d []byte) []byte { return d[:len(d)/2] })
+			rewriteFile(t, snapshotFile(t, fx.dir, listFile), func(d []byte) []byte { return d[:len(d)/2] })
+		}},
+		{"a record mixed in", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
+			// A record of another snapshot (here: a copy of the first,
+			// under another locator) appended, the pack's count raised.
+			rewriteFile(t, snapshotFile(t, fx.dir, newestPack), func(d []byte) []byte {
+				extra := bytes.Clone(d[8 : 8+trust.ObjectSize])
+				extra[0] ^= 0xff
+				d[7]++
+				return append(d, extra...)
+			})
+		}},
+		{"the revocation count lowered, a signing key newly compromised", trust.ReasonRevocations, func(t *testing.T, fx *attackFixture) {
+			// The root marks some signing key compromised in trust list
+			// 2 (public, in every snapshot); the timestamp key (stolen,
+			// not compromised) signs a head over that list and no
+			// revocations. Only the compromise of the key that signed
+			// the marked head may restart the revocation marks.
+			fx.b.AddKey(trusttest.Key("leaked"), trust.RoleSigning, trust.Compromised, trusttest.NotBefore, trusttest.NotAfter)
+			fx.b.List.Seq = 2
+			fx.b.Revocations = nil
+			fx.publish(t, headAt)
+		}},
+		{"a torn revocation list", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
+			rewriteFile(t, snapshotFile(t, fx.dir, revocationsFile), func(d []byte) []byte { return d[:len(d)-3] })
+		}},
+		{"a torn root set", trust.ReasonRoot, func(t *testing.T, fx *attackFixture) {
+			rewriteFile(t, snapshotFile(t, fx.dir, pinnedRoot), func(d []byte) []byte { return d[:len(d)-1] })
+		}},
+		{"the head missing", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
+			os.Remove(snapshotFile(t, fx.dir, headFile))
+		}},
+		{"a named pipe for the head", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
+			mkfifo(t, snapshotFile(t, fx.dir, headFile))
+		}},
+		{"a named pipe for the revocation list", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
+			mkfifo(t, snapshotFile(t, fx.dir, revocationsFile))
+		}},
+		{"a named pipe for a pack", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
+			mkfifo(t, snapshotFile(t, fx.dir, newestPack))
 		}},
 	}
 	for _, a := range attacks {
@@ -189,7 +377,7 @@ func TestAttacks(t *testing.T) {
 			fx.running = e
 			a.do(t, fx)
 			before := counter(t, e.reg, "verifier_snapshot_refused_total")
-			err = e.rl.Reload("test")
+			err = reload(t, e.rl, "test")
 			if got := trust.ReasonOf(err); err == nil || got != a.reason {
 				t.Fatalf("reload: %v (reason %s), want refused for %s", err, got, a.reason)
 			}
@@ -199,6 +387,9 @@ func TestAttacks(t *testing.T) {
 			}
 			if n := counter(t, e.reg, "verifier_snapshot_refused_total") - before; n != 1 {
 				t.Errorf("refusals counted: %v, want 1", n)
+			}
+			if n := refusals(t, e, a.reason); n != 1 {
+				t.Errorf("verifier_snapshot_refused_total{reason=%q} = %v, want 1", a.reason, n)
 			}
 			if got := e.outcome(t, fx.valid); got != "valid" {
 				t.Errorf("the old snapshot no longer serves: valid token answers %s", got)
@@ -210,8 +401,11 @@ func TestAttacks(t *testing.T) {
 			// After a restart, with the marks on disk: still refused, and
 			// the last snapshot accepted, kept in the state folder, serves.
 			e2, err := fx.service(t)
-			if err == nil {
-				t.Fatalf("after a restart the attacked snapshot loaded")
+			if got := trust.ReasonOf(err); err == nil || got != a.reason {
+				t.Fatalf("after a restart: %v (reason %s), want refused for %s", err, got, a.reason)
+			}
+			if n := refusals(t, e2, a.reason); n != 1 {
+				t.Errorf("after a restart, refusals for %s counted: %v, want 1", a.reason, n)
 			}
 			if got := e2.outcome(t, fx.valid); got != "valid" {
 				t.Errorf("after a restart: %s, want valid (the kept snapshot)", got)

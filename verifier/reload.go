@@ -3,12 +3,14 @@ package verifier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -305,11 +307,16 @@ func keepSnapshot(dir, state string, head *trust.Head) error {
 }
 
 func copyFile(from, to string) error {
-	in, err := os.Open(from)
+	// Without blocking, and regular files only: a FIFO swapped in after
+	// the load would otherwise hang the reloader (see trust.Load).
+	in, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	if st, err := in.Stat(); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", filepath.Base(from))
+	}
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 		return err
 	}

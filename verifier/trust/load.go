@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
@@ -171,20 +172,34 @@ type Marks struct {
 
 func hexOf(h [32]byte) string { return hex.EncodeToString(h[:]) }
 
-// readLimited reads a whole file of at most max bytes.
+// openRegular opens name for reading if it is a regular file. It opens
+// without blocking: a FIFO put in a snapshot folder (by anyone who can
+// write to the store) would otherwise block the open until a writer
+// came, and with it every later reload.
+func openRegular(name string) (*os.File, os.FileInfo, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s is not a regular file", filepath.Base(name))
+	}
+	return f, st, nil
+}
+
+// readLimited reads a whole regular file of at most max bytes.
 func readLimited(name string, max int64) ([]byte, error) {
-	f, err := os.Open(name)
+	f, st, err := openRegular(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", filepath.Base(name))
-	}
 	if st.Size() > max {
 		return nil, fmt.Errorf("%s is %d bytes, over the limit of %d", filepath.Base(name), st.Size(), max)
 	}
@@ -212,10 +227,13 @@ func readLimited(name string, max int64) ([]byte, error) {
 //  5. every pack, of exactly the size the head says, every record hashed
 //     into the records hash, which must equal the head's.
 //
-// Marks of the head are reset when the trust list newly marks the key
-// that signed the marked head compromised, and marks of the revocation
-// list when it newly marks any key compromised (a stolen key may have
-// signed a head or revocations far ahead, to freeze every verifier).
+// Marks of the head and of the revocation list are reset when the trust
+// list newly marks the key that signed the marked head compromised: a
+// stolen timestamp key may have signed a head, or a revocation list, far
+// ahead, to freeze every verifier, and the root's word undoes it. The
+// compromise of any other key resets nothing: the trust list that says
+// so is public, and a timestamp key (stolen, but not known to be) could
+// otherwise sign a head over it and a shortened revocation list.
 //
 // It returns the snapshot and the marks to keep once it is put in force.
 func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, Marks, error) {
@@ -306,8 +324,6 @@ func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, M
 	keep := m
 	if newly[m.HeadKID] {
 		keep.HeadSeq, keep.HeadHash = 0, ""
-	}
-	if len(newly) > 0 {
 		keep.Revocations, keep.RevChain = 0, ""
 	}
 	if head.Seq < keep.HeadSeq || head.Seq == keep.HeadSeq && keep.HeadHash != "" && keep.HeadHash != hexOf(headHash) {
@@ -462,16 +478,15 @@ func (r *Records) recordsHash() [32]byte {
 
 // readPack reads a pack file of want records into dst.
 func readPack(name string, want uint32, dst []byte) error {
-	f, err := os.Open(name)
-	if err != nil {
+	f, st, err := openRegular(name)
+	if errors.Is(err, os.ErrNotExist) {
 		return refuse(ReasonMismatch, "pack %s: %v", filepath.Base(name), err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
 	if err != nil {
 		return refuse(ReasonUnreadable, "pack %s: %v", filepath.Base(name), err)
 	}
-	if !st.Mode().IsRegular() || st.Size() < packHeader {
+	defer f.Close()
+	if st.Size() < packHeader {
 		return refuse(ReasonUnreadable, "pack %s is not a pack file", filepath.Base(name))
 	}
 	var hdr [packHeader]byte

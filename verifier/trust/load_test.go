@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -234,6 +235,25 @@ func TestRefusals(t *testing.T) {
 			rewrite(t, filepath.Join(dir, trust.RevocationsFile), func(d []byte) []byte { return d[:len(d)-3] })
 			return m
 		}},
+		{"revocation list shortened, a signing key newly compromised", trust.ReasonRevocations, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
+			// Only the compromise of the marked head's key resets the
+			// revocation marks; any other is no licence to shorten.
+			b.AddKey(trusttest.Key("leaked"), trust.RoleSigning, trust.Compromised, trusttest.NotBefore, trusttest.NotAfter)
+			b.List.Seq = 2
+			b.Revocations = nil
+			publish(t, b, dir, now.Add(-time.Minute))
+			return m
+		}},
+		{"named pipe for the revocation list", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
+			// Opening a named pipe blocks until a writer comes: Load must
+			// refuse it, not wait (the test would time out).
+			name := filepath.Join(dir, trust.RevocationsFile)
+			os.Remove(name)
+			if err := syscall.Mkfifo(name, 0o644); err != nil {
+				t.Skipf("no named pipes: %v", err)
+			}
+			return m
+		}},
 		{"head missing", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
 			os.Remove(filepath.Join(dir, trust.HeadFile))
 			return m
@@ -267,9 +287,12 @@ func TestRefusals(t *testing.T) {
 // stolen timestamp key does not freeze the verifier once the root marks
 // that key compromised and a new timestamp key signs.
 func TestCompromisedTimestampKeyResetsMarks(t *testing.T) {
-	b, _ := builder(t, 2)
+	b, toks := builder(t, 2)
 	dir := t.TempDir()
-	b.Seq = 1 << 40 // the thief's head
+	b.Seq = 1 << 40 // the thief's head, over a revocation the centre never made
+	if err := b.Revoke(toks[0], issued, record.Withdrawn, trusttest.Key("thief"), now.Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	publish(t, b, dir, now.Add(-time.Hour))
 	_, m, err := load(dir, b.Pin(), trust.Marks{})
 	if err != nil {
@@ -281,13 +304,14 @@ func TestCompromisedTimestampKeyResetsMarks(t *testing.T) {
 	b.AddKey(b.Timestamp, trust.RoleTimestamp, trust.Active, trusttest.NotBefore, trusttest.NotAfter)
 	b.List.Seq = 2
 	b.Seq = 5
+	b.Revocations = nil // the centre's own list
 	publish(t, b, dir, now.Add(-time.Minute))
 	s, m2, err := load(dir, b.Pin(), m)
 	if err != nil {
 		t.Fatalf("new head refused: %v", err)
 	}
-	if s.Head.Seq != 6 || m2.HeadSeq != 6 {
-		t.Fatalf("head %d, marks %d", s.Head.Seq, m2.HeadSeq)
+	if s.Head.Seq != 6 || m2.HeadSeq != 6 || m2.Revocations != 0 {
+		t.Fatalf("head %d, marks %+v", s.Head.Seq, m2)
 	}
 }
 
