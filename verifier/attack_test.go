@@ -15,6 +15,7 @@ import (
 
 	"github.com/qualbridge/qualbridge/verifier"
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )
@@ -506,5 +507,157 @@ func TestReissued(t *testing.T) {
 	json.NewDecoder(res.Body).Decode(&a)
 	if a.Outcome != "valid" || a.Certificate.Generation != "2" || a.Certificate.KID != record.KeyID(fx.b.Signing.Public().(ed25519.PublicKey)) {
 		t.Errorf("reissued: %+v", a)
+	}
+}
+
+// TestOldGenerationRefused: after a reissue, the old generation (signed
+// by the key now compromised) never answers valid, even put back by
+// someone holding the token and the timestamp key (who can seal and
+// publish, but not sign): sealed at the new generation it is not
+// genuine (its signed generation differs), at its own it is key
+// compromised.
+func TestOldGenerationRefused(t *testing.T) {
+	b := trusttest.New("")
+	old := trusttest.Key("old signing")
+	b.AddKey(old, trust.RoleSigning, trust.Active, trusttest.NotBefore, trusttest.NotAfter)
+	tok := trusttest.Token("reissued")
+	loc, key, err := seal.TokenKeys(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen1, err := b.Add(tok, trusttest.Cert("TEST-400001", holder, issued), nil, old, signedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetStatus(old, trust.Compromised)
+	c := trusttest.Cert("TEST-400001", holder, issued)
+	c.Generation = 2
+	if _, err := b.Add(tok, c, nil, b.Signing, signedAt.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	serve := func() string {
+		dir := t.TempDir()
+		if _, err := b.Publish(dir, headAt, lifetime); err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, verifier.Config{}, &fixture{dir: dir, pin: b.Pin()})
+		return e.outcome(t, tok)
+	}
+	if got := serve(); got != "valid" {
+		t.Fatalf("the reissued certificate: %s, want valid", got)
+	}
+	for _, tt := range []struct {
+		gen  uint32
+		want string
+	}{{2, "not-genuine"}, {1, "key-compromised"}} {
+		if err := b.AddSealed(loc, key, seal.ByToken, tt.gen, gen1); err != nil {
+			t.Fatal(err)
+		}
+		if got := serve(); got != tt.want {
+			t.Errorf("generation 1's envelope sealed at generation %d: %s, want %s", tt.gen, got, tt.want)
+		}
+	}
+}
+
+// TestCompromiseResetsMarks: a thief of the timestamp key signs a head
+// far ahead, which verifiers accept (the key is genuine until the root
+// says otherwise). Once the root marks the key compromised and a new
+// timestamp key signs, the verifier follows the centre again, also after
+// a restart; the thief's snapshot put back stays refused.
+func TestCompromiseResetsMarks(t *testing.T) {
+	fx := newAttackFixture(t)
+	thief := t.TempDir()
+	fx.b.Seq = 1 << 40
+	fx.publish(t, headAt.Add(-30*time.Minute))
+	copySnapshot(t, fx.dir, thief)
+	e, err := fx.service(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.running = e
+	fx.b.SetStatus(fx.b.Timestamp, trust.Compromised)
+	fx.b.Timestamp = trusttest.Key("timestamp-2")
+	fx.b.AddKey(fx.b.Timestamp, trust.RoleTimestamp, trust.Active, trusttest.NotBefore, trusttest.NotAfter)
+	fx.b.List.Seq = 2
+	fx.b.Seq = 1
+	fx.publish(t, headAt)
+	fx.accept(t, "after the compromise")
+	if got := e.store.Current().Head().Seq; got != 2 {
+		t.Fatalf("head %d in force, want the centre's 2", got)
+	}
+	e2, err := fx.service(t)
+	if err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+	if got := e2.outcome(t, fx.revoked); got != "revoked" {
+		t.Errorf("after a restart: %s, want revoked", got)
+	}
+	putBack(t, thief, fx.dir)
+	if err := reload(t, e2.rl, "the thief's snapshot"); trust.ReasonOf(err) != trust.ReasonRollback {
+		t.Errorf("the thief's snapshot put back: %v, want refused for rollback", err)
+	}
+}
+
+// TestMarksTorn: a verifier whose high-water marks cannot be read
+// refuses every snapshot (reason state) and answers "cannot verify now",
+// rather than forget what it has seen.
+func TestMarksTorn(t *testing.T) {
+	fx := newAttackFixture(t)
+	if _, err := fx.service(t); err != nil {
+		t.Fatal(err)
+	}
+	rewriteFile(t, filepath.Join(fx.state, trust.MarksFile), func(d []byte) []byte { return d[:len(d)/2] })
+	e, err := fx.service(t)
+	if trust.ReasonOf(err) != trust.ReasonState {
+		t.Fatalf("with torn marks: %v, want refused for state", err)
+	}
+	if n := refusals(t, e, trust.ReasonState); n != 1 {
+		t.Errorf("refusals for state: %v", n)
+	}
+	if got := e.outcome(t, fx.valid); got != "unavailable" {
+		t.Errorf("with torn marks the valid certificate answers %s, want unavailable", got)
+	}
+}
+
+// TestLookupNeedsPepper: someone holding the snapshot and a holder's
+// whole triple (number, name, document number) but not the pepper finds
+// no lookup copy: the locator derived without it, or with another, is
+// none of the snapshot's; and a verifier without a pepper answers 503
+// to every lookup rather than guess.
+func TestLookupNeedsPepper(t *testing.T) {
+	fx := newFixture(t)
+	s, _, err := trust.Load(fx.dir, fx.pin, trust.Marks{}, testNow, trust.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := seal.Normalize("TEST-000001", holder.Name, holder.IDNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		pepper seal.Pepper
+		found  bool
+	}{
+		{"the pepper", trusttest.Pepper(), true},
+		{"no pepper (zero)", seal.Pepper{}, false},
+		{"another pepper", seal.Pepper{1}, false},
+	} {
+		loc, _, err := seal.LookupKeys(l, tt.pepper, seal.DefaultParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, found := s.Records.Find(loc); found != tt.found {
+			t.Errorf("with %s the lookup copy is found: %v, want %v", tt.name, found, tt.found)
+		}
+	}
+	e := newEnv(t, verifier.Config{}, fx)
+	h, err := verifier.NewServer(e.log, verifier.Config{Now: func() time.Time { return testNow }}, e.store, e.m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+	if res := postLookup(e, "TEST-000001", holder.Name, holder.IDNumber, ""); res.StatusCode != 503 {
+		t.Errorf("a lookup on a verifier without the pepper: %d, want 503", res.StatusCode)
 	}
 }

@@ -171,7 +171,7 @@ func handleLookup(s *server) http.Handler {
 			s.writeVerdict(w, r, s.unavailable, f, l, "lookup", snap, now)
 			return
 		}
-		loc, sk, err := seal.LookupKeys(key, *s.cfg.Pepper, s.cfg.LookupParams)
+		loc, sk, err := s.kdf(key, *s.cfg.Pepper, s.cfg.LookupParams)
 		<-s.kdfSlots
 		s.m.lookups.WithLabelValues("derived").Inc()
 		if err != nil {

@@ -75,8 +75,10 @@ type server struct {
 
 	skeletons sync.Map // shape → *skeleton, see render.go
 
-	// kdfSlots holds one token per lookup KDF running.
+	// kdfSlots holds one token per lookup KDF running; kdf is
+	// seal.LookupKeys (a test counts and holds its runs).
 	kdfSlots chan struct{}
+	kdf      func(seal.Lookup, seal.Pepper, seal.Params) (record.Locator, seal.Key, error)
 	// clock formats the time of the check; bodies are JSON answer
 	// buffers, reused once written.
 	clock  clock
@@ -93,6 +95,11 @@ type server struct {
 // NewServer returns the verifier's public service: scans, lookup,
 // assets and /healthz. Metrics and readiness detail are on [NewAdmin].
 func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics) (http.Handler, error) {
+	_, h, err := newServer(log, cfg, store, m)
+	return h, err
+}
+
+func newServer(log *slog.Logger, cfg Config, store *Store, m *Metrics) (*server, http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -104,10 +111,10 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics) (http.Han
 	}
 	p, err := newPages(cfg.BaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("verifier: templates: %w", err)
+		return nil, nil, fmt.Errorf("verifier: templates: %w", err)
 	}
 	s := &server{
-		log: log, cfg: cfg, store: store, m: m, pages: p, text: texts(), kdfSlots: make(chan struct{}, cfg.LookupSlots),
+		log: log, cfg: cfg, store: store, m: m, pages: p, text: texts(), kdfSlots: make(chan struct{}, cfg.LookupSlots), kdf: seal.LookupKeys,
 		matcher:   language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.TraditionalChinese}),
 		malformed: &verdict{outcome: Malformed}, unavailable: &verdict{outcome: Unavailable},
 	}
@@ -129,9 +136,9 @@ func NewServer(log *slog.Logger, cfg Config, store *Store, m *Metrics) (http.Han
 		s.routes[route] = m.route(route)
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("verifier: routes: %w", err)
+		return nil, nil, fmt.Errorf("verifier: routes: %w", err)
 	}
-	return r, nil
+	return s, r, nil
 }
 
 // NewAdmin returns the admin service, for a loopback or internal

@@ -77,6 +77,12 @@ func newFixture(t testing.TB) *fixture {
 	expired := mk("expired", "TEST-000008", func(c *record.Certificate) { c.ValidUntil = time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC) }, b.Signing, false)
 	lastDay := mk("last day", "TEST-000009", func(c *record.Certificate) { c.ValidUntil = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }, b.Signing, false)
 	retiredOK := mk("retired", "TEST-000010", nil, retired, false)
+	// Signed by the retired key after its window closed (a thief of a
+	// retired key, or an issuer that kept using it): not genuine.
+	retiredLate := trusttest.Token("retired late")
+	if _, err := b.Add(retiredLate, trusttest.Cert("TEST-000012", holder, issued), nil, retired, signedAt.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	unknownKey := mk("stranger", "TEST-000005", nil, stranger, false)
 	notYet := mk("not yet", "TEST-000006", nil, later, false)
 	badKey := mk("compromised", "TEST-000007", nil, compromised, false)
@@ -134,7 +140,7 @@ func newFixture(t testing.TB) *fixture {
 			verifier.Valid:          {valid, lastDay, retiredOK, reissued},
 			verifier.Expired:        {expired},
 			verifier.Revoked:        {revoked},
-			verifier.NotGenuine:     {tampered, moved, unknownKey, notYet},
+			verifier.NotGenuine:     {tampered, moved, unknownKey, notYet, retiredLate},
 			verifier.KeyCompromised: {badKey},
 			verifier.Unknown:        {trusttest.Token("never issued")},
 		},
@@ -377,10 +383,10 @@ func TestOutcomes(t *testing.T) {
 	if !strings.Contains(logs, `"token_hash":"`+fx.valid.Hash()+`"`) {
 		t.Errorf("logs lack the token hash")
 	}
-	// Once per stored record (11), whether its signature verifies or
+	// Once per stored record (12), whether its signature verifies or
 	// not, then memoised.
-	if n := counter(t, full.reg, "verifier_signature_checks_total"); n != 11 {
-		t.Errorf("signature checks = %v, want 11 (once per stored record, then memoised)", n)
+	if n := counter(t, full.reg, "verifier_signature_checks_total"); n != 12 {
+		t.Errorf("signature checks = %v, want 12 (once per stored record, then memoised)", n)
 	}
 }
 
