@@ -70,7 +70,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenCertificate$$' -fuzztime $(FUZZTIME) ./verifier/record
 	$(GO) test -run '^$$' -fuzz '^FuzzReaders$$' -fuzztime $(FUZZTIME) ./verifier/trust
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./verifier/trust
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePin$$' -fuzztime $(FUZZTIME) ./verifier/trust
+	$(GO) test -run '^$$' -fuzz '^FuzzReadMarks$$' -fuzztime $(FUZZTIME) ./verifier/trust
 	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./verifier/seal
+	$(GO) test -run '^$$' -fuzz '^FuzzOpenPlaintext$$' -fuzztime $(FUZZTIME) ./verifier/seal
 	$(GO) test -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME) ./verifier/seal
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePepper$$' -fuzztime $(FUZZTIME) ./verifier/seal
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./generator/hant
