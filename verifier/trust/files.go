@@ -58,6 +58,14 @@ func parseRevocations(b []byte, want uint32) ([][]byte, error) {
 	if n != want {
 		return nil, fmt.Errorf("%w: revocation list holds %d entries, the head says %d", ErrMismatch, n, want)
 	}
+	// Every entry takes at least a byte: a count beyond the bytes (or the
+	// limit) is refused before anything is allocated for it. A head
+	// signed with a stolen timestamp key could otherwise name 2³² - 1
+	// revocations over an 8-byte file and have every verifier that
+	// loads it die out of memory, at every restart.
+	if n > maxRevs || uint64(n) > uint64(len(b)-8) {
+		return nil, fmt.Errorf("%w: %d revocations in %d bytes", ErrMalformed, n, len(b))
+	}
 	d := format().Decoder(b[8:])
 	out := make([][]byte, 0, n)
 	for i := uint32(0); i < n && d.Err() == nil; i++ {

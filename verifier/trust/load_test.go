@@ -2,6 +2,7 @@ package trust_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -252,6 +253,33 @@ func TestRefusals(t *testing.T) {
 			if err := syscall.Mkfifo(name, 0o644); err != nil {
 				t.Skipf("no named pipes: %v", err)
 			}
+			return m
+		}},
+		{"head naming 2^32-1 revocations over an empty list", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
+			// Signed with the timestamp key (stolen): Load must refuse it,
+			// not allocate for four billion entries and die.
+			lb, err := os.ReadFile(filepath.Join(dir, trust.ListFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := trust.OpenList(lb, b.Pin().Root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hb, err := os.ReadFile(filepath.Join(dir, trust.HeadFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := trust.OpenHead(hb, list)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Seq, h.Revocations = 99, 1<<32-1
+			if hb, err = h.Sign(b.Timestamp); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, trust.HeadFile), hb, 0o644)
+			os.WriteFile(filepath.Join(dir, trust.RevocationsFile), binary.BigEndian.AppendUint32([]byte("QBV2"), h.Revocations), 0o644)
 			return m
 		}},
 		{"head missing", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
