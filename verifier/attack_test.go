@@ -358,6 +358,33 @@ func TestAttacks(t *testing.T) {
 		{"the head missing", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
 			os.Remove(snapshotFile(t, fx.dir, headFile))
 		}},
+		{"a head naming four billion revocations", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
+			// Signed by the timestamp key (stolen), over a list whose
+			// header says as much: refused, not allocated for (which
+			// killed the process, at every restart).
+			lb, err := os.ReadFile(snapshotFile(t, fx.dir, listFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := trust.OpenList(lb, fx.b.Pin().Root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hb, err := os.ReadFile(snapshotFile(t, fx.dir, headFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := trust.OpenHead(hb, list)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Seq, h.Revocations = 2, 1<<32-1
+			if hb, err = h.Sign(fx.b.Timestamp); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, snapshotFile(t, fx.dir, revocationsFile), []byte("QBV2\xff\xff\xff\xff"))
+			writeFile(t, snapshotFile(t, fx.dir, headFile), hb)
+		}},
 		{"a named pipe for the head", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
 			mkfifo(t, snapshotFile(t, fx.dir, headFile))
 		}},
