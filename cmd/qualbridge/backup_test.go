@@ -22,9 +22,10 @@ type replica struct {
 	state string
 }
 
-// load returns the number of revocations of the snapshot in snap, or
-// the reason the replica refuses it.
-func (r replica) load(t *testing.T, snap string) (revocations int, refused trust.Reason) {
+// load returns the numbers of revocations and of sealed records (two
+// a certificate) of the snapshot in snap, or the reason the replica
+// refuses it.
+func (r replica) load(t *testing.T, snap string) (revocations, records int, refused trust.Reason) {
 	t.Helper()
 	m, err := trust.ReadMarks(r.state)
 	if err != nil {
@@ -32,12 +33,12 @@ func (r replica) load(t *testing.T, snap string) (revocations int, refused trust
 	}
 	s, m, err := trust.Load(snap, r.pin, m, time.Now(), trust.Options{MaxSkew: 5 * time.Minute, MaxLifetime: 31 * 24 * time.Hour})
 	if err != nil {
-		return 0, trust.ReasonOf(err)
+		return 0, 0, trust.ReasonOf(err)
 	}
 	if err := trust.WriteMarks(r.state, m); err != nil {
 		t.Fatal(err)
 	}
-	return len(s.Cancellations), ""
+	return len(s.Cancellations), s.Records.Len(), ""
 }
 
 // TestBackupAndRestore follows docs/deploy.md, "Backups of the
@@ -46,7 +47,7 @@ func (r replica) load(t *testing.T, snap string) (revocations int, refused trust
 // checked; and the rollback trap: the restored registry lacks a
 // revocation made after the backup, so verifiers that saw it refuse its
 // snapshots, even once the revocation is made again, until their marks
-// are reset.
+// are reset; and a certificate issued after the backup is gone for good.
 func TestBackupAndRestore(t *testing.T) {
 	for _, tool := range []string{"tar", "flock"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -74,8 +75,8 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := replica{pin: pin, state: filepath.Join(dir, "verifier-state")}
-	if n, refused := v.load(t, snap); refused != "" || n != 0 {
-		t.Fatalf("first snapshot: %d revocations, refused %q", n, refused)
+	if n, recs, refused := v.load(t, snap); refused != "" || n != 0 || recs != 6 {
+		t.Fatalf("first snapshot: %d revocations, %d records, refused %q", n, recs, refused)
 	}
 
 	// The backup, under the registry's lock: a revoke started meanwhile
@@ -97,12 +98,18 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatalf("backup: %v\n%s", err, heldOut.String())
 	}
 
-	// After the backup: a revocation, published and seen by the replica.
+	// After the backup: one more certificate and a revocation,
+	// published and seen by the replica.
+	if err := os.WriteFile(batch, []byte(fictionalBatch(4)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustQB(t, "issue", "-registry", reg, "-key", signing, "-recipient", testRecipient, "-catalog", testCatalog,
+		"-no-print", "-skip-issued", "-date", "2025-12-31", "-verifier", "https://verify.example.org", batch)
 	mustQB(t, "revoke", "-registry", reg, "-key", signing, "-number", "S000035000001254000001", "-reason", "issued-in-error")
 	revokedAt := time.Now()
 	mustQB(t, "publish", "-registry", reg, "-timestamp-key", ts, "-out", snap)
-	if n, refused := v.load(t, snap); refused != "" || n != 1 {
-		t.Fatalf("after the revocation: %d revocations, refused %q", n, refused)
+	if n, recs, refused := v.load(t, snap); refused != "" || n != 1 || recs != 8 {
+		t.Fatalf("after the revocation: %d revocations, %d records, refused %q", n, recs, refused)
 	}
 
 	// The registry is lost; the backup restored elsewhere checks whole.
@@ -122,11 +129,11 @@ func TestBackupAndRestore(t *testing.T) {
 	// publishes was seen already, with other contents), then, a sequence
 	// higher, as a revocation list that does not extend the one seen.
 	mustQB(t, "publish", "-registry", reg2, "-timestamp-key", ts, "-out", snap)
-	if _, refused := v.load(t, snap); refused != trust.ReasonRollback {
+	if _, _, refused := v.load(t, snap); refused != trust.ReasonRollback {
 		t.Fatalf("restored registry's first snapshot: refused %q, want %q", refused, trust.ReasonRollback)
 	}
 	mustQB(t, "publish", "-registry", reg2, "-timestamp-key", ts, "-out", snap)
-	if _, refused := v.load(t, snap); refused != trust.ReasonRevocations {
+	if _, _, refused := v.load(t, snap); refused != trust.ReasonRevocations {
 		t.Fatalf("restored registry's next snapshot: refused %q, want %q", refused, trust.ReasonRevocations)
 	}
 
@@ -136,17 +143,18 @@ func TestBackupAndRestore(t *testing.T) {
 	time.Sleep(time.Until(revokedAt.Truncate(time.Second).Add(1100 * time.Millisecond)))
 	mustQB(t, "revoke", "-registry", reg2, "-key", signing, "-number", "S000035000001254000001", "-reason", "issued-in-error")
 	mustQB(t, "publish", "-registry", reg2, "-timestamp-key", ts, "-out", snap)
-	if _, refused := v.load(t, snap); refused != trust.ReasonRevocations {
+	if _, _, refused := v.load(t, snap); refused != trust.ReasonRevocations {
 		t.Fatalf("after the revocation was made again: refused %q, want %q", refused, trust.ReasonRevocations)
 	}
 
 	// Only a replica without the marks (a new one, or one whose
-	// marks.json was removed) takes it: with the revocation.
+	// marks.json was removed) takes it: with the revocation, but without
+	// the certificate issued after the backup, which nothing brings back.
 	if err := os.Remove(filepath.Join(v.state, trust.MarksFile)); err != nil {
 		t.Fatal(err)
 	}
-	if n, refused := v.load(t, snap); refused != "" || n != 1 {
-		t.Fatalf("with the marks reset: %d revocations, refused %q", n, refused)
+	if n, recs, refused := v.load(t, snap); refused != "" || n != 1 || recs != 6 {
+		t.Fatalf("with the marks reset: %d revocations, %d records, refused %q", n, recs, refused)
 	}
 }
 
