@@ -58,7 +58,7 @@ func TestStolenRegistry(t *testing.T) {
 			"token hex": hex.EncodeToString(raw), "token HEX": strings.ToUpper(hex.EncodeToString(raw)),
 			"token base64": base64.StdEncoding.EncodeToString(raw), "token base64url": base64.RawURLEncoding.EncodeToString(raw),
 			"token raw": string(raw),
-			"name": c.Personal.Name, "document number": c.Personal.IDNumber,
+			"name":      c.Personal.Name, "document number": c.Personal.IDNumber,
 		} {
 			secrets = append(secrets, secret{c.Public.Number + " " + what, []byte(form)})
 		}

@@ -66,11 +66,11 @@ type Result struct {
 	// certificates that batch holds.
 	Again      bool
 	AgainCount int
-	Recovered []Action  // what recovery of an earlier, interrupted run did
-	Notes     diag.List // rows skipped with SkipIssued, and other warnings
-	IndexErr  error     // the batch is issued but issued.idx lags (the next run rebuilds it)
-	Print     PrintInfo // set when printed
-	Skipped   int       // rows skipped with SkipIssued
+	Recovered  []Action  // what recovery of an earlier, interrupted run did
+	Notes      diag.List // rows skipped with SkipIssued, and other warnings
+	IndexErr   error     // the batch is issued but issued.idx lags (the next run rebuilds it)
+	Print      PrintInfo // set when printed
+	Skipped    int       // rows skipped with SkipIssued
 }
 
 // Issue signs a batch of applicants into the registry, exactly once:

@@ -19,6 +19,7 @@ import (
 // far below seal.DefaultParams, for the command's tests only: a
 // verifier cannot find such copies by manual lookup.
 const cheapLookupEnv = "QUALBRIDGE_TEST_CHEAP_LOOKUP"
+
 func runIssue(ctx context.Context, c *cli, args []string) error {
 	flags := newFlags(c, "issue", "-registry DIR -key FILE -recipient age1… [flags] APPLICANTS.csv|.toml")
 	var o issuance.Options
