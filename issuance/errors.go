@@ -105,7 +105,7 @@ func Explain(err error) (message, hint string) {
 	}
 	if dir, base := filepath.Split(file); strings.HasPrefix(base, tmpPrefix) {
 		// The temporary name means nothing to the operator: name the file
-		// it was to become (".tmp-000002.certs-1a2b3c" → "000002.certs").
+		// it was to become (".tmp-000002.sealed-1a2b3c" → "000002.sealed").
 		base = strings.TrimPrefix(base, tmpPrefix)
 		if i := strings.LastIndexByte(base, '-'); i > 0 {
 			base = base[:i]

@@ -180,6 +180,11 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 
+	if again != nil {
+		// Nothing to sign, so no key to open.
+		return res, issuedBefore(ctx, o, st, again, cat, res)
+	}
+
 	// 3. The key, and the duplicates only it can see.
 	priv, err := o.OpenKey()
 	if err != nil {
@@ -188,9 +193,6 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 	signer, err := signerFor(o.Trust.List, priv, o.Now)
 	if err != nil {
 		return res, fmt.Errorf("拒绝签发：%w", err)
-	}
-	if again != nil {
-		return res, issuedBefore(ctx, o, st, again, cat, res)
 	}
 	if last := st.lastSigned(); o.Now.Before(last) {
 		return res, fmt.Errorf("拒绝签发：本机时钟（%s）早于登记库最后一次签名的时间（%s）：先校准时钟", localTime(o.Now), localTime(last))
