@@ -92,6 +92,11 @@ const v1Ext = ".certs"
 const hintV1 = "核对后删除（或移到离线保管处）：登记库只在加密的个人信息中保存令牌，偷到登记库的人不应拿到任何二维码"
 
 func (c *regCheck) run() {
+	for _, name := range v1Files {
+		if c.exists(name) {
+			c.add(name, 0, hintV1, "版本 1 的登记库文件（含明文令牌或无签名的信任列表）：此版本不再读写它")
+		}
+	}
 	if !HasTrust(c.dir) {
 		nt := &NoTrustError{Dir: c.dir}
 		c.add(PinFile, 0, nt.Hint(), "登记库没有根信任：不能签发，也无法核对签名")
@@ -101,11 +106,6 @@ func (c *regCheck) run() {
 	if err != nil {
 		c.add(ListFile, 0, "从备份恢复 trust.list；信任列表只能由 qualbridge keygen -root-key 或 trust retire/compromise 改动", "%v", err)
 		return
-	}
-	for _, name := range v1Files {
-		if c.exists(name) {
-			c.add(name, 0, hintV1, "版本 1 的登记库文件（含明文令牌或无签名的信任列表）：此版本不再读写它")
-		}
 	}
 
 	des, err := os.ReadDir(filepath.Join(c.dir, CertsDir))
