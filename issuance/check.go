@@ -20,24 +20,25 @@ import (
 
 // Check verifies a registry directory as a whole and reports every
 // problem, positioned "file:line" relative to the registry, in Chinese
-// with a hint: each batch line and its signature, each batch against its
-// manifest, the index against the manifests, each revocation, and
-// whatever an interrupted run left behind. It changes nothing. The
-// returned count is the number of certificates checked.
+// with a hint: the trust list against the pinned root, each batch's
+// issuance log against its manifest and every signature in it, the
+// personal records' digests, the index against the manifests, each
+// revocation, and whatever an interrupted run or an older version left
+// behind. It reads no personal record and changes nothing. The returned
+// count is the number of certificates checked.
 func Check(dir string) (diag.List, int) {
-	c := &regCheck{dir: dir, tokens: map[record.Token]string{}, numbers: map[string]string{}}
+	c := &regCheck{dir: dir, numbers: map[string]string{}, locators: map[record.Locator]string{}}
 	c.run()
 	c.list.Sort()
 	return c.list, c.certs
 }
 
 type regCheck struct {
-	dir     string
-	list    diag.List
-	trust   *record.TrustList
-	tokens  map[record.Token]string // → "file:line"
-	numbers map[string]string
-	certs   int
+	dir      string
+	list     diag.List
+	numbers  map[string]string         // → "file:line"
+	locators map[record.Locator]string // both copies' locators → "file:line"
+	certs    int
 }
 
 func (c *regCheck) add(file string, line int, hint, format string, args ...any) {
@@ -63,6 +64,11 @@ func (c *regCheck) read(name string) ([]byte, bool) {
 	return data, true
 }
 
+func (c *regCheck) exists(name string) bool {
+	_, err := os.Lstat(filepath.Join(c.dir, filepath.FromSlash(name)))
+	return err == nil
+}
+
 // lines splits data into lines; a missing final newline (a torn write)
 // is reported and the torn line left out.
 func (c *regCheck) lines(name string, data []byte) [][]byte {
@@ -77,43 +83,59 @@ func (c *regCheck) lines(name string, data []byte) [][]byte {
 	return ls[:len(ls)-1]
 }
 
-func (c *regCheck) run() {
-	data, ok := c.read(record.TrustFile)
-	if !ok {
-		c.add(record.TrustFile, 0, "用 qualbridge keygen 建立登记库", "缺少信任列表")
-		return
-	}
-	tl, err := record.ParseTrustList(data)
-	if err != nil {
-		c.add(record.TrustFile, 0, "从备份恢复 trust.json", "信任列表无法读取：%v", err)
-		return
-	}
-	c.trust = tl
+// The files of the version-1 registry: they held every token in the
+// clear, and nothing reads or writes them any more.
+var v1Files = []string{"trust.json", "revocations.log"}
 
-	des, err := os.ReadDir(filepath.Join(c.dir, record.CertsDir))
+const v1Ext = ".certs"
+
+const hintV1 = "核对后删除（或移到离线保管处）：登记库只在加密的个人信息中保存令牌，偷到登记库的人不应拿到任何二维码"
+
+func (c *regCheck) run() {
+	for _, name := range v1Files {
+		if c.exists(name) {
+			c.add(name, 0, hintV1, "版本 1 的登记库文件（含明文令牌或无签名的信任列表）：此版本不再读写它")
+		}
+	}
+	if !HasTrust(c.dir) {
+		nt := &NoTrustError{Dir: c.dir}
+		c.add(PinFile, 0, nt.Hint(), "登记库没有根信任：不能签发，也无法核对签名")
+		return
+	}
+	t, err := OpenTrust(c.dir)
+	if err != nil {
+		c.add(ListFile, 0, "从备份恢复 trust.list；信任列表只能由 qualbridge keygen -root-key 或 trust retire/compromise 改动", "%v", err)
+		return
+	}
+
+	des, err := os.ReadDir(filepath.Join(c.dir, CertsDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		msg, hint := Explain(err)
-		c.add(record.CertsDir, 0, hint, "%s", msg)
+		c.add(CertsDir, 0, hint, "%s", msg)
 	}
 	batches := map[int]bool{}
 	staged := map[int][]string{}
 	for _, de := range des {
 		name := de.Name()
-		rel := path.Join(record.CertsDir, name)
+		rel := path.Join(CertsDir, name)
 		switch {
 		case isTemp(name):
 			c.add(rel, 0, hintRepair, "中断写入留下的临时文件")
-		case strings.HasSuffix(name, certsExt):
-			if n, ok := record.BatchNumber(name); ok {
+		case strings.HasSuffix(name, sealedExt):
+			if n, ok := batchNumber(name); ok {
 				batches[n] = true
 			} else {
-				c.warn(rel, 0, "", "不是批次文件名（应为 NNNNNN.certs），已忽略")
+				c.warn(rel, 0, "", "不是签发日志的文件名（应为 NNNNNN.sealed），已忽略")
 			}
+		case strings.HasSuffix(name, v1Ext):
+			c.add(rel, 0, hintV1, "版本 1 的批次文件（含明文令牌）：此版本不再读写它")
 		case strings.HasSuffix(name, ".torn"):
 			c.warn(rel, 0, "核对后可删除", "repair 截下的残行")
 		default:
 			if n, ok := stagedBatch(name); ok {
 				staged[n] = append(staged[n], rel)
+			} else {
+				c.warn(rel, 0, "", "不属于登记库的文件，已忽略")
 			}
 		}
 	}
@@ -123,16 +145,16 @@ func (c *regCheck) run() {
 	}
 	slices.Sort(nums)
 	var manifests []*Manifest
-	legacy := 0
+	var all []Sealed
+	var at []string // "file:line" of each of all
 	for _, n := range nums {
-		if m := c.batch(n); m != nil {
+		m, lines, pos := c.batch(n)
+		if m != nil {
 			manifests = append(manifests, m)
-		} else {
-			legacy++
 		}
+		all, at = append(all, lines...), append(at, pos...)
 	}
-	_, hasJournal := c.read(JournalFile)
-	if hasJournal {
+	if _, hasJournal := c.read(JournalFile); hasJournal {
 		c.add(JournalFile, 0, "重新运行同一条 issue 命令，或运行 qualbridge registry repair", "有一次签发没有完成")
 	}
 	for n, files := range staged {
@@ -140,12 +162,12 @@ func (c *regCheck) run() {
 			continue
 		}
 		for _, f := range files {
-			c.add(f, 0, "重新运行同一条 issue 命令，或运行 qualbridge registry repair（回滚）", "批次 %s 只写了一部分（没有批次文件 %s），其中的证书均未生效", batchBase(n), batchBase(n)+certsExt)
+			c.add(f, 0, "重新运行同一条 issue 命令，或运行 qualbridge registry repair（回滚）", "批次 %s 只写了一部分（没有签发日志 %s），其中的证书均未生效", batchBase(n), batchBase(n)+sealedExt)
 		}
 	}
-	c.index(manifests, legacy)
-	c.revocations()
-	c.sealed(manifests)
+	c.index(manifests)
+	c.signatures(t, all, at)
+	c.cancellations(t)
 	names, _ := filepath.Glob(filepath.Join(c.dir, tmpPrefix+"*"))
 	for _, n := range names {
 		c.add(filepath.Base(n), 0, hintRepair, "中断写入留下的临时文件")
@@ -156,74 +178,139 @@ func (c *regCheck) run() {
 	}
 }
 
-// batch checks batch n and returns its manifest (nil if it has none).
-func (c *regCheck) batch(n int) *Manifest {
+// batch checks batch n: its manifest, its issuance log against it (digest,
+// count, numbers), its personal records' digest, and numbers and
+// locators unique across the registry. It returns the manifest (nil if
+// unreadable) and the certificates of the log with their positions.
+func (c *regCheck) batch(n int) (*Manifest, []Sealed, []string) {
 	b := batchBase(n)
-	cname, mname, pname := path.Join(record.CertsDir, b+certsExt), path.Join(record.CertsDir, b+manifestExt), path.Join(record.CertsDir, b+personalExt)
-	cdata, _ := c.read(cname)
-	var numbers []string
-	for i, l := range c.lines(cname, cdata) {
-		line := i + 1
-		e, err := record.ParseEntry(l)
-		if err != nil {
-			c.add(cname, line, "从备份恢复该批次文件", "格式错误：%v", err)
-			continue
-		}
-		numbers = append(numbers, e.Number)
-		at := fmt.Sprintf("%s:%d", cname, line)
-		if prev, dup := c.tokens[e.Token]; dup {
-			c.add(cname, line, "", "令牌与 %s 重复", prev)
-		}
-		if prev, dup := c.numbers[e.Number]; dup {
-			c.add(cname, line, "", "证书编号 %s 与 %s 重复", e.Number, prev)
-		}
-		c.tokens[e.Token], c.numbers[e.Number] = at, at
-		c.certs++
-		if _, err := c.trust.VerifyEntry(e); err != nil {
-			c.add(cname, line, "该证书核验时会显示为“非本中心签发”：查明原因，必要时重新签名", "证书 %s 签名无效：%v", e.Number, err)
-		}
-	}
-	pdata, ok := c.read(pname)
-	if !ok {
-		c.add(pname, 0, "从备份恢复：没有它就无法重印这些证书", "缺少批次 %s 的加密个人信息", b)
-	}
+	sname, mname, pname := path.Join(CertsDir, b+sealedExt), path.Join(CertsDir, b+manifestExt), path.Join(CertsDir, b+personalExt)
+	sdata, _ := c.read(sname)
 	mdata, ok := c.read(mname)
 	if !ok {
-		c.warn(mname, 0, "该批次早于批次清单，只能靠 issued.idx 查重；请勿删除 issued.idx", "批次 %s 没有清单", b)
-		return nil
+		c.add(mname, 0, "从备份恢复该清单：没有它，查重和重印都找不到这一批", "批次 %s 没有清单", b)
+		return nil, nil, nil
 	}
 	m, err := parseManifest(n, mdata)
 	if err != nil {
 		var le *lineError
 		line := 0
 		if errors.As(err, &le) {
-			line = le.line
-			err = errors.New(le.msg)
+			line, err = le.line, errors.New(le.msg)
 		}
 		c.add(mname, line, "从备份恢复该清单", "批次清单无法读取：%v", err)
-		return nil
+		return nil, nil, nil
 	}
-	if sha256Hex(cdata) != m.CertsSHA256 {
-		c.add(cname, 0, "从备份恢复该批次文件", "批次文件与清单记录的摘要不符：文件被改动或截断")
-	}
-	if pdata != nil && sha256Hex(pdata) != m.PersonalSHA256 {
+	if pdata, ok := c.read(pname); !ok {
+		c.add(pname, 0, "从备份恢复：没有它就无法重印这些证书（令牌只保存在其中）", "缺少批次 %s 的加密个人信息", b)
+	} else if sha256Hex(pdata) != m.PersonalSHA256 {
 		c.add(pname, 0, "从备份恢复", "加密个人信息与清单记录的摘要不符")
 	}
-	if len(numbers) == len(m.Holders) {
-		for i, h := range m.Holders {
-			if h.Number != numbers[i] {
-				c.add(mname, 8+i, "", "清单第 %d 份证书是 %s，批次文件中是 %s", i+1, h.Number, numbers[i])
-				break
-			}
-		}
-	} else {
-		c.add(mname, 0, "", "清单列出 %d 份证书，批次文件有 %d 份", len(m.Holders), len(numbers))
+	if sha256Hex(sdata) != m.SealedSHA256 {
+		c.add(sname, 0, "从备份恢复该文件", "签发日志与清单记录的摘要不符：文件被改动或截断")
+		return m, nil, nil
 	}
-	return m
+	lines, err := parseSealed(sdata)
+	if err != nil {
+		var le *lineError
+		line := 0
+		if errors.As(err, &le) {
+			line, err = le.line, errors.New(le.msg)
+		}
+		c.add(sname, line, "从备份恢复该文件", "签发日志无法读取：%v", err)
+		return m, nil, nil
+	}
+	if len(lines) != len(m.Holders) {
+		c.add(sname, 0, "从备份恢复该文件", "有 %d 份证书，清单列出 %d 份", len(lines), len(m.Holders))
+		return m, nil, nil
+	}
+	pos := make([]string, len(lines))
+	for i := range lines {
+		s := &lines[i]
+		line := i + 2
+		here := fmt.Sprintf("%s:%d", sname, line)
+		pos[i] = here
+		if s.Number != m.Holders[i].Number {
+			c.add(sname, line, "从备份恢复该文件", "证书编号 %s 与清单的第 %d 份（%s）不符", s.Number, i+1, m.Holders[i].Number)
+		}
+		if prev, dup := c.numbers[s.Number]; dup {
+			c.add(sname, line, "", "证书编号 %s 与 %s 重复", s.Number, prev)
+		}
+		for _, l := range []record.Locator{s.Locator, s.LookupLocator} {
+			if prev, dup := c.locators[l]; dup {
+				c.add(sname, line, "", "定位符与 %s 重复", prev)
+			}
+			c.locators[l] = here
+		}
+		c.numbers[s.Number] = here
+		s.batch = n
+		c.certs++
+	}
+	return m, lines, pos
+}
+
+// signatures checks every certificate as it now stands (re-signed ones
+// replaced) against the root-signed trust list.
+func (c *regCheck) signatures(t *Trust, all []Sealed, at []string) {
+	cur, err := overlayReissued(c.dir, all)
+	if err != nil {
+		c.add(ReissuedDir, 0, "从备份恢复该文件夹", "%v", err)
+		cur = all
+	}
+	errs := make([]error, len(cur))
+	parallel(len(cur), func(i int) { errs[i] = checkSealed(t.List, &cur[i]) })
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		file, line, _ := strings.Cut(at[i], ":")
+		n, _ := strconv.Atoi(line)
+		if cur[i].Generation > 1 {
+			file, n = ReissuedDir, 0
+		}
+		c.add(file, n, "该证书核验时会显示为“未通过核验”：查明原因，必要时用 qualbridge reissue 重新签名", "证书 %s（第 %d 版次）签名无效：%v", cur[i].Number, cur[i].Generation, err)
+	}
+}
+
+// cancellations checks each revocation of cancellations.log: signed by
+// a key of the trust list, naming its own locator, a certificate of the
+// registry, once.
+func (c *regCheck) cancellations(t *Trust) {
+	data, ok := c.read(CancellationsFile)
+	if !ok {
+		return
+	}
+	seen := map[record.Locator]int{}
+	for i, l := range c.lines(CancellationsFile, data) {
+		line := i + 1
+		a, b, _ := strings.Cut(string(l), " ")
+		loc, err := parseLocator(a)
+		env, err2 := base64URL.DecodeString(b)
+		if err != nil || err2 != nil {
+			c.add(CancellationsFile, line, "从备份恢复 "+CancellationsFile, "格式错误：应为 \"<定位符> <base64url 签名记录>\"")
+			continue
+		}
+		cn, err := record.OpenCancellation(env, t.List.PublicKey(trust.RoleSigning))
+		switch {
+		case err != nil:
+			c.add(CancellationsFile, line, "查明原因：这条撤销在核验服务中不会生效", "撤销签名无效：%v", err)
+		case cn.Locator != loc:
+			c.add(CancellationsFile, line, "从备份恢复该文件", "行首的定位符与签名内容不符")
+		case t.List.May(cn.KID, trust.RoleSigning, cn.SignedAt) != nil:
+			c.warn(CancellationsFile, line, "用有效密钥重新撤销该证书", "撤销由已泄露或不在时间窗内的密钥签署，核验服务会忽略它")
+		}
+		if _, ok := c.locators[loc]; !ok {
+			c.add(CancellationsFile, line, "", "撤销的证书不在任何签发日志中")
+		}
+		if prev, dup := seen[loc]; dup {
+			c.add(CancellationsFile, line, "", "该证书已在第 %d 行撤销过", prev)
+		}
+		seen[loc] = line
+	}
 }
 
 // index checks issued.idx against the manifests.
-func (c *regCheck) index(manifests []*Manifest, legacy int) {
+func (c *regCheck) index(manifests []*Manifest) {
 	data, ok := c.read(IndexFile)
 	if !ok {
 		if len(manifests) > 0 {
@@ -251,9 +338,6 @@ func (c *regCheck) index(manifests []*Manifest, legacy int) {
 			}
 		}
 	}
-	if legacy > 0 {
-		return // the old batches' lines are in the index only
-	}
 	for l, line := range have {
 		if !want[l] {
 			c.add(IndexFile, line, hintRepair+"：它按批次清单重建索引", "索引中的这一行不属于任何批次")
@@ -261,44 +345,12 @@ func (c *regCheck) index(manifests []*Manifest, legacy int) {
 	}
 }
 
-func (c *regCheck) revocations() {
-	data, ok := c.read(record.RevocationsFile)
-	if !ok {
-		return
-	}
-	seen := map[record.Token]int{}
-	for i, l := range c.lines(record.RevocationsFile, data) {
-		line := i + 1
-		env, err := base64URL.DecodeString(string(l))
-		if err != nil {
-			c.add(record.RevocationsFile, line, "从备份恢复 revocations.log", "格式错误：不是 base64url")
-			continue
-		}
-		rev, err := c.trust.VerifyRevocation(env)
-		if errors.Is(err, record.ErrKeyCompromised) {
-			c.warn(record.RevocationsFile, line, "用有效密钥重新签署该撤销", "撤销由已泄露的密钥签署，核验服务会忽略它")
-			continue
-		}
-		if err != nil {
-			c.add(record.RevocationsFile, line, "", "撤销签名无效：%v", err)
-			continue
-		}
-		if _, ok := c.tokens[rev.Token]; !ok {
-			c.add(record.RevocationsFile, line, "", "撤销的证书 %s 不在任何批次中", rev.Number)
-		}
-		if prev, dup := seen[rev.Token]; dup {
-			c.add(record.RevocationsFile, line, "", "证书 %s 已在第 %d 行撤销过", rev.Number, prev)
-		}
-		seen[rev.Token] = line
-	}
-}
-
 // Repair brings an interrupted or damaged registry back to a state
 // [Check] accepts where that needs no judgement: it finishes or rolls
 // back the commit the journal names, removes temporary files and the
 // staged files of batches that never committed, cuts a torn last line
-// off a batch file or the revocation log (keeping the cut bytes in
-// "<file>.torn" beside it), and rebuilds the index from the manifests.
+// off cancellations.log (keeping the cut bytes in "<file>.torn" beside
+// it), and rebuilds the index from the manifests.
 // It never deletes a complete signed record. It says what it did.
 func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 	if fsys == nil {
@@ -313,7 +365,7 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 	if err != nil {
 		return acts, err
 	}
-	certsDir := filepath.Join(dir, record.CertsDir)
+	certsDir := filepath.Join(dir, CertsDir)
 	des, err := os.ReadDir(certsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return acts, err
@@ -323,27 +375,22 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 		if !ok {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(certsDir, batchBase(n)+certsExt)); err == nil {
+		if _, err := os.Stat(filepath.Join(certsDir, batchBase(n)+sealedExt)); err == nil {
 			continue
 		}
 		if err := fsys.Remove(filepath.Join(certsDir, de.Name())); err != nil {
 			return acts, err
 		}
-		acts = append(acts, Action{path.Join(record.CertsDir, de.Name()), "已删除：所属批次从未写完，其中没有生效的证书"})
+		acts = append(acts, Action{path.Join(CertsDir, de.Name()), "已删除：所属批次从未写完，其中没有生效的证书"})
 	}
 	if len(des) > 0 {
 		if err := fsys.SyncDir(certsDir); err != nil {
 			return acts, err
 		}
 	}
-	// Torn last lines.
-	torn := []string{record.RevocationsFile, CancellationsFile}
-	for _, de := range des {
-		if _, ok := record.BatchNumber(de.Name()); ok {
-			torn = append(torn, path.Join(record.CertsDir, de.Name()))
-		}
-	}
-	for _, rel := range torn {
+	// A torn last line of the one file appended to. (Every other file is
+	// written whole, through a temporary file and a rename.)
+	for _, rel := range []string{CancellationsFile} {
 		name := filepath.Join(dir, filepath.FromSlash(rel))
 		data, err := os.ReadFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -379,98 +426,4 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 		acts = append(acts, Action{IndexFile, fmt.Sprintf("已按批次清单重建（%d 行）", len(want))})
 	}
 	return acts, nil
-}
-
-// sealed checks the root of trust and what issue 13 adds to each batch:
-// the trust list signed by the pinned root, each .sealed file against
-// its manifest (digest, count, numbers, every version-2 signature), and
-// each version-2 revocation.
-func (c *regCheck) sealed(manifests []*Manifest) {
-	if !HasTrust(c.dir) {
-		for _, m := range manifests {
-			if m.SealedSHA256 != "" {
-				c.add(PinFile, 0, "从备份恢复 trust-root.pub、roots/ 和 trust.list", "批次 %s 有封存副本，但登记库没有根信任", batchBase(m.Batch))
-			}
-		}
-		return
-	}
-	t, err := OpenTrust(c.dir)
-	if err != nil {
-		c.add(ListFile, 0, "从备份恢复 trust.list；信任列表只能由 qualbridge keygen -root-key 或 trust retire/compromise 改动", "%v", err)
-		return
-	}
-	locs := map[record.Locator]bool{}
-	var all []Sealed
-	var at []string // "file:line" of each of all
-	for _, m := range manifests {
-		name := path.Join(record.CertsDir, batchBase(m.Batch)+sealedExt)
-		if m.SealedSHA256 == "" {
-			c.warn(path.Join(record.CertsDir, batchBase(m.Batch)+manifestExt), 0, "这些证书只能用旧版核验服务核验", "批次 %s 在建立根信任之前签发，没有封存副本，不会进入核验快照", batchBase(m.Batch))
-			continue
-		}
-		data, ok := c.read(name)
-		if !ok {
-			c.add(name, 0, "从备份恢复该文件：没有它，这些证书不会进入核验快照", "缺少批次 %s 的封存副本", batchBase(m.Batch))
-			continue
-		}
-		if sha256Hex(data) != m.SealedSHA256 {
-			c.add(name, 0, "从备份恢复该文件", "与批次清单记录的摘要不符：文件被改动过")
-			continue
-		}
-		lines, err := parseSealed(data)
-		if err != nil {
-			var le *lineError
-			line := 0
-			if errors.As(err, &le) {
-				line, err = le.line, errors.New(le.msg)
-			}
-			c.add(name, line, "从备份恢复该文件", "封存文件无法读取：%v", err)
-			continue
-		}
-		if len(lines) != len(m.Holders) {
-			c.add(name, 0, "从备份恢复该文件", "有 %d 份封存证书，清单列出 %d 份", len(lines), len(m.Holders))
-			continue
-		}
-		for i := range lines {
-			s := &lines[i]
-			if s.Number != m.Holders[i].Number {
-				c.add(name, i+2, "从备份恢复该文件", "证书编号 %s 与清单的第 %d 份（%s）不符", s.Number, i+1, m.Holders[i].Number)
-			}
-			locs[s.Locator] = true
-			at = append(at, fmt.Sprintf("%s:%d", name, i+2))
-		}
-		all = append(all, lines...)
-	}
-	// Each certificate as it now stands (re-signed ones replaced).
-	cur, err := overlayReissued(c.dir, all)
-	if err != nil {
-		c.add(ReissuedDir, 0, "从备份恢复该文件夹", "%v", err)
-		cur = all
-	}
-	for i := range cur {
-		if err := checkSealed(t.List, &cur[i]); err != nil {
-			file, line, _ := strings.Cut(at[i], ":")
-			n, _ := strconv.Atoi(line)
-			if cur[i].Generation > 1 {
-				file, n = ReissuedDir, 0
-			}
-			c.add(file, n, "该证书核验时会显示为“未通过核验”：查明原因，必要时用 qualbridge reissue 重新签名", "证书 %s（第 %d 版次）的第 2 版签名无效：%v", cur[i].Number, cur[i].Generation, err)
-		}
-	}
-	cs, err := readCancellations(c.dir)
-	if err != nil {
-		c.add(CancellationsFile, 0, hintRepair, "%v", err)
-		return
-	}
-	for i, x := range cs {
-		cn, err := record.OpenCancellation(x.Envelope, t.List.PublicKey(trust.RoleSigning))
-		switch {
-		case err != nil:
-			c.add(CancellationsFile, i+1, "查明原因：这条撤销在核验服务中不会生效", "撤销签名无效：%v", err)
-		case cn.Locator != x.Locator:
-			c.add(CancellationsFile, i+1, "从备份恢复该文件", "行首的定位符与签名内容不符")
-		case !locs[cn.Locator]:
-			c.add(CancellationsFile, i+1, "", "撤销的证书不在任何封存批次中")
-		}
-	}
 }

@@ -5,8 +5,9 @@
 // strand a certificate. It also checks and repairs a registry, prints
 // and reprints certificates, and counts them for publication.
 //
-// The command qualbridge (keygen, issue, revoke, registry, reprint,
-// stats) is a thin layer over it: flags in, one call here, output.
+// The command qualbridge (trust, keygen, issue, revoke, registry,
+// reprint, reissue, stats, publish) is a thin layer over it: flags in,
+// one call here, output.
 //
 // # From applicants to certificates
 //
@@ -23,48 +24,57 @@
 //
 // Certificate numbers follow the MOHRSS rule (S, evaluation body, 35,
 // site, year, level digit, serial) and are the next free ones in the
-// registry. The personal records are encrypted with age to the centre's
-// recipients; the registry and the verifier only ever see the masked
-// public part.
+// registry. The personal records — with the tokens the QR codes print —
+// are encrypted with age to the centre's recipients; no other file of
+// the registry, and nothing the verifier sees, holds a token, a name or
+// a document number (TestStolenRegistry searches every byte for them).
 //
 // # The registry
 //
 //	trust-root.pub             the pinned root set every verifier is given (trust init)
-//	roots/000001.root          the signed root set, version 1
+//	roots/000001.root          the signed root set, version 1 (and later versions)
 //	trust.list                 the root-signed trust list: signing and timestamp keys
 //	lookup-pepper.age          the manual lookup's pepper, age-encrypted
-//	trust.json                 version-1 trust list (keys, windows, status) of the checks below
-//	certs/NNNNNN.personal.age  a batch's personal records (with the tokens), age-encrypted
-//	certs/NNNNNN.batch         its manifest: input digest, verifier URL, file digests,
-//	                           one keyed fingerprint per certificate (no personal data)
-//	certs/NNNNNN.sealed        its issuance log and sealed copies: per certificate the
-//	                           number, locator, kid, generation, signed-at, the version-2
-//	                           envelope and both sealed copies (no token, no name)
-//	certs/NNNNNN.certs         its version-1 signed certificates (they still hold the token)
+//	certs/NNNNNN.personal.age  a batch's personal records and their tokens, age-encrypted:
+//	                           "<token> <number> <base64url(record)>" per certificate
+//	certs/NNNNNN.batch         its manifest ("qualbridge batch v2"): input digest,
+//	                           verifier URL, the digests of the other two files, one
+//	                           keyed fingerprint per certificate (no personal data)
+//	certs/NNNNNN.sealed        its issuance log, the commit point: per certificate the
+//	                           number, locator, kid, generation, signed-at, the signed
+//	                           version-2 envelope and both sealed copies (no token, no name)
 //	reissued/NNNNNN.sealed     certificates re-signed by [Reissue], one file per run
 //	issued.idx                 fingerprints of all batches: derived, rebuilt by [Repair]
-//	revocations.log            version-1 signed revocations, append-only
-//	cancellations.log          version-2 revocations by locator, append-only
+//	cancellations.log          revocations by locator, signed, append-only
 //	publish.seq                the sequence of the last snapshot head published
 //	journal                    only while a batch is being committed
 //	.lock                      who changes the registry now, and since when
+//
+// A registry has a root of trust or issues nothing: [Issue] refuses one
+// without it ([NoTrustError], with the trust init command to run), and
+// [CreateKey] adds a key only through the root. The version-1 files of
+// issue 9 (certs/NNNNNN.certs with the tokens, revocations.log, the
+// unsigned trust.json) are neither written nor read; [Check] names any it
+// finds as leftovers to remove. (No deployment had them: the version-1
+// path was removed, not migrated.)
 //
 // # The root of trust and the snapshot
 //
 // [InitTrust] makes the root set, its pin, a timestamp key, the trust
 // list and the pepper; the root key signs the trust list and nothing
-// else, and every change of the list ([CreateKey] with Root,
-// [SetStatus]) is signed by it and checked against the pin before it
+// else, and every change of the list ([CreateKey], [SetStatus],
+// [RotateRoot]) is signed by it and checked against the pin before it
 // is written. [OpenTrust] checks the list against the pin on every
 // issue, revoke and publish, so that a key written into the registry
 // without the root signs nothing. [Issue] refuses unless the list lets
 // its key sign now and the clock is not behind the registry's last
-// signature; it signs each certificate in version 2 too and seals it
-// twice (package seal: by token, and by the argon2id lookup key, over
-// all CPUs). [Publish] writes the verifier snapshot (package trust),
-// checking every version-2 signature first. [Reissue] re-signs what a
-// retired or compromised key signed, at a higher generation under the
-// same token, after a person approves the list.
+// signature; it signs each certificate in version 2 and seals it twice
+// (package seal: by token, and by the argon2id lookup key — tens of
+// milliseconds of CPU each, by design — over all CPUs). [Publish]
+// writes the verifier snapshot (package trust), checking every
+// signature first. [Reissue] re-signs what a retired or compromised key
+// signed, at a higher generation under the same token, after a person
+// approves the list.
 //
 // # The commit protocol
 //
@@ -73,33 +83,38 @@
 // renames in it:
 //
 //  1. the journal (batch number, row count, input digest, start time);
-//  2. the personal records, the manifest and (with a root of trust) the
-//     sealed copies, whose digest the manifest records;
-//  3. the batch file, NNNNNN.certs — its rename is the commit point: the
-//     verifier sees the batch whole or not at all;
+//  2. the personal records and the manifest, which records the digest of
+//     both the personal records and the issuance log; then certs/ fsynced;
+//  3. the issuance log, NNNNNN.sealed — its rename, made durable by the
+//     fsync of certs/, is the commit point: the batch exists whole or not
+//     at all, and publish sees it only then;
 //  4. the index, then the journal is removed.
 //
 // The next run (under the lock, first thing) reads a journal left by a
-// crash: if the batch file is there and matches its manifest, the commit
-// is finished (index rebuilt, journal removed); if not, the staged files
-// are removed — none of their certificates ever took effect. Temporary
-// files are removed either way. So after kill -9, a full disk, an I/O
-// error or a power cut at any step, the registry holds all of the batch
-// or none of it; the tests stop a run at every one of these steps
-// (TestCommitFaults, through an injected [FS]), and for a power cut also
-// throw away whatever was not yet fsynced. A run that fails to fsync the
-// directory after the commit rename cannot know whether the batch
-// survives: it neither reports it issued nor undoes it ([UncertainError]),
-// and the next run decides from the disk.
+// crash: if the issuance log is there and it and the personal records
+// match the manifest, the commit is finished (index rebuilt, journal
+// removed); if not, the staged files are removed — none of their
+// certificates ever took effect. Temporary files are removed either
+// way. So after kill -9, a full disk, an I/O error or a power cut at any
+// step, the registry holds all of the batch or none of it; the tests
+// stop a run at every one of these steps (TestCommitFaults, through an
+// injected [FS]), and for a power cut also throw away whatever was not
+// yet fsynced. A run that fails to fsync the directory after the commit
+// rename cannot know whether the batch survives: it neither reports it
+// issued nor undoes it ([UncertainError]), and the next run decides from
+// the disk.
 //
 // Running the same applicants file again is always safe: its digest is
-// in the manifest, so a file issued before signs nothing and is printed
-// again ([Result.Again]); a different file with the same holders is
-// refused row by row, or, with SkipIssued, only its new rows are
-// issued. Duplicates are found from the manifests themselves, with the
-// index as a second source, so a lost or damaged issued.idx lets nothing
-// through. Fingerprints are HMACs under a key derived from the signing
-// key, so the 8-digit permit numbers cannot be guessed back from them.
+// in the manifest, so a file issued before signs nothing ([Result.Again]).
+// Printing it again needs the tokens, which only the personal records
+// hold: with [Options.Identities] (the command's -identity) the batch is
+// printed again from them, byte for byte; without, [AgainError] says so.
+// A different file with the same holders is refused row by row, or, with
+// SkipIssued, only its new rows are issued. Duplicates are found from
+// the manifests themselves, with the index as a second source, so a lost
+// or damaged issued.idx lets nothing through. Fingerprints are HMACs
+// under a key derived from the signing key, so the 8-digit permit
+// numbers cannot be guessed back from them.
 //
 // # Printing
 //
@@ -108,20 +123,26 @@
 // URL and an A4 page per certificate, in parallel; the page has the seal
 // area and, for skill-type certificates, the line [CoSealLine] (seed 000).
 // [Reprint] prints issued certificates again from the registry and the
-// centre's age identity, with the verifier URL recorded in the manifest,
+// centre's age identity (the token and the personal record from the
+// personal records, the certificate from the issuance log, its
+// signature checked), with the verifier URL recorded in the manifest,
 // so the QR code holds the same bytes as the first time.
 //
 // # Checking, repairing, counting
 //
-// [Check] verifies a registry as a whole (every line and signature, each
-// batch against its manifest, the index, revocations, leftovers) and
+// [Check] verifies a registry as a whole (the trust list against the
+// pin; every issuance log against its manifest and every signature in
+// it against the trust list; the personal records' digests; the index;
+// the revocations; leftovers) without opening any personal record, and
 // reports every problem as "file:line" with a hint. [Repair] does what
 // needs no judgement — finishes or rolls back the journal's commit,
-// removes temporary and staged files, cuts a torn last line (keeping the
-// bytes in a .torn file), rebuilds the index — and never deletes a
-// signed certificate. [Stats] counts certificates per qualification,
-// occupation, level and year, as CSV, as the annual table of seed 003
-// 附件2, or as the catalog/statistics.toml the site publishes.
+// removes temporary and staged files, cuts a torn last line of
+// cancellations.log (keeping the bytes in a .torn file), rebuilds the
+// index — and never deletes a signed certificate. [Stats] counts
+// certificates per qualification, occupation, level and year from the
+// signed certificates (no personal data), as CSV, as the annual table
+// of seed 003 附件2, or as the catalog/statistics.toml the site
+// publishes.
 //
 // Every message for the operator is in Chinese; [Explain] says system
 // errors (disk full, read-only, no permission, the registry in use by

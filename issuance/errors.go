@@ -42,6 +42,21 @@ func (e *RegistryError) Error() string {
 
 func (e *RegistryError) Unwrap() error { return e.Err }
 
+// NoTrustError is a registry without a root of trust (trust init):
+// nothing is issued, revoked or published without one.
+type NoTrustError struct {
+	Dir string
+}
+
+func (e *NoTrustError) Error() string {
+	return fmt.Sprintf("登记库 %s 没有根信任（%s）", e.Dir, PinFile)
+}
+
+// Hint says how to make one.
+func (e *NoTrustError) Hint() string {
+	return fmt.Sprintf("先运行 qualbridge trust init -registry %s -root-key ROOT.age -timestamp-key TS.age，再用 qualbridge keygen -registry %s -root-key ROOT.age 加入签名密钥", e.Dir, e.Dir)
+}
+
 // UncertainError is a commit stopped just after its batch file was put
 // in place, before the disk confirmed it: the batch may or may not have
 // been issued. Running the same command again settles it.
@@ -62,6 +77,10 @@ func Explain(err error) (message, hint string) {
 	var le *LockedError
 	if errors.As(err, &le) {
 		return le.Error(), "等那次运行结束后再试；若那个进程已不存在，锁会自动释放"
+	}
+	var nt *NoTrustError
+	if errors.As(err, &nt) {
+		return err.Error(), nt.Hint()
 	}
 	var ue *UncertainError
 	if errors.As(err, &ue) {
@@ -86,7 +105,7 @@ func Explain(err error) (message, hint string) {
 	}
 	if dir, base := filepath.Split(file); strings.HasPrefix(base, tmpPrefix) {
 		// The temporary name means nothing to the operator: name the file
-		// it was to become (".tmp-000002.certs-1a2b3c" → "000002.certs").
+		// it was to become (".tmp-000002.sealed-1a2b3c" → "000002.sealed").
 		base = strings.TrimPrefix(base, tmpPrefix)
 		if i := strings.LastIndexByte(base, '-'); i > 0 {
 			base = base[:i]

@@ -7,11 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
-	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 )
 
 // errKilled is what every file operation returns once faultFS has
@@ -229,16 +230,25 @@ func TestCommitFaults(t *testing.T) {
 	mustIssue(t, probe)
 	total := ffs.n
 	order := strings.Join(ffs.ops, ", ")
-	for _, want := range []string{"rename journal", "syncdir reg", "rename 000001.personal.age", "rename 000001.batch", "rename 000001.sealed", "syncdir certs", "rename 000001.certs", "rename issued.idx", "remove journal"} {
+	for _, want := range []string{"rename journal", "syncdir reg", "rename 000001.personal.age", "rename 000001.batch", "syncdir certs", "rename 000001.sealed", "rename issued.idx", "remove journal"} {
 		if !strings.Contains(order, want) {
 			t.Fatalf("commit lacks %q: %s", want, order)
 		}
 	}
-	if i, j := strings.Index(order, "rename 000001.batch"), strings.Index(order, "rename 000001.certs"); i > j {
-		t.Fatalf("the batch file is renamed before its manifest: %s", order)
+	// The issuance log is the commit point: renamed after the manifest
+	// and the personal records are durable, and followed by a directory
+	// fsync before anything else.
+	i, j := strings.Index(order, "rename 000001.batch"), strings.Index(order, "rename 000001.sealed")
+	if k := strings.Index(order, "rename 000001.personal.age"); i > j || k > j || !strings.Contains(order[i:j], "syncdir certs") {
+		t.Fatalf("the issuance log is renamed before its manifest and personal records are durable: %s", order)
 	}
-	if i, j := strings.Index(order, "rename 000001.sealed"), strings.Index(order, "rename 000001.certs"); i > j {
-		t.Fatalf("the batch file is renamed before its sealed copies: %s", order)
+	if !strings.HasPrefix(order[j:], "rename 000001.sealed, syncdir certs") {
+		t.Fatalf("the commit rename is not followed by a directory fsync: %s", order)
+	}
+	for _, v1 := range []string{".certs", "revocations.log", "trust.json"} {
+		if strings.Contains(order, v1) {
+			t.Fatalf("the commit writes a version-1 file (%s): %s", v1, order)
+		}
 	}
 	t.Logf("%d file operations in a commit: %s", total, order)
 
@@ -288,20 +298,25 @@ func TestCommitFaults(t *testing.T) {
 					// A run that said it issued (and would have printed) must
 					// never lose those certificates: they are in someone's hand.
 					if err == nil {
-						reg, lerr := record.LoadRegistry(os.DirFS(o.Registry))
+						st, lerr := loadState(o.Registry)
+						if lerr != nil {
+							t.Fatal(lerr)
+						}
+						all, lerr := readSealed(o.Registry, st)
 						if lerr != nil {
 							t.Fatal(lerr)
 						}
 						for _, c := range res.Certificates {
-							if _, ok := reg.Entries[c.Public.Token]; !ok {
+							loc, _, _ := seal.TokenKeys(c.Public.Token)
+							if !slices.ContainsFunc(all, func(s Sealed) bool { return s.Locator == loc && s.Number == c.Public.Number }) {
 								t.Fatalf("certificate %s reported issued at op %d (%s) is gone", c.Public.Number, at, ffs.ops[at-1])
 							}
 						}
 					}
 					// And once more: nothing new.
 					third := mustIssue(t, o)
-					if !third.Again || len(third.Certificates) != n {
-						t.Errorf("third run: again=%v, %d certificates", third.Again, len(third.Certificates))
+					if !third.Again || third.AgainCount != n {
+						t.Errorf("third run: again=%v, %d certificates", third.Again, third.AgainCount)
 					}
 					assertExactlyOnce(t, o.Registry, n)
 				})

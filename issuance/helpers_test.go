@@ -3,7 +3,6 @@ package issuance
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"io/fs"
 	"os"
@@ -70,35 +69,12 @@ func testIdentities(t testing.TB) []age.Identity {
 	return ids
 }
 
-// newRegistry makes a registry with one active key (TEST-ONLY) and
-// returns options to issue batch into it.
+// newRegistry makes a registry as trust init and keygen -root-key do,
+// with one active signing key (TEST-ONLY), and returns options to issue
+// batch into it.
 func newRegistry(t testing.TB, batch []byte) Options {
 	t.Helper()
-	dir := t.TempDir()
-	reg, keyFile := filepath.Join(dir, "reg"), filepath.Join(dir, "TEST-ONLY-key.age")
-	now := time.Now().UTC().Truncate(time.Second)
-	if _, err := CreateKey(KeyOptions{Registry: reg, KeyFile: keyFile, Recipients: testRecipients(t), NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	sealed, err := os.ReadFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := OpenKey(keyFile, sealed, testIdentities(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Options{
-		Registry:   reg,
-		Catalog:    os.DirFS(testCatalog),
-		Input:      "batch.csv",
-		Applicants: batch,
-		OpenKey:    func() (ed25519.PrivateKey, error) { return priv, nil },
-		Recipients: testRecipients(t),
-		Site:       "000001",
-		Today:      testToday,
-		Now:        now,
-	}
+	return newTrustedRegistry(t, batch).Options
 }
 
 func mustIssue(t testing.TB, o Options) *Result {
@@ -111,59 +87,60 @@ func mustIssue(t testing.TB, o Options) *Result {
 }
 
 // assertExactlyOnce checks what a user of the registry would: n
-// certificates that verify, one per holder, registry check clean and
-// no temporary file anywhere.
+// certificates in the issuance logs, one per holder, each signature
+// good and each under the locator of the token its personal record
+// holds; registry check clean; no temporary file anywhere.
 func assertExactlyOnce(t *testing.T, dir string, n int) {
 	t.Helper()
-	reg, err := record.LoadRegistry(os.DirFS(dir))
+	st, err := loadState(dir)
 	if err != nil {
 		t.Fatalf("registry does not load: %v", err)
 	}
-	perHolder := map[string]int{}
-	for _, e := range reg.Entries {
-		p, err := reg.Trust.VerifyEntry(e)
-		if err != nil {
-			t.Fatalf("%s: %v", e.Number, err)
-		}
-		perHolder[p.IDMasked]++
+	sealed, err := readSealed(dir, st)
+	if err != nil {
+		t.Fatalf("issuance logs: %v", err)
 	}
-	if len(reg.Entries) != n || len(perHolder) != n {
-		t.Errorf("%d certificates for %d holders, want %d for %d", len(reg.Entries), len(perHolder), n, n)
+	tr, err := OpenTrust(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perHolder := map[string]int{}
+	byLoc := map[record.Locator]string{}
+	for i := range sealed {
+		if err := checkSealed(tr.List, &sealed[i]); err != nil {
+			t.Fatalf("%s: %v", sealed[i].Number, err)
+		}
+		c, _ := record.DecodeCheckedCertificate(sealed[i].Envelope)
+		perHolder[c.IDMasked]++
+		byLoc[sealed[i].Locator] = sealed[i].Number
+	}
+	if len(sealed) != n || len(perHolder) != n {
+		t.Errorf("%d certificates for %d holders, want %d for %d", len(sealed), len(perHolder), n, n)
 	}
 	for h, c := range perHolder {
 		if c != 1 {
 			t.Errorf("holder %s has %d certificates", h, c)
 		}
 	}
-	if ds, _ := Check(dir); len(ds) > 0 {
-		t.Errorf("registry check:\n%v", listString(ds))
-	}
-	if HasTrust(dir) {
-		// Exactly one sealed certificate per holder, each under the
-		// locator of its token.
-		st, err := loadState(dir)
+	tokens := 0
+	for b := range st.manifests {
+		prs, err := openPersonal(dir, b, testIdentities(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		sealed, err := readSealed(dir, st)
-		if err != nil {
-			t.Fatalf("sealed copies: %v", err)
-		}
-		if len(sealed) != n {
-			t.Errorf("%d sealed certificates, want %d", len(sealed), n)
-		}
-		for _, e := range reg.Entries {
-			loc, _, _ := seal.TokenKeys(e.Token)
-			found := 0
-			for _, s := range sealed {
-				if s.Locator == loc && s.Number == e.Number {
-					found++
-				}
+		for _, pr := range prs {
+			loc, _, _ := seal.TokenKeys(pr.token)
+			if byLoc[loc] != pr.number {
+				t.Errorf("%s: the token of its personal record is not its locator", pr.number)
 			}
-			if found != 1 {
-				t.Errorf("%s: %d sealed copies", e.Number, found)
-			}
+			tokens++
 		}
+	}
+	if tokens != n {
+		t.Errorf("%d personal records, want %d", tokens, n)
+	}
+	if ds, _ := Check(dir); len(ds) > 0 {
+		t.Errorf("registry check:\n%v", listString(ds))
 	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && isTemp(d.Name()) {

@@ -21,12 +21,11 @@ import (
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/verifier/record"
 	"github.com/qualbridge/qualbridge/verifier/seal"
-	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // Options is one issue run.
 type Options struct {
-	Registry   string // registry directory (made by keygen)
+	Registry   string // registry directory (made by trust init and keygen -root-key)
 	FS         FS     // nil: [OS]
 	Catalog    fs.FS  // repository root whose catalog/ names the qualifications
 	Input      string // the applicants file's path, as shown in diagnostics
@@ -43,29 +42,35 @@ type Options struct {
 	Today      time.Time       // the run's civil date: no issue or birth date may lie after it
 	Now        time.Time       // the signing time
 	Rand       io.Reader       // nil: crypto/rand
-	// Trust is the registry's root of trust ([OpenTrust]); a registry
-	// that has one (trust init) issues only with it and its Pepper: each
-	// certificate is then signed in version 2 too, by a key the
-	// root-signed trust list lets sign now, and sealed twice (by token,
-	// and for manual lookup, under the pepper OpenPepper returns, asked
-	// for after the key) into the batch's .sealed file.
+	// Trust is the registry's root of trust ([OpenTrust]), without which
+	// nothing is issued: each certificate is signed in version 2 by a key
+	// the root-signed trust list lets sign now, and sealed twice (by
+	// token, and for manual lookup under the pepper OpenPepper returns,
+	// asked for after the key) into the batch's issuance log.
 	Trust        *Trust
 	OpenPepper   func() (seal.Pepper, error)
 	LookupParams seal.Params // zero: seal.DefaultParams()
+	// Identities open the personal records. Only an applicants file run
+	// again needs them, to print: the tokens its QR codes hold are kept
+	// nowhere else.
+	Identities []age.Identity
 }
 
 // Result is what an issue run did.
 type Result struct {
-	Batch        string // the batch file, relative to the registry: "certs/000001.certs"
+	Batch        string // the issuance log, relative to the registry: "certs/000001.sealed"
 	Certificates []Certificate
 	// Again is set when this applicants file was issued before (as
-	// Batch): nothing was signed, and the certificates were printed again.
-	Again     bool
-	Recovered []Action  // what recovery of an earlier, interrupted run did
-	Notes     diag.List // rows skipped with SkipIssued, and other warnings
-	IndexErr  error     // the batch is issued but issued.idx lags (the next run rebuilds it)
-	Print     PrintInfo // set when printed
-	Skipped   int       // rows skipped with SkipIssued
+	// Batch): nothing was signed, and the certificates were printed
+	// again if Out and Identities were given. AgainCount is how many
+	// certificates that batch holds.
+	Again      bool
+	AgainCount int
+	Recovered  []Action  // what recovery of an earlier, interrupted run did
+	Notes      diag.List // rows skipped with SkipIssued, and other warnings
+	IndexErr   error     // the batch is issued but issued.idx lags (the next run rebuilds it)
+	Print      PrintInfo // set when printed
+	Skipped    int       // rows skipped with SkipIssued
 }
 
 // Issue signs a batch of applicants into the registry, exactly once:
@@ -126,6 +131,17 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		p.add(1, 0, "", "文件中没有申请人")
 	}
 
+	if o.Trust == nil {
+		if HasTrust(o.Registry) {
+			return nil, fmt.Errorf("登记库 %s 有根信任：签发须核对根签名的信任列表并封存证书", o.Registry)
+		}
+		nt := &NoTrustError{Dir: o.Registry}
+		return nil, &BatchError{Summary: nt.Error() + "，拒绝签发：未签发任何证书", Hint: nt.Hint()}
+	}
+	if o.OpenPepper == nil {
+		return nil, errors.New("签发需要人工查询的 pepper（OpenPepper）")
+	}
+
 	unlock, err := Lock(o.Registry, "issue", o.Now)
 	if err != nil {
 		return nil, err
@@ -150,7 +166,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 	}
 	if again == nil {
 		used := map[string]bool{}
-		for n := range st.reg.ByNumber {
+		for n := range st.numbers {
 			used[n] = true
 		}
 		for _, a := range apps {
@@ -164,37 +180,28 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 
+	if again != nil {
+		// Nothing to sign, so no key to open.
+		return res, issuedBefore(ctx, o, st, again, cat, res)
+	}
+
 	// 3. The key, and the duplicates only it can see.
 	priv, err := o.OpenKey()
 	if err != nil {
 		return res, err
 	}
-	signer, err := SignerFor(st.reg.Trust, priv, o.Now)
+	signer, err := signerFor(o.Trust.List, priv, o.Now)
+	if err != nil {
+		return res, fmt.Errorf("拒绝签发：%w", err)
+	}
+	if last := st.lastSigned(); o.Now.Before(last) {
+		return res, fmt.Errorf("拒绝签发：本机时钟（%s）早于登记库最后一次签名的时间（%s）：先校准时钟", localTime(o.Now), localTime(last))
+	}
+	pepper, err := o.OpenPepper()
 	if err != nil {
 		return res, err
 	}
-	var pepper seal.Pepper
-	if HasTrust(o.Registry) && o.Trust == nil {
-		return res, fmt.Errorf("登记库 %s 有根信任：签发须核对根签名的信任列表并封存证书", o.Registry)
-	}
-	if o.Trust != nil {
-		if err := maySign(o.Trust.List, signer.KID(), trust.RoleSigning, o.Now); err != nil {
-			return res, fmt.Errorf("拒绝签发：密钥 %s 此刻不得签名（不在根签名的信任列表 %s 中、已停用或不在可签名时间内）：%v", signer.KID(), ListFile, err)
-		}
-		if last := st.lastSigned(); o.Now.Before(last) {
-			return res, fmt.Errorf("拒绝签发：本机时钟（%s）早于登记库最后一次签名的时间（%s）：先校准时钟", localTime(o.Now), localTime(last))
-		}
-		if o.OpenPepper == nil {
-			return res, errors.New("签发需要人工查询的 pepper（OpenPepper）")
-		}
-		if pepper, err = o.OpenPepper(); err != nil {
-			return res, err
-		}
-	}
 	fpr := newFingerprinter(priv)
-	if again != nil {
-		return res, reissueFromInput(ctx, o, st, again, apps, fpr, cat, res)
-	}
 	issued := st.issuedSet()
 	others := 0
 	for l := range issued {
@@ -234,7 +241,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 
 	// 4. Sign.
 	used := map[string]bool{}
-	for n := range st.reg.ByNumber {
+	for n := range st.numbers {
 		used[n] = true
 	}
 	for _, a := range kept {
@@ -243,7 +250,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	nb := newNumberer(o.Site, used)
-	var personal, certs bytes.Buffer
+	var personal bytes.Buffer
 	personal.WriteString("# qualbridge personal records v1: <token> <number> <base64url(record)>\n")
 	m := &Manifest{Batch: st.last + 1, InputSHA256: digest, Verifier: base, IssuedAt: o.Now}
 	if m.Batch > 999999 {
@@ -254,7 +261,7 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		pub, env, err := signOne(signer, rnd, nb, a, issuer, o.Now)
+		pub, err := newPublic(signer, rnd, nb, a, issuer, o.Now)
 		if err != nil {
 			return res, fmt.Errorf("%s:%d: %w", o.Input, a.Line, err)
 		}
@@ -263,7 +270,6 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 			return res, fmt.Errorf("%s:%d: %w", o.Input, a.Line, err)
 		}
 		fmt.Fprintf(&personal, "%s %s %s\n", pub.Token, pub.Number, base64URL.EncodeToString(pb))
-		certs.WriteString(record.FormatEntry(record.Entry{Token: pub.Token, Number: pub.Number, Envelope: env}))
 		m.Holders = append(m.Holders, Holder{pub.Number, a.holder.KID, a.holder.Fingerprint})
 		res.Certificates = append(res.Certificates, Certificate{Public: pub, Personal: a.Personal, Verifier: base, Skill: isSkill(a.Qual, pub.Level)})
 	}
@@ -278,29 +284,25 @@ func Issue(ctx context.Context, o Options) (*Result, error) {
 	if err := w.Close(); err != nil {
 		return res, err
 	}
-	m.CertsSHA256, m.PersonalSHA256 = sha256Hex(certs.Bytes()), sha256Hex(sealed.Bytes())
-	var sealedFile []byte
-	if o.Trust != nil {
-		params := o.LookupParams
-		if params == (seal.Params{}) {
-			params = seal.DefaultParams()
-		}
-		lines, err := sealBatch(ctx, signer, rnd, res.Certificates, pepper, params, o.Now)
-		if err != nil {
-			return res, err
-		}
-		sealedFile = formatSealed(lines)
-		m.SealedSHA256 = sha256Hex(sealedFile)
+	params := o.LookupParams
+	if params == (seal.Params{}) {
+		params = seal.DefaultParams()
 	}
+	lines, err := sealBatch(ctx, signer, rnd, res.Certificates, pepper, params, o.Now)
+	if err != nil {
+		return res, err
+	}
+	sealedFile := formatSealed(lines)
+	m.PersonalSHA256, m.SealedSHA256 = sha256Hex(sealed.Bytes()), sha256Hex(sealedFile)
 
 	// 5. Commit.
-	indexErr, err := commit(fsys, o.Registry, st, &pending{manifest: m, certs: certs.Bytes(), personal: sealed.Bytes(), sealed: sealedFile}, o.Now)
+	indexErr, err := commit(fsys, o.Registry, st, &pending{manifest: m, personal: sealed.Bytes(), sealed: sealedFile}, o.Now)
 	if err != nil {
 		res.Certificates = nil
 		return res, err
 	}
 	res.IndexErr = indexErr
-	res.Batch = path.Join(record.CertsDir, batchBase(m.Batch)+certsExt)
+	res.Batch = batchRel(m.Batch)
 
 	// 6. Print: a separate step, repeatable by running the same command again.
 	if o.Out != "" {
@@ -333,59 +335,65 @@ func refuse(list diag.List, what string) error {
 	return &BatchError{Problems: list, Summary: fmt.Sprintf("批次被拒绝：%d %s，未签发任何证书", list.Count(diag.Error), what)}
 }
 
-// reissueFromInput is the run of an applicants file issued before as
-// batch m: it matches each row to its certificate by fingerprint and
-// prints them again, from the signed records and the rows.
-func reissueFromInput(ctx context.Context, o Options, st *state, m *Manifest, apps []*applicant, fpr *fingerprinter, cat *catalog.Catalog, res *Result) error {
-	res.Again = true
-	res.Batch = path.Join(record.CertsDir, batchBase(m.Batch)+certsExt)
-	byFP := map[string]string{}
-	for _, h := range m.Holders {
-		byFP[h.KID+" "+h.Fingerprint] = h.Number
+// issuedBefore is the run of an applicants file issued before as batch
+// m: nothing is signed; the batch is printed again when asked to, from
+// its issuance log and its personal records, which alone hold the
+// tokens the QR codes print.
+func issuedBefore(ctx context.Context, o Options, st *state, m *Manifest, cat *catalog.Catalog, res *Result) error {
+	res.Again, res.AgainCount = true, len(m.Holders)
+	res.Batch = batchRel(m.Batch)
+	if o.Out == "" {
+		return nil
 	}
-	for _, a := range apps {
-		kid, fp := fpr.of(a.Personal.IDNumber, a.Qual.ID)
-		num, ok := byFP[kid+" "+fp]
-		if !ok {
-			continue // skipped in that run: issued in an earlier batch
-		}
-		e := st.reg.Entries[st.reg.ByNumber[num]]
-		pub, err := st.reg.Trust.VerifyEntry(e)
-		if err != nil {
-			return &RegistryError{Dir: o.Registry, Err: fmt.Errorf("证书 %s 的签名无法核验：%v", num, err)}
-		}
-		res.Certificates = append(res.Certificates, Certificate{Public: pub, Personal: a.Personal, Verifier: m.Verifier, Skill: isSkill(cat.Qualification(pub.QualificationID), pub.Level)})
+	if len(o.Identities) == 0 {
+		return &AgainError{Batch: res.Batch, Count: len(m.Holders), Number: m.Batch}
 	}
-	if o.Out != "" && len(res.Certificates) > 0 {
-		var err error
-		if res.Print, err = Print(ctx, o.Out, res.Certificates); err != nil {
-			return &PrintError{Batch: res.Batch, Err: err}
-		}
+	certs, err := batchCertificates(o.Registry, st, o.Trust.List, m.Batch, o.Identities, cat, "")
+	if err != nil {
+		return err
+	}
+	res.Certificates = certs
+	if res.Print, err = Print(ctx, o.Out, res.Certificates); err != nil {
+		return &PrintError{Batch: res.Batch, Err: err}
 	}
 	return nil
 }
 
-// signOne builds the two parts of a certificate and signs the public one.
-func signOne(s *record.Signer, rnd io.Reader, nb *numberer, a *applicant, issuer string, now time.Time) (*record.Public, []byte, error) {
+// AgainError is an applicants file issued before, run again to print,
+// without the identity that opens its personal records: the tokens the
+// QR codes hold are kept only there, encrypted.
+type AgainError struct {
+	Batch  string // "certs/000001.sealed"
+	Number int
+	Count  int
+}
+
+func (e *AgainError) Error() string {
+	return fmt.Sprintf("该申请人文件此前已签发为 %s（%d 份），本次未重复签发；重新打印须解密个人信息（二维码中的令牌只保存在那里）", e.Batch, e.Count)
+}
+
+// newPublic draws a certificate's token and salt and builds what the
+// certificate shows; it is signed (in version 2) by [sealBatch].
+func newPublic(s *record.Signer, rnd io.Reader, nb *numberer, a *applicant, issuer string, now time.Time) (*record.Public, error) {
 	tok, err := record.NewToken(rnd)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := io.ReadFull(rnd, a.Personal.Salt[:]); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	a.Personal.BirthDate = a.Personal.BirthDate.UTC()
 	digest, err := a.Personal.Digest()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	number := a.Number
 	if number == "" {
 		if number, err = nb.number(a.IssueDate.Year(), a.Level); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	p := &record.Public{
+	return &record.Public{
 		Token:           tok,
 		Number:          number,
 		HolderMasked:    record.MaskName(a.Personal.Name),
@@ -401,17 +409,10 @@ func signOne(s *record.Signer, rnd io.Reader, nb *numberer, a *applicant, issuer
 		Issuer:          issuer,
 		IssueDate:       a.IssueDate,
 		ValidUntil:      a.ValidUntil,
-		NameCheck:       record.NameCheck(tok, a.Personal.Name),
 		PersonalDigest:  digest,
-	}
-	env, err := s.Sign(p, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The envelope carries the signing time and kid; the printed copy
-	// shows what the verifier will.
-	p.SignedAt, p.KID = now.UTC().Truncate(time.Second), s.KID()
-	return p, env, nil
+		SignedAt:        now.UTC().Truncate(time.Second),
+		KID:             s.KID(),
+	}, nil
 }
 
 // verifierURLOK accepts an https URL without query or fragment, or plain

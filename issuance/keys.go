@@ -16,6 +16,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // CentreName is the issuer the trust list and certificates name by default.
@@ -79,21 +80,32 @@ func ParseRecipients(values []string, files map[string][]byte) ([]age.Recipient,
 	return out, nil
 }
 
-// SignerFor checks that the trust list lists the key as active and that
-// it may sign at now, so that nothing is signed that the verifier would
-// call not genuine.
-func SignerFor(tl *record.TrustList, priv ed25519.PrivateKey, now time.Time) (*record.Signer, error) {
+// signerFor checks that the root-signed trust list has the key as an
+// active signing key that may sign at now, so that nothing is signed
+// that a verifier would call not genuine.
+func signerFor(l *trust.List, priv ed25519.PrivateKey, now time.Time) (*record.Signer, error) {
 	s := record.NewSigner(priv)
-	k, ok := tl.Key(s.KID())
+	k, ok := l.Key(s.KID())
 	switch {
-	case !ok:
-		return nil, fmt.Errorf("签名密钥 %s 不在登记库的信任列表中（用错了密钥文件，或登记库不对）", s.KID())
-	case k.Status != record.KeyActive:
-		return nil, fmt.Errorf("签名密钥 %s 的状态是 %s，不再可以签名", s.KID(), k.Status)
-	case now.Before(k.NotBefore) || now.After(k.NotAfter):
-		return nil, fmt.Errorf("签名密钥 %s 只能在 %s 至 %s 之间签名（检查本机时钟）", s.KID(), localTime(k.NotBefore), localTime(k.NotAfter))
+	case !ok || k.Role != trust.RoleSigning:
+		return nil, fmt.Errorf("签名密钥 %s 不在登记库根签名的信任列表中（用错了密钥文件，或登记库不对）", s.KID())
+	case k.Status != trust.Active:
+		return nil, fmt.Errorf("签名密钥 %s 已%s，不再可以签名", s.KID(), statusWord(k.Status))
+	}
+	if err := maySign(l, s.KID(), trust.RoleSigning, now); err != nil {
+		return nil, fmt.Errorf("签名密钥 %s 只能在 %s 至 %s 之间签名（检查本机时钟）：%v", s.KID(), localTime(k.NotBefore), localTime(k.NotAfter), err)
 	}
 	return s, nil
+}
+
+func statusWord(s trust.Status) string {
+	switch s {
+	case trust.Retired:
+		return "停用"
+	case trust.Compromised:
+		return "标记为泄露"
+	}
+	return fmt.Sprint(s)
 }
 
 // fingerprinter makes the keyed fingerprints of the index and the

@@ -16,9 +16,11 @@ import (
 	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// Certificate is an issued certificate as printing needs it: the signed
-// public part, the full personal record and the verifier URL base the QR
-// code points to.
+// Certificate is an issued certificate as printing needs it: what it
+// shows and its token (the fields of the signed version-2 certificate,
+// carried in a [record.Public], which is never signed or stored any
+// more), the full personal record and the verifier URL base the QR code
+// points to. It lives only in memory and on paper.
 type Certificate struct {
 	Public   *record.Public
 	Personal record.Personal

@@ -3,6 +3,7 @@ package issuance
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 func TestReprint(t *testing.T) {
 	o := newRegistry(t, fictionalBatch(0, 3))
 	o.Out = filepath.Join(t.TempDir(), "first")
+	firstOut := o.Out
 	res := mustIssue(t, o)
 	num := res.Certificates[1].Public.Number
 	again := filepath.Join(t.TempDir(), "again")
@@ -64,6 +66,29 @@ func TestReprint(t *testing.T) {
 	if err != nil || len(certs) != 3 {
 		t.Fatalf("batch reprint: %d certificates, %v", len(certs), err)
 	}
+
+	// The same applicants file run again (as after a crash while
+	// printing) signs nothing; it prints the same QR codes only with the
+	// identity that opens the personal records, and says so without it.
+	o.Out = filepath.Join(t.TempDir(), "rerun")
+	_, err = Issue(context.Background(), o)
+	var ae *AgainError
+	if !errors.As(err, &ae) || ae.Count != 3 || !strings.Contains(err.Error(), "重新打印须解密个人信息") {
+		t.Fatalf("re-run without the identity: %v", err)
+	}
+	o.Identities = testIdentities(t)
+	res2 := mustIssue(t, o)
+	if !res2.Again || len(res2.Certificates) != 3 || res2.Batch != "certs/000001.sealed" {
+		t.Fatalf("re-run: again=%v, %d certificates, %s", res2.Again, len(res2.Certificates), res2.Batch)
+	}
+	for _, c := range res.Certificates {
+		a, _ := os.ReadFile(filepath.Join(firstOut, c.Public.Number+".png"))
+		b, err := os.ReadFile(filepath.Join(o.Out, c.Public.Number+".png"))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s.png differs on the re-run (%v)", c.Public.Number, err)
+		}
+	}
+	assertExactlyOnce(t, o.Registry, 3)
 }
 
 var svgRun = regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-(\d+)z`)

@@ -55,16 +55,14 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 	if err := maySign(t.List, kidOf(o.Timestamp), trust.RoleTimestamp, o.Now); err != nil {
 		return nil, fmt.Errorf("拒绝发布：时间戳密钥不在根签名的信任列表中或此刻不得签名：%v", err)
 	}
-	var all []Sealed
-	if _, err := os.Stat(filepath.Join(o.Registry, record.TrustFile)); err == nil {
-		st, err := loadState(o.Registry)
-		if err != nil {
-			return nil, err
-		}
-		if all, err = readSealed(o.Registry, st); err != nil {
-			return nil, err
-		}
-	} // else no signing key yet, so nothing issued: an empty snapshot
+	st, err := loadState(o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	all, err := readSealed(o.Registry, st)
+	if err != nil {
+		return nil, err
+	}
 
 	if err := checkAll(t.List, all); err != nil {
 		return nil, &RegistryError{Dir: o.Registry, Err: err}

@@ -15,11 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// Files of a registry directory besides those [record.LoadRegistry] reads.
+// Files of a registry directory, besides those of its root of trust
+// (trust.go).
 const (
 	// JournalFile exists only while a batch is being committed: it names
 	// the batch, so that the next run (or [Repair]) finishes or undoes it.
@@ -32,16 +31,19 @@ const (
 	// says who that is and since when.
 	LockFile = ".lock"
 
+	// CertsDir holds the batches: per batch its personal records, its
+	// manifest and its issuance log (NNNNNN.sealed, the commit point).
+	CertsDir = "certs"
+
 	manifestExt = ".batch"
 	personalExt = ".personal.age"
-	certsExt    = ".certs"
 
-	manifestHeader = "qualbridge batch v1"
+	manifestHeader = "qualbridge batch v2"
 	journalHeader  = "qualbridge journal v1"
 )
 
 // Manifest is a batch's own record of itself, certs/NNNNNN.batch,
-// written before the batch file: where its input came from, what the
+// written before the issuance log: where its input came from, what the
 // other two files hash to, and one keyed fingerprint per certificate.
 // Nothing in it is personal data.
 type Manifest struct {
@@ -49,10 +51,9 @@ type Manifest struct {
 	InputSHA256    string // of the applicants file, so the same batch run twice is recognised
 	Verifier       string // the verifier URL base printed in the QR codes
 	IssuedAt       time.Time
-	CertsSHA256    string
 	PersonalSHA256 string
-	SealedSHA256   string   // of the .sealed file; "" for a batch issued without a root of trust
-	Holders        []Holder // in the order of the batch file's lines
+	SealedSHA256   string   // of the issuance log, NNNNNN.sealed
+	Holders        []Holder // in the order of the issuance log's lines
 }
 
 // Holder is one certificate's line of a manifest: its number and the
@@ -65,11 +66,8 @@ type Holder struct {
 
 func (m *Manifest) format() []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s\ninput-sha256 %s\nverifier %s\nissued-at %s\ncount %d\ncerts-sha256 %s\npersonal-sha256 %s\n",
-		manifestHeader, m.InputSHA256, m.Verifier, m.IssuedAt.UTC().Format(time.RFC3339), len(m.Holders), m.CertsSHA256, m.PersonalSHA256)
-	if m.SealedSHA256 != "" {
-		fmt.Fprintf(&b, "sealed-sha256 %s\n", m.SealedSHA256)
-	}
+	fmt.Fprintf(&b, "%s\ninput-sha256 %s\nverifier %s\nissued-at %s\ncount %d\npersonal-sha256 %s\nsealed-sha256 %s\n",
+		manifestHeader, m.InputSHA256, m.Verifier, m.IssuedAt.UTC().Format(time.RFC3339), len(m.Holders), m.PersonalSHA256, m.SealedSHA256)
 	for _, h := range m.Holders {
 		fmt.Fprintf(&b, "holder %s %s %s\n", h.Number, h.KID, h.Fingerprint)
 	}
@@ -101,8 +99,6 @@ func parseManifest(batch int, data []byte) (*Manifest, error) {
 			m.IssuedAt, err = time.Parse(time.RFC3339, v)
 		case "count":
 			count, err = strconv.Atoi(v)
-		case "certs-sha256":
-			m.CertsSHA256 = v
 		case "personal-sha256":
 			m.PersonalSHA256 = v
 		case "sealed-sha256":
@@ -119,6 +115,9 @@ func parseManifest(batch int, data []byte) (*Manifest, error) {
 		if err != nil {
 			return nil, &lineError{n, fmt.Sprintf("%s 的值 %q 无法读取", k, v)}
 		}
+	}
+	if len(m.SealedSHA256) != 64 || len(m.PersonalSHA256) != 64 {
+		return nil, &lineError{len(lines), "清单缺少 personal-sha256 或 sealed-sha256"}
 	}
 	if count != len(m.Holders) {
 		return nil, &lineError{len(lines), fmt.Sprintf("清单写明 %d 份证书，实际列出 %d 份", count, len(m.Holders))}
@@ -187,15 +186,45 @@ func parseJournal(data []byte) (*journal, error) {
 
 func batchBase(n int) string { return fmt.Sprintf("%06d", n) }
 
-// batchPaths returns the three files of batch n under dir.
-func batchPaths(dir string, n int) (personal, manifest, certs string) {
-	b := filepath.Join(dir, record.CertsDir, batchBase(n))
-	return b + personalExt, b + manifestExt, b + certsExt
+// batchPaths returns the three files of batch n under dir; the last,
+// the issuance log, is the one whose rename commits the batch.
+func batchPaths(dir string, n int) (personal, manifest, sealed string) {
+	b := filepath.Join(dir, CertsDir, batchBase(n))
+	return b + personalExt, b + manifestExt, b + sealedExt
 }
 
-// sealedPath is batch n's sealed certificates and issuance log.
-func sealedPath(dir string, n int) string {
-	return filepath.Join(dir, record.CertsDir, batchBase(n)+sealedExt)
+// batchRel is batch n's issuance log relative to the registry, as the
+// operator is shown it: "certs/000001.sealed".
+func batchRel(n int) string { return path.Join(CertsDir, batchBase(n)+sealedExt) }
+
+// batchNumber parses an issuance log's name, "000042.sealed".
+func batchNumber(name string) (int, bool) {
+	base, ok := strings.CutSuffix(name, sealedExt)
+	if !ok || len(base) != 6 || !allDigits(base) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(base)
+	return n, err == nil && n > 0
+}
+
+// batchFiles returns the numbers of the committed batches of dir (those
+// with an issuance log), sorted.
+func batchFiles(dir string) ([]int, error) {
+	des, err := os.ReadDir(filepath.Join(dir, CertsDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, de := range des {
+		if n, ok := batchNumber(de.Name()); ok && de.Type().IsRegular() {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // lastSigned is the latest signing time the registry records.
@@ -214,47 +243,49 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// state is a registry read for issuing: the signed batches, their
-// manifests and the index.
+// state is a registry read for issuing: the committed batches'
+// manifests, which certificate number each holds, and the index. It
+// reads no certificate: those are in the issuance logs ([readSealed]).
 type state struct {
-	reg       *record.Registry
 	manifests map[int]*Manifest // batch number → manifest
-	legacy    []int             // batches without a manifest (written before manifests existed)
+	numbers   map[string]int    // certificate number → batch
 	index     []string          // lines of issued.idx, "kid fp"
 	last      int               // highest batch number in use by any file
 }
 
-// loadState reads dir. A registry the verifier would refuse is refused here too.
+// loadState reads dir. Every committed batch (an issuance log) must
+// have its manifest, and no certificate number may be in two batches.
 func loadState(dir string) (*state, error) {
-	reg, err := record.LoadRegistry(os.DirFS(dir))
-	if err != nil {
-		return nil, &RegistryError{Dir: dir, Err: err}
-	}
-	st := &state{reg: reg, manifests: map[int]*Manifest{}}
-	names, err := record.BatchFiles(os.DirFS(dir))
+	st := &state{manifests: map[int]*Manifest{}, numbers: map[string]int{}}
+	nums, err := batchFiles(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range names {
-		n, _ := record.BatchNumber(path.Base(name))
+	for _, n := range nums {
 		st.last = max(st.last, n)
 		_, mpath, _ := batchPaths(dir, n)
+		mrel := path.Join(CertsDir, batchBase(n)+manifestExt)
 		data, err := os.ReadFile(mpath)
 		if errors.Is(err, fs.ErrNotExist) {
-			st.legacy = append(st.legacy, n)
-			continue
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：批次 %s 的清单缺失", mrel, batchBase(n))}
 		}
 		if err != nil {
 			return nil, err
 		}
 		m, err := parseManifest(n, data)
 		if err != nil {
-			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s: %w", filepath.ToSlash(filepath.Join(record.CertsDir, batchBase(n)+manifestExt)), err)}
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s: %w", mrel, err)}
+		}
+		for _, h := range m.Holders {
+			if prev, dup := st.numbers[h.Number]; dup {
+				return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：证书编号 %s 已在批次 %s 中", mrel, h.Number, batchBase(prev))}
+			}
+			st.numbers[h.Number] = n
 		}
 		st.manifests[n] = m
 	}
 	// Staged files of an unfinished batch also hold their number.
-	des, _ := os.ReadDir(filepath.Join(dir, record.CertsDir))
+	des, _ := os.ReadDir(filepath.Join(dir, CertsDir))
 	for _, de := range des {
 		if n, ok := stagedBatch(de.Name()); ok {
 			st.last = max(st.last, n)
@@ -272,20 +303,19 @@ func loadState(dir string) (*state, error) {
 	return st, nil
 }
 
-// stagedBatch parses "000042.batch" or "000042.personal.age".
+// stagedBatch parses "000042.batch" or "000042.personal.age", the files
+// a batch writes before its issuance log.
 func stagedBatch(name string) (int, bool) {
-	for _, ext := range []string{manifestExt, personalExt, sealedExt} {
+	for _, ext := range []string{manifestExt, personalExt} {
 		if base, ok := strings.CutSuffix(name, ext); ok {
-			return record.BatchNumber(base + certsExt)
+			return batchNumber(base + sealedExt)
 		}
 	}
 	return 0, false
 }
 
 // derivedIndex is the index as the manifests say it must be: one line
-// per certificate, in batch order. Lines of the old index that no
-// manifest explains are kept only while legacy batches exist, since
-// they are the only record of those batches' holders.
+// per certificate, in batch order.
 func (st *state) derivedIndex() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -297,14 +327,6 @@ func (st *state) derivedIndex() []string {
 	for _, n := range nums {
 		for _, h := range st.manifests[n].Holders {
 			l := h.KID + " " + h.Fingerprint
-			if !seen[l] {
-				seen[l] = true
-				out = append(out, l)
-			}
-		}
-	}
-	if len(st.legacy) > 0 {
-		for _, l := range st.index {
 			if !seen[l] {
 				seen[l] = true
 				out = append(out, l)
@@ -350,19 +372,18 @@ func writeIndex(fsys FS, dir string, lines []string) error {
 // pending is a batch ready to commit.
 type pending struct {
 	manifest *Manifest
-	certs    []byte
-	personal []byte
-	sealed   []byte // nil: no root of trust
+	personal []byte // the personal records, age-encrypted
+	sealed   []byte // the issuance log: the commit point
 }
 
 // commit writes a batch by the protocol of the package doc. A failure
-// before the batch file is in place undoes what it wrote (and if even
+// before the issuance log is in place undoes what it wrote (and if even
 // that fails, the journal lets the next run undo it); after, the batch
 // is issued and only the index may lag, which the next run rebuilds.
 func commit(fsys FS, dir string, st *state, p *pending, now time.Time) (indexErr error, err error) {
 	n := p.manifest.Batch
-	certsDir := filepath.Join(dir, record.CertsDir)
-	personal, manifest, certs := batchPaths(dir, n)
+	certsDir := filepath.Join(dir, CertsDir)
+	personal, manifest, sealed := batchPaths(dir, n)
 	j := &journal{Batch: n, Count: len(p.manifest.Holders), InputSHA256: p.manifest.InputSHA256, Started: now, PID: os.Getpid()}
 
 	if err := fsys.MkdirAll(certsDir, 0o755); err != nil {
@@ -382,28 +403,26 @@ func commit(fsys FS, dir string, st *state, p *pending, now time.Time) (indexErr
 	if err := writeFile(fsys, manifest, p.manifest.format(), 0o644); err != nil {
 		return nil, undo(fsys, dir, n, err)
 	}
-	if p.sealed != nil {
-		if err := writeFile(fsys, sealedPath(dir, n), p.sealed, 0o644); err != nil {
-			return nil, undo(fsys, dir, n, err)
-		}
-	}
 	if err := fsys.SyncDir(certsDir); err != nil {
 		return nil, undo(fsys, dir, n, err)
 	}
-	// 3. The batch file: its rename is the commit point.
-	if err := writeFile(fsys, certs, p.certs, 0o644); err != nil {
+	// 3. The issuance log: its rename is the commit point.
+	if err := writeFile(fsys, sealed, p.sealed, 0o644); err != nil {
 		return nil, undo(fsys, dir, n, err)
 	}
 	if err := fsys.SyncDir(certsDir); err != nil {
 		// The rename may or may not survive a power cut, so the batch may
-		// not be called issued (nor printed). Nor may it be undone: the
-		// verifier may already serve it. The journal stays, and the next
-		// run decides by what is on disk (TestCommitFaults/power-cut).
-		return nil, &UncertainError{Batch: path.Join(record.CertsDir, batchBase(n)+certsExt), Err: err}
+		// not be called issued (nor printed). Nor may it be undone: it may
+		// already be published. The journal stays, and the next run
+		// decides by what is on disk (TestCommitFaults/power-cut).
+		return nil, &UncertainError{Batch: batchRel(n), Err: err}
 	}
 	// 4. Committed. The index and the journal's removal may fail; the
 	// next run rebuilds the one and finishes the other.
 	st.manifests[n] = p.manifest
+	for _, h := range p.manifest.Holders {
+		st.numbers[h.Number] = n
+	}
 	if err := writeIndex(fsys, dir, st.derivedIndex()); err != nil {
 		return err, nil
 	}
@@ -414,13 +433,13 @@ func commit(fsys FS, dir string, st *state, p *pending, now time.Time) (indexErr
 }
 
 // undo removes the staged files of batch n and then the journal, after
-// err stopped its commit. It returns err.
+// err stopped its commit before the issuance log was in place. It
+// returns err.
 func undo(fsys FS, dir string, n int, err error) error {
 	personal, manifest, _ := batchPaths(dir, n)
 	e1 := removeIfExists(fsys, manifest)
 	e2 := removeIfExists(fsys, personal)
-	e3 := removeIfExists(fsys, sealedPath(dir, n))
-	if e1 == nil && e2 == nil && e3 == nil && fsys.SyncDir(filepath.Join(dir, record.CertsDir)) == nil {
+	if e1 == nil && e2 == nil && fsys.SyncDir(filepath.Join(dir, CertsDir)) == nil {
 		if removeIfExists(fsys, filepath.Join(dir, JournalFile)) == nil {
 			fsys.SyncDir(dir)
 		}
@@ -440,7 +459,7 @@ func (a Action) String() string { return a.File + ": " + a.Message }
 // removes temporary files. It runs under the lock, first thing.
 func recoverJournal(fsys FS, dir string) ([]Action, error) {
 	var acts []Action
-	certsDir := filepath.Join(dir, record.CertsDir)
+	certsDir := filepath.Join(dir, CertsDir)
 	jpath := filepath.Join(dir, JournalFile)
 	data, err := os.ReadFile(jpath)
 	switch {
@@ -452,16 +471,14 @@ func recoverJournal(fsys FS, dir string) ([]Action, error) {
 		if perr != nil {
 			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s: %v", JournalFile, perr)}
 		}
-		personal, manifest, certs := batchPaths(dir, j.Batch)
-		b := batchBase(j.Batch)
-		if _, err := os.Stat(certs); err == nil {
-			ok, why := batchMatchesManifest(certs, manifest)
-			if !ok {
-				return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s: %s", path.Join(record.CertsDir, b+certsExt), why)}
+		personal, manifest, sealed := batchPaths(dir, j.Batch)
+		if _, err := os.Stat(sealed); err == nil {
+			if why := batchMatchesManifest(sealed, manifest, personal); why != "" {
+				return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s: %s", batchRel(j.Batch), why)}
 			}
-			acts = append(acts, Action{path.Join(record.CertsDir, b+certsExt), fmt.Sprintf("上次签发（%s 开始，%d 份）已完整写入，补完收尾", localTime(j.Started), j.Count)})
+			acts = append(acts, Action{batchRel(j.Batch), fmt.Sprintf("上次签发（%s 开始，%d 份）已完整写入，补完收尾", localTime(j.Started), j.Count)})
 		} else {
-			for _, f := range []string{manifest, personal, sealedPath(dir, j.Batch)} {
+			for _, f := range []string{manifest, personal} {
 				if err := removeIfExists(fsys, f); err != nil {
 					return acts, err
 				}
@@ -469,7 +486,7 @@ func recoverJournal(fsys FS, dir string) ([]Action, error) {
 			if err := fsys.SyncDir(certsDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return acts, err
 			}
-			acts = append(acts, Action{path.Join(record.CertsDir, b+certsExt), fmt.Sprintf("上次签发（%s 开始，%d 份）未写完，已回滚：其中没有任何证书生效", localTime(j.Started), j.Count)})
+			acts = append(acts, Action{batchRel(j.Batch), fmt.Sprintf("上次签发（%s 开始，%d 份）未写完，已回滚：其中没有任何证书生效", localTime(j.Started), j.Count)})
 		}
 	}
 	tmps, err := removeTemps(fsys, dir)
@@ -497,41 +514,37 @@ func recoverJournal(fsys FS, dir string) ([]Action, error) {
 	return acts, nil
 }
 
-// batchMatchesManifest reports whether a batch file is the one its
-// manifest describes.
-func batchMatchesManifest(certs, manifest string) (bool, string) {
-	cdata, err := os.ReadFile(certs)
+// batchMatchesManifest says what is wrong ("" if nothing) with a
+// committed batch: its issuance log and personal records must be the
+// ones its manifest describes.
+func batchMatchesManifest(sealed, manifest, personal string) string {
+	sdata, err := os.ReadFile(sealed)
 	if err != nil {
-		return false, err.Error()
+		return err.Error()
 	}
 	mdata, err := os.ReadFile(manifest)
 	if err != nil {
-		return false, "批次清单缺失"
+		return "批次清单缺失"
 	}
 	m, err := parseManifest(0, mdata)
 	if err != nil {
-		return false, "批次清单无法读取：" + err.Error()
+		return "批次清单无法读取：" + err.Error()
 	}
-	if sha256Hex(cdata) != m.CertsSHA256 {
-		return false, "批次文件与其清单记录的摘要不符"
+	if sha256Hex(sdata) != m.SealedSHA256 {
+		return "签发日志与其清单记录的摘要不符"
 	}
-	if m.SealedSHA256 != "" {
-		sdata, err := os.ReadFile(strings.TrimSuffix(certs, certsExt) + sealedExt)
-		if err != nil {
-			return false, "封存文件缺失"
-		}
-		if sha256Hex(sdata) != m.SealedSHA256 {
-			return false, "封存文件与其清单记录的摘要不符"
-		}
+	pdata, err := os.ReadFile(personal)
+	if err != nil || sha256Hex(pdata) != m.PersonalSHA256 {
+		return "加密个人信息缺失或与清单记录的摘要不符"
 	}
-	return true, ""
+	return ""
 }
 
 // removeTemps removes the temporary files issuing leaves behind when
 // it is stopped between writing a file and renaming it.
 func removeTemps(fsys FS, dir string) ([]Action, error) {
 	var acts []Action
-	for _, d := range []string{"", record.CertsDir} {
+	for _, d := range []string{"", CertsDir} {
 		des, err := os.ReadDir(filepath.Join(dir, d))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue

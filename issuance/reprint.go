@@ -8,14 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
-	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
 
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // ReprintOptions selects already-issued certificates to print again.
@@ -25,16 +25,21 @@ type ReprintOptions struct {
 	Number     string         // one certificate, or
 	Batch      int            // every certificate of one batch
 	Out        string
-	Catalog    fs.FS  // for the certificate category; nil: inferred from the level
-	Verifier   string // only for batches older than manifests, which do not record it
+	Catalog    fs.FS // for the certificate category; nil: inferred from the level
 }
 
-// Reprint prints already-issued certificates again: the public part
-// from the signed batch, the personal record decrypted from the batch's
-// personal records (and checked against the signed digest), and the
-// verifier URL the batch was issued with, so the QR code holds exactly
-// the bytes it held the first time.
+// Reprint prints already-issued certificates again: the token and the
+// personal record decrypted from the batch's personal records (the only
+// place the token is kept), the certificate from the issuance log, its
+// signature checked against the root-signed trust list and its digest
+// against the personal record, and the verifier URL the batch was
+// issued with, so the QR code holds exactly the bytes it held the first
+// time.
 func Reprint(ctx context.Context, o ReprintOptions) ([]Certificate, PrintInfo, error) {
+	t, err := OpenTrust(o.Registry)
+	if err != nil {
+		return nil, PrintInfo{}, err
+	}
 	st, err := loadState(o.Registry)
 	if err != nil {
 		return nil, PrintInfo{}, err
@@ -47,74 +52,85 @@ func Reprint(ctx context.Context, o ReprintOptions) ([]Certificate, PrintInfo, e
 	}
 	batch := o.Batch
 	if o.Number != "" {
-		if _, ok := st.reg.ByNumber[o.Number]; !ok {
+		var ok bool
+		if batch, ok = st.numbers[o.Number]; !ok {
 			return nil, PrintInfo{}, fmt.Errorf("登记库 %s 中没有证书 %s", o.Registry, o.Number)
 		}
-		if batch, err = batchOf(o.Registry, o.Number); err != nil {
-			return nil, PrintInfo{}, err
-		}
 	}
-	_, _, certsPath := batchPaths(o.Registry, batch)
-	if _, err := os.Stat(certsPath); err != nil {
+	if st.manifests[batch] == nil {
 		return nil, PrintInfo{}, fmt.Errorf("登记库 %s 中没有批次 %s", o.Registry, batchBase(batch))
 	}
-	base := o.Verifier
-	if m := st.manifests[batch]; m != nil {
-		base = m.Verifier
-	}
-	if base == "" {
-		return nil, PrintInfo{}, fmt.Errorf("批次 %s 早于批次清单，没有记录核验地址：请传 -verifier（与原证书相同的地址）", batchBase(batch))
-	}
-	personal, err := openPersonal(o.Registry, batch, o.Identities)
+	certs, err := batchCertificates(o.Registry, st, t.List, batch, o.Identities, cat, o.Number)
 	if err != nil {
 		return nil, PrintInfo{}, err
-	}
-	var certs []Certificate
-	for _, pr := range personal {
-		if o.Number != "" && pr.number != o.Number {
-			continue
-		}
-		e, ok := st.reg.Entries[pr.token]
-		if !ok || e.Number != pr.number {
-			return nil, PrintInfo{}, &RegistryError{Dir: o.Registry, Err: fmt.Errorf("批次 %s 的个人信息中的证书 %s 不在批次文件中", batchBase(batch), pr.number)}
-		}
-		pub, err := st.reg.Trust.VerifyEntry(e)
-		if err != nil {
-			return nil, PrintInfo{}, &RegistryError{Dir: o.Registry, Err: fmt.Errorf("证书 %s 的签名无法核验：%v", pr.number, err)}
-		}
-		if d, err := pr.personal.Digest(); err != nil || d != pub.PersonalDigest {
-			return nil, PrintInfo{}, &RegistryError{Dir: o.Registry, Err: fmt.Errorf("证书 %s 的个人信息与签名记录不符", pr.number)}
-		}
-		var q *catalog.Qualification
-		if cat != nil {
-			q = cat.Qualification(pub.QualificationID)
-		}
-		certs = append(certs, Certificate{Public: pub, Personal: pr.personal, Verifier: base, Skill: isSkill(q, pub.Level)})
-	}
-	if len(certs) == 0 {
-		return nil, PrintInfo{}, fmt.Errorf("批次 %s 的个人信息中没有证书 %s", batchBase(batch), o.Number)
 	}
 	info, err := Print(ctx, o.Out, certs)
 	return certs, info, err
 }
 
-// batchOf returns the batch whose file lists number.
-func batchOf(dir, number string) (int, error) {
-	names, err := record.BatchFiles(os.DirFS(dir))
+// batchCertificates are the certificates of batch n (or only number) as
+// printing needs them, each as it now stands (re-signed ones at their
+// new generation): token and personal record from the personal records,
+// opened with ids; the signed certificate from the issuance log, found
+// by the token's locator and checked against the trust list and the
+// personal record's digest.
+func batchCertificates(dir string, st *state, l *trust.List, n int, ids []age.Identity, cat *catalog.Catalog, number string) ([]Certificate, error) {
+	m := st.manifests[n]
+	all, err := readSealed(dir, st)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	byLoc := map[record.Locator]*Sealed{}
+	for i := range all {
+		if all[i].batch == n {
+			byLoc[all[i].Locator] = &all[i]
+		}
+	}
+	personal, err := openPersonal(dir, n, ids)
+	if err != nil {
+		return nil, err
+	}
+	var certs []Certificate
+	for _, pr := range personal {
+		if number != "" && pr.number != number {
+			continue
+		}
+		loc, _, err := seal.TokenKeys(pr.token)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		if bytes.Contains(data, []byte(" "+number+" ")) {
-			n, _ := record.BatchNumber(path.Base(name))
-			return n, nil
+		s, ok := byLoc[loc]
+		if !ok || s.Number != pr.number {
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("批次 %s 的个人信息中的证书 %s 不在其签发日志中", batchBase(n), pr.number)}
 		}
+		if err := checkSealed(l, s); err != nil {
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("证书 %s 的签名无法核验：%v", pr.number, err)}
+		}
+		c, err := record.DecodeCheckedCertificate(s.Envelope)
+		if err != nil {
+			return nil, err
+		}
+		if d, err := pr.personal.Digest(); err != nil || d != c.PersonalDigest {
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("证书 %s 的个人信息与签名记录不符", pr.number)}
+		}
+		var q *catalog.Qualification
+		if cat != nil {
+			q = cat.Qualification(c.QualificationID)
+		}
+		certs = append(certs, Certificate{Public: publicOf(c, pr.token), Personal: pr.personal, Verifier: m.Verifier, Skill: isSkill(q, c.Level)})
 	}
-	return 0, fmt.Errorf("登记库 %s 中没有证书 %s", dir, number)
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("批次 %s 的个人信息中没有证书 %s", batchBase(n), number)
+	}
+	return certs, nil
+}
+
+// publicOf is what a signed certificate and its token show on paper.
+func publicOf(c *record.Certificate, tok record.Token) *record.Public {
+	return &record.Public{Token: tok, Number: c.Number, HolderMasked: c.HolderMasked, BirthYear: c.BirthYear, IDType: c.IDType,
+		IDMasked: c.IDMasked, TaiwanName: c.TaiwanName, TaiwanGrade: c.TaiwanGrade, OccupationCode: c.OccupationCode,
+		OccupationName: c.OccupationName, Level: c.Level, QualificationID: c.QualificationID, Issuer: c.Issuer,
+		IssueDate: c.IssueDate, ValidUntil: c.ValidUntil, SignedAt: c.SignedAt, KID: c.KID, PersonalDigest: c.PersonalDigest}
 }
 
 type personalRecord struct {

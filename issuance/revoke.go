@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/qualbridge/qualbridge/verifier/record"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
@@ -25,125 +26,112 @@ type RevokeOptions struct {
 	Date     time.Time // civil date of the revocation
 	OpenKey  func() (ed25519.PrivateKey, error)
 	Now      time.Time
-	// Trust is the registry's root of trust ([OpenTrust]); a registry
-	// that has one revokes only with it: the revocation is also signed
-	// in version 2, by locator, into cancellations.log, which publish
-	// puts in the snapshot.
-	Trust *Trust
+	Trust    *Trust // the registry's root of trust ([OpenTrust])
+}
+
+// Revocation is a certificate's revocation as cancellations.log holds
+// it (by locator) and as the operator is told it (by number).
+type Revocation struct {
+	Number  string
+	Locator record.Locator
+	Date    time.Time
+	Reason  record.Reason
 }
 
 // ErrAlreadyRevoked is returned by [Revoke] for a certificate revoked before.
 var ErrAlreadyRevoked = errors.New("已撤销")
 
-// Revoke appends a signed revocation of one certificate to the
-// registry's revocations.log (rewritten whole through a temporary file,
-// fsynced, renamed, and the directory fsynced: it stays small). Only a
-// certificate whose signature verifies is revoked: an entry that does
-// not verify is a problem to investigate, not to paper over.
-func Revoke(o RevokeOptions) (*record.Revocation, *record.Revocation, error) {
+// Revoke appends a signed revocation of one certificate, by its
+// locator, to the registry's cancellations.log (rewritten whole
+// through a temporary file, fsynced, renamed, and the directory
+// fsynced: it stays small), which publish puts in the snapshot. Only a
+// certificate of the issuance log whose signature verifies against the
+// root-signed trust list is revoked: one that does not verify is a
+// problem to investigate, not to paper over. A certificate revoked
+// before is not revoked again: the error is [ErrAlreadyRevoked] and the
+// revocation returned is the earlier one.
+func Revoke(o RevokeOptions) (*Revocation, error) {
 	fsys := o.FS
 	if fsys == nil {
 		fsys = OS()
 	}
+	if o.Trust == nil {
+		return nil, &NoTrustError{Dir: o.Registry}
+	}
 	unlock, err := Lock(o.Registry, "revoke", o.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer unlock()
 	if _, err := recoverJournal(fsys, o.Registry); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	reg, err := record.LoadRegistry(os.DirFS(o.Registry))
+	st, err := loadState(o.Registry)
 	if err != nil {
-		return nil, nil, &RegistryError{Dir: o.Registry, Err: err}
+		return nil, err
 	}
-	var e record.Entry
-	var ok bool
+	all, err := readSealed(o.Registry, st)
+	if err != nil {
+		return nil, err
+	}
+	var i int
 	if o.Token != "" {
-		e, ok = reg.Entries[o.Token]
+		loc, _, err := seal.TokenKeys(o.Token)
+		if err != nil {
+			return nil, err
+		}
+		i = slices.IndexFunc(all, func(s Sealed) bool { return s.Locator == loc })
 	} else {
-		e, ok = reg.Entries[reg.ByNumber[o.Number]]
+		i = slices.IndexFunc(all, func(s Sealed) bool { return s.Number == o.Number })
 	}
-	if !ok {
-		return nil, nil, fmt.Errorf("登记库 %s 中没有证书 %s%s", o.Registry, o.Number, o.Token)
+	if i < 0 {
+		what := o.Number
+		if o.Token != "" {
+			what = "（按令牌查找）"
+		}
+		return nil, fmt.Errorf("登记库 %s 中没有证书 %s", o.Registry, what)
 	}
-	pub, err := reg.Trust.VerifyEntry(e)
+	s := &all[i]
+	if err := checkSealed(o.Trust.List, s); err != nil {
+		return nil, &RegistryError{Dir: o.Registry, Err: fmt.Errorf("证书 %s 的签名无法核验：%v", s.Number, err)}
+	}
+	cert, err := record.DecodeCheckedCertificate(s.Envelope)
 	if err != nil {
-		return nil, nil, &RegistryError{Dir: o.Registry, Err: fmt.Errorf("证书 %s 的签名无法核验：%v", e.Number, err)}
+		return nil, err
 	}
-	r1, done1 := reg.Revocations[e.Token]
-	if HasTrust(o.Registry) && o.Trust == nil {
-		return nil, nil, fmt.Errorf("登记库 %s 有根信任：撤销须核对根签名的信任列表", o.Registry)
+	cs, err := readCancellations(o.Registry)
+	if err != nil {
+		return nil, err
 	}
-	var loc record.Locator
-	done2 := true
-	if o.Trust != nil {
-		st, err := loadState(o.Registry)
-		if err != nil {
-			return nil, nil, err
+	for _, c := range cs {
+		if c.Locator != s.Locator {
+			continue
 		}
-		all, err := readSealed(o.Registry, st)
-		if err != nil {
-			return nil, nil, err
+		prev := &Revocation{Number: s.Number, Locator: s.Locator}
+		if cn, err := record.OpenCancellation(c.Envelope, o.Trust.List.PublicKey(trust.RoleSigning)); err == nil {
+			prev.Date, prev.Reason = cn.Date, cn.Reason
 		}
-		i := slices.IndexFunc(all, func(s Sealed) bool { return s.Number == e.Number })
-		if i < 0 {
-			return nil, nil, fmt.Errorf("证书 %s 是在根信任建立之前签发的，没有封存副本，核验服务查不到它；撤销只记入 %s", e.Number, record.RevocationsFile)
-		}
-		loc = all[i].Locator
-		revs, err := readCancellations(o.Registry)
-		if err != nil {
-			return nil, nil, err
-		}
-		done2 = slices.ContainsFunc(revs, func(c cancellation) bool { return c.Locator == loc })
+		return prev, ErrAlreadyRevoked
 	}
-	if done1 && done2 {
-		return nil, r1, ErrAlreadyRevoked
-	}
-	if o.Date.Before(pub.IssueDate) {
-		return nil, nil, fmt.Errorf("撤销日期 %s 早于证书的签发日期 %s", o.Date.Format(time.DateOnly), pub.IssueDate.Format(time.DateOnly))
+	if o.Date.Before(cert.IssueDate) {
+		return nil, fmt.Errorf("撤销日期 %s 早于证书的签发日期 %s", o.Date.Format(time.DateOnly), cert.IssueDate.Format(time.DateOnly))
 	}
 	priv, err := o.OpenKey()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	signer, err := SignerFor(reg.Trust, priv, o.Now)
+	signer, err := signerFor(o.Trust.List, priv, o.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("拒绝撤销：%w", err)
 	}
-	rev := &record.Revocation{Token: e.Token, Number: e.Number, Date: o.Date, Reason: o.Reason}
-	if !done2 {
-		if err := maySign(o.Trust.List, signer.KID(), trust.RoleSigning, o.Now); err != nil {
-			return nil, nil, fmt.Errorf("拒绝撤销：密钥 %s 此刻不得签名（不在根签名的信任列表 %s 中、已停用或不在可签名时间内）：%v", signer.KID(), ListFile, err)
-		}
-		env2, err := signer.SignCancellation(&record.Cancellation{Locator: loc, Date: o.Date, Reason: o.Reason}, o.Now)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := appendLine(fsys, o.Registry, CancellationsFile, loc.String()+" "+base64URL.EncodeToString(env2)); err != nil {
-			return nil, nil, err
-		}
-	}
-	if done1 {
-		return rev, nil, nil
-	}
-	env, err := signer.SignRevocation(rev, o.Now)
+	env, err := signer.SignCancellation(&record.Cancellation{Locator: s.Locator, Date: o.Date, Reason: o.Reason}, o.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	name := filepath.Join(o.Registry, record.RevocationsFile)
-	old, err := os.ReadFile(name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, err
+	if err := appendLine(fsys, o.Registry, CancellationsFile, s.Locator.String()+" "+base64URL.EncodeToString(env)); err != nil {
+		return nil, err
 	}
-	if len(old) > 0 && old[len(old)-1] != '\n' {
-		return nil, nil, &RegistryError{Dir: o.Registry, Err: fmt.Errorf("%s 的最后一行不完整，拒绝追加", record.RevocationsFile)}
-	}
-	data := append(old, base64URL.EncodeToString(env)+"\n"...)
-	if err := writeFile(fsys, name, data, 0o644); err != nil {
-		return nil, nil, err
-	}
-	return rev, nil, fsys.SyncDir(o.Registry)
+	return &Revocation{Number: s.Number, Locator: s.Locator, Date: o.Date, Reason: o.Reason}, nil
 }
 
 // cancellation is one line of cancellations.log.

@@ -173,16 +173,17 @@ func parseLocator(s string) (record.Locator, error) {
 	return l, nil
 }
 
-// readSealed reads the sealed certificates of every batch issued with a
-// root of trust, in batch order, checked against their manifests.
+// readSealed reads the issuance log of every batch, in batch order,
+// each checked against its manifest, with the re-signed certificates
+// in place of those they replace.
 func readSealed(dir string, st *state) ([]Sealed, error) {
 	var out []Sealed
 	for n := 1; n <= st.last; n++ {
 		m := st.manifests[n]
-		if m == nil || m.SealedSHA256 == "" {
+		if m == nil {
 			continue
 		}
-		name := sealedPath(dir, n)
+		_, _, name := batchPaths(dir, n)
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：%w", rel(dir, name), err)}
@@ -194,7 +195,13 @@ func readSealed(dir string, st *state) ([]Sealed, error) {
 		if err != nil {
 			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：%w", rel(dir, name), err)}
 		}
+		if len(lines) != len(m.Holders) {
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：有 %d 份证书，清单列出 %d 份", rel(dir, name), len(lines), len(m.Holders))}
+		}
 		for i := range lines {
+			if lines[i].Number != m.Holders[i].Number {
+				return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s:%d：证书编号 %s 与清单的第 %d 份（%s）不符", rel(dir, name), i+2, lines[i].Number, i+1, m.Holders[i].Number)}
+			}
 			lines[i].batch = n
 		}
 		out = append(out, lines...)
@@ -258,4 +265,18 @@ func rel(dir, name string) string {
 		return name
 	}
 	return filepath.ToSlash(r)
+}
+
+// parallel calls f(0) … f(n-1) over all CPUs.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	w := runtime.GOMAXPROCS(0)
+	for k := range w {
+		wg.Go(func() {
+			for i := k; i < n; i += w {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -29,22 +28,44 @@ type StatRow struct {
 }
 
 // Stats counts the certificates of a registry (of one year of issue if
-// year is not 0), verifying every signature: a record that does not
-// verify is not counted but refused, since counts are published.
+// year is not 0) from the signed certificates of the issuance logs —
+// which hold no personal data — verifying every signature against the
+// root-signed trust list: a record that does not verify is not counted
+// but refused, since counts are published. A certificate is revoked if
+// cancellations.log names its locator.
 func Stats(dir string, year int) ([]StatRow, error) {
-	reg, err := record.LoadRegistry(os.DirFS(dir))
+	t, err := OpenTrust(dir)
 	if err != nil {
+		return nil, err
+	}
+	st, err := loadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	all, err := readSealed(dir, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAll(t.List, all); err != nil {
 		return nil, &RegistryError{Dir: dir, Err: err}
+	}
+	cs, err := readCancellations(dir)
+	if err != nil {
+		return nil, err
+	}
+	revoked := map[record.Locator]bool{}
+	for _, c := range cs {
+		revoked[c.Locator] = true
 	}
 	type key struct {
 		q, code, level string
 		year           int
 	}
 	rows := map[key]*StatRow{}
-	for tok, e := range reg.Entries {
-		p, err := reg.Trust.VerifyEntry(e)
+	for i := range all {
+		p, err := record.DecodeCheckedCertificate(all[i].Envelope)
 		if err != nil {
-			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("证书 %s 的签名无法核验：%v", e.Number, err)}
+			return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("证书 %s：%v", all[i].Number, err)}
 		}
 		y := p.IssueDate.Year()
 		if year != 0 && y != year {
@@ -58,7 +79,7 @@ func Stats(dir string, year int) ([]StatRow, error) {
 			rows[k] = r
 		}
 		r.Count++
-		if _, ok := reg.Revocations[tok]; ok {
+		if revoked[all[i].Locator] {
 			r.Revoked++
 		}
 	}

@@ -63,8 +63,11 @@ func HasTrust(dir string) bool {
 // publish.
 func OpenTrust(dir string) (*Trust, error) {
 	pinData, err := os.ReadFile(filepath.Join(dir, PinFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &NoTrustError{Dir: dir}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("登记库没有根信任（%s）：先运行 qualbridge trust init：%w", PinFile, err)
+		return nil, err
 	}
 	pin, err := trust.ParsePin(pinData)
 	if err != nil {

@@ -1,7 +1,6 @@
 package issuance
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -91,7 +90,7 @@ func (tr *trusted) publish(t *testing.T, out string) *trust.Head {
 
 func (tr *trusted) revoke(t *testing.T, number string) {
 	t.Helper()
-	if _, _, err := Revoke(RevokeOptions{Registry: tr.Registry, Number: number, Reason: record.IssuedInError, Date: testToday,
+	if _, err := Revoke(RevokeOptions{Registry: tr.Registry, Number: number, Reason: record.IssuedInError, Date: testToday,
 		OpenKey: tr.OpenKey, Now: time.Now(), Trust: tr.Trust}); err != nil {
 		t.Fatalf("revoke: %v", err)
 	}
@@ -177,7 +176,7 @@ func TestIssuePublishVerify(t *testing.T) {
 		t.Fatalf("registry check:\n%s", listString(ds))
 	}
 	// Revoking again is refused and signs nothing.
-	if _, _, err := Revoke(RevokeOptions{Registry: tr.Registry, Number: res.Certificates[0].Public.Number, Reason: record.IssuedInError,
+	if _, err := Revoke(RevokeOptions{Registry: tr.Registry, Number: res.Certificates[0].Public.Number, Reason: record.IssuedInError,
 		Date: testToday, OpenKey: tr.OpenKey, Now: time.Now(), Trust: tr.Trust}); !errors.Is(err, ErrAlreadyRevoked) {
 		t.Fatalf("second revocation: %v", err)
 	}
@@ -240,17 +239,18 @@ func TestForgedKey(t *testing.T) {
 		t.Fatalf("verifier on a snapshot with the forged list: %v, want a trust-list refusal", err)
 	}
 
-	// The old forgery: a key only in trust.json (version 1) may not sign.
+	// The old forgery: a key written into a version-1 trust.json. Nothing
+	// reads that file any more: the key signs nothing, and check names
+	// the file as a leftover.
 	tr2 := newTrustedRegistry(t, fictionalBatch(0, 1))
-	tl, _ := record.ParseTrustList(mustRead(t, filepath.Join(tr2.Registry, record.TrustFile)))
-	tl.Keys = append(tl.Keys, record.TrustedKey{KID: record.KeyID(evil.Public().(ed25519.PublicKey)), PublicKey: evil.Public().(ed25519.PublicKey),
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), Status: record.KeyActive, Issuer: CentreName})
-	b, _ := tl.Marshal()
-	os.WriteFile(filepath.Join(tr2.Registry, record.TrustFile), b, 0o644)
+	os.WriteFile(filepath.Join(tr2.Registry, "trust.json"), []byte(`{"version": 1, "keys": []}`), 0o644)
 	o2 := tr2.Options
 	o2.OpenKey = func() (ed25519.PrivateKey, error) { return evil, nil }
 	if _, err := Issue(context.Background(), o2); err == nil || !strings.Contains(err.Error(), "拒绝签发") {
-		t.Fatalf("issue with a key only in trust.json: %v", err)
+		t.Fatalf("issue with a key not in the root-signed list: %v", err)
+	}
+	if ds, _ := Check(tr2.Registry); !strings.Contains(listString(ds), "trust.json: error: 版本 1 的登记库文件") {
+		t.Fatalf("registry check does not name the version-1 leftover:\n%s", listString(ds))
 	}
 }
 
@@ -292,46 +292,6 @@ func TestRetiredKey(t *testing.T) {
 	if snap, _, err := loadSnapshot(t, tr.Registry, out, trust.Marks{}); err != nil || snap.Records.Len() != 2 {
 		t.Fatalf("snapshot after retiring: %v", err)
 	}
-}
-
-// TestNoSecretsInNewFiles: the files issue 13 adds to the registry, and
-// the snapshot, hold no token, name or document number. (The version-1
-// files of issue 9 still do: certs/*.certs and revocations.log carry the
-// token, see the report of issue 13.)
-func TestNoSecretsInNewFiles(t *testing.T) {
-	tr := newTrustedRegistry(t, fictionalBatch(0, 3))
-	res := mustIssue(t, tr.Options)
-	tr.revoke(t, res.Certificates[1].Public.Number)
-	out := filepath.Join(t.TempDir(), "snapshot")
-	tr.publish(t, out)
-	var secrets []string
-	for _, c := range res.Certificates {
-		secrets = append(secrets, string(c.Public.Token), c.Personal.Name, c.Personal.IDNumber)
-	}
-	check := func(root string, skip func(string) bool) {
-		n := 0
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || skip(p) {
-				return err
-			}
-			n++
-			data := mustRead(t, p)
-			for _, s := range secrets {
-				if bytes.Contains(data, []byte(s)) {
-					t.Errorf("%s holds %q", p, s)
-				}
-			}
-			return nil
-		})
-		if n == 0 {
-			t.Fatalf("no file checked under %s", root)
-		}
-	}
-	v1 := func(p string) bool {
-		return strings.HasSuffix(p, certsExt) || strings.HasSuffix(p, personalExt) || filepath.Base(p) == record.RevocationsFile
-	}
-	check(tr.Registry, v1)
-	check(out, func(string) bool { return false })
 }
 
 func mustRead(t testing.TB, name string) []byte {

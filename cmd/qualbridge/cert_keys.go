@@ -48,8 +48,10 @@ func (c *cli) passphrase(confirm bool) (string, error) {
 	return p, nil
 }
 
-// identities returns the age identities of an identities file, or the
-// passphrase's when file is empty.
+// identities returns the age identities of an identities file (and
+// the passphrase's too, if $QUALBRIDGE_PASSPHRASE is set: one run may
+// open a passphrase-protected key and personal records encrypted to the
+// centre's identity), or the passphrase's alone when file is empty.
 func (c *cli) identities(file string) ([]age.Identity, error) {
 	if file != "" {
 		data, err := os.ReadFile(file)
@@ -59,6 +61,13 @@ func (c *cli) identities(file string) ([]age.Identity, error) {
 		ids, err := age.ParseIdentities(strings.NewReader(string(data)))
 		if err != nil {
 			return nil, fmt.Errorf("%s：不是 age 身份文件：%v", file, err)
+		}
+		if p := c.getenv(passphraseEnv); p != "" {
+			id, err := age.NewScryptIdentity(p)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
 		}
 		return ids, nil
 	}

@@ -2,25 +2,33 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/qualbridge/qualbridge/issuance"
+	"github.com/qualbridge/qualbridge/verifier/seal"
 )
 
 // runIssue signs a batch of applicants (issuance.Issue): every row
 // checked first, the batch committed exactly once, then printed.
+//
+// cheapLookupEnv set to 1 seals the lookup copies under argon2id costs
+// far below seal.DefaultParams, for the command's tests only: a
+// verifier cannot find such copies by manual lookup.
+const cheapLookupEnv = "QUALBRIDGE_TEST_CHEAP_LOOKUP"
+
 func runIssue(ctx context.Context, c *cli, args []string) error {
 	flags := newFlags(c, "issue", "-registry DIR -key FILE -recipient age1… [flags] APPLICANTS.csv|.toml")
 	var o issuance.Options
 	var keyFile, identity, catalogDir, date string
 	var rcpts, rcptFiles stringList
 	var noPrint bool
-	flags.StringVar(&o.Registry, "registry", "", "登记库`目录`（由 keygen 建立）")
+	flags.StringVar(&o.Registry, "registry", "", "登记库`目录`（由 trust init 和 keygen -root-key 建立）")
 	flags.StringVar(&keyFile, "key", "", "age 加密的签名密钥`文件`")
-	flags.StringVar(&identity, "identity", "", "打开密钥的 age 身份`文件`（默认用口令：$"+passphraseEnv+" 或提示输入）")
+	flags.StringVar(&identity, "identity", "", "age 身份`文件`：打开密钥和 pepper（默认用口令：$"+passphraseEnv+" 或提示输入），以及重新运行同一文件时打印所需的个人信息")
 	flags.Var(&rcpts, "recipient", "个人信息加密给的 age `接收者`（可重复）")
 	flags.Var(&rcptFiles, "recipients-file", "age 接收者`文件`（可重复）")
 	flags.StringVar(&catalogDir, "catalog", ".", "仓库`根目录`，其 catalog/ 列出采信项目")
@@ -73,6 +81,14 @@ func runIssue(ctx context.Context, c *cli, args []string) error {
 			return c.fail(err)
 		}
 		o.OpenPepper = c.pepperOpener(o.Registry, identity)
+	} // else Issue refuses, saying how to make the root of trust
+	if identity != "" {
+		if o.Identities, err = c.identities(identity); err != nil {
+			return c.fail(err)
+		}
+	}
+	if c.getenv(cheapLookupEnv) == "1" {
+		o.LookupParams = seal.Params{Time: 1, Memory: 64, Threads: 1}
 	}
 
 	res, err := issuance.Issue(ctx, o)
@@ -80,13 +96,19 @@ func runIssue(ctx context.Context, c *cli, args []string) error {
 		c.actions("恢复", res.Recovered)
 		c.diagnostics(res.Notes)
 	}
+	var again *issuance.AgainError
+	if errors.As(err, &again) {
+		c.errorf("该申请人文件此前已签发为 %s（%d 份），本次未重复签发；重新打印须解密个人信息（二维码中的令牌只保存在那里）", joinPath(o.Registry, again.Batch), again.Count)
+		c.hintf("带 -identity（中心的 age 身份文件）重新运行同一命令，或运行 qualbridge reprint -registry %s -identity … -batch %d -out %s", o.Registry, again.Number, o.Out)
+		return errReported
+	}
 	if err != nil {
 		return c.fail(err)
 	}
 	batch := joinPath(o.Registry, res.Batch)
 	switch {
 	case res.Again:
-		fmt.Fprintf(c.stdout, "该申请人文件此前已签发为 %s（%d 份），本次未重复签发\n", batch, len(res.Certificates))
+		fmt.Fprintf(c.stdout, "该申请人文件此前已签发为 %s（%d 份），本次未重复签发\n", batch, res.AgainCount)
 		if o.Out == "" {
 			c.hintf("要打印这些证书，带 -out 重新运行同一命令，或用 qualbridge reprint -batch")
 		}

@@ -17,7 +17,6 @@ func runReprint(ctx context.Context, c *cli, args []string) error {
 	flags.IntVar(&o.Batch, "batch", 0, "重印这一批次的全部证书（批次`号`，如 1）")
 	flags.StringVar(&o.Out, "out", "", "打印的`目录`")
 	catalogDir := flags.String("catalog", ".", "仓库`根目录`（用于判断证书类别）")
-	flags.StringVar(&o.Verifier, "verifier", "", "核验`地址`：只用于没有批次清单的旧批次")
 	if help, err := parseFlags(flags, args); help || err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
-// runRevoke appends a signed revocation of one certificate (issuance.Revoke).
+// runRevoke appends a signed revocation of one certificate to
+// cancellations.log (issuance.Revoke), by its locator.
 func runRevoke(ctx context.Context, c *cli, args []string) error {
 	reasons := make([]string, 0, 4)
 	for _, r := range record.Reasons() {
@@ -52,14 +53,12 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	o.OpenKey = c.keyOpener(*keyFile, *identity)
-	if issuance.HasTrust(o.Registry) {
-		if o.Trust, err = issuance.OpenTrust(o.Registry); err != nil {
-			return c.fail(err)
-		}
+	if o.Trust, err = issuance.OpenTrust(o.Registry); err != nil {
+		return c.fail(err)
 	}
-	rev, prev, err := issuance.Revoke(o)
+	rev, err := issuance.Revoke(o)
 	if errors.Is(err, issuance.ErrAlreadyRevoked) {
-		c.errorf("证书 %s 已于 %s 撤销（%s）", prev.Number, prev.Date.Format(time.DateOnly), prev.Reason)
+		c.errorf("证书 %s 已于 %s 撤销（%s）", rev.Number, rev.Date.Format(time.DateOnly), rev.Reason)
 		return errReported
 	}
 	if err != nil {

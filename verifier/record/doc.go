@@ -9,10 +9,13 @@
 // (docs/certificate-format.md): a certificate is named by its
 // [Locator], derived one-way from the token, carries a generation, and
 // holds no name-derived value. Version 1 ([Public], [Revocation],
-// [TrustList], the registry files) is the registry format the issuer
-// still writes; its [NameCheck] let anyone with a record test guesses at
-// the holder's name and is gone from version 2. Version 1 stays until the
-// issuer writes version 2; no verifier reads it any more.
+// [TrustList]) is no longer written: the issuer signs version 2 only,
+// and its registry (package issuance) holds no version-1 file, since
+// those held every token in the clear. Its [NameCheck] let anyone with a
+// record test guesses at the holder's name and is gone from version 2.
+// The version-1 code stays for its known-answer vectors and fuzz
+// targets, and [Public] is still how the issuer carries a certificate,
+// with its token, to the printer; no verifier reads version 1.
 //
 // # Records
 //
@@ -43,10 +46,10 @@
 // this framing, checks the signature with the key the kid names, and only
 // then decodes the payload.
 //
-// # Trust list and registry
+// # Trust list
 //
-// The [TrustList] is the centre's public keys, each with the window in
-// which it may sign and its status; it is a JSON file the site publishes.
-// A registry directory ([LoadRegistry]) holds the trust list, the signed
-// certificates in append-only batch files and the signed revocations.
+// The version-1 [TrustList] is the centre's public keys, each with the
+// window in which it may sign and its status, as unsigned JSON. It is
+// superseded by the root-signed trust list of package trust, which is
+// the only one a registry or a snapshot holds.
 package record

@@ -159,23 +159,6 @@ func TestRevocationRoundTrip(t *testing.T) {
 	}
 }
 
-func TestVerifyEntry(t *testing.T) {
-	a := testKey("a")
-	env, p := signedTest(t, a)
-	tl := trustFor(KeyActive, a)
-	if _, err := tl.VerifyEntry(Entry{Token: p.Token, Number: p.Number, Envelope: env}); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []Entry{
-		{Token: testToken(t, 1), Number: p.Number, Envelope: env},
-		{Token: p.Token, Number: "other", Envelope: env},
-	} {
-		if _, err := tl.VerifyEntry(e); !errors.Is(err, ErrBadSignature) {
-			t.Errorf("index mismatch %q %q: %v", e.Token, e.Number, err)
-		}
-	}
-}
-
 func TestSignRefusesBadRecords(t *testing.T) {
 	s := NewSigner(testKey("a"))
 	tests := []struct {

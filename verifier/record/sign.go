@@ -159,20 +159,6 @@ func (tl *TrustList) Verify(envelope []byte) (*Public, error) {
 	return p, nil
 }
 
-// VerifyEntry verifies e's envelope and that the signed token and number
-// equal the registry index fields; a mismatch is [ErrBadSignature]
-// (someone moved a genuine envelope under another token).
-func (tl *TrustList) VerifyEntry(e Entry) (*Public, error) {
-	p, err := tl.Verify(e.Envelope)
-	if err != nil {
-		return nil, err
-	}
-	if p.Token != e.Token || p.Number != e.Number {
-		return nil, fmt.Errorf("%w: signed token or number differs from the registry index", ErrBadSignature)
-	}
-	return p, nil
-}
-
 // VerifyRevocation is Verify for a revocation envelope.
 func (tl *TrustList) VerifyRevocation(envelope []byte) (*Revocation, error) {
 	env, k, err := tl.open(revocationPrefix, envelope)
