@@ -30,14 +30,20 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// versionAssets are the names of version v's style sheet and script,
+// fingerprinted as the generator does.
+func versionAssets(v int) (css, js string) {
+	return "assets/" + fp("style", ".css", fmt.Sprintf("body{--version:%d}", v)),
+		"assets/" + fp("search", ".js", fmt.Sprintf("console.log(%d)", v))
+}
+
 // writeVersion writes version v of a site of n pages into dir: every page
 // loads the style sheet and script of its version, fingerprinted, and
 // names pages of its own version, so that a page of one version in the
 // store next to assets of another would show.
 func writeVersion(t *testing.T, dir string, v, n int) {
 	t.Helper()
-	css := fmt.Sprintf("assets/style.%08x.css", 0xa0000000+v)
-	js := fmt.Sprintf("assets/search.%08x.js", 0xb0000000+v)
+	css, js := versionAssets(v)
 	files := map[string]string{
 		css:                 fmt.Sprintf("body{--version:%d}", v),
 		js:                  fmt.Sprintf("console.log(%d)", v),
@@ -96,7 +102,7 @@ func testStoreKilled(t *testing.T, s store) {
 	kills, mixed := 0, 0
 	for v := 1; v <= 8; v++ {
 		writeVersion(t, dir, v, pages)
-		newCSS := fmt.Sprintf("assets/style.%08x.css", 0xa0000000+v)
+		newCSS, _ := versionAssets(v)
 		cmd := child(context.Background())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
