@@ -167,7 +167,9 @@ func countPages(t *testing.T, b *blob.Bucket, v int) (cur, old int) {
 // TestSyntheticTiming deploys a large built site (the 24,000-page
 // synthetic one: see the README's "Measuring") to a fresh store, then
 // again with nothing changed, and reports both times. It runs only when
-// QUALBRIDGE_DEPLOY_SITE names the built folder.
+// QUALBRIDGE_DEPLOY_SITE names the built folder. QUALBRIDGE_DEPLOY_NEXT,
+// when set, names the same sources built on the next day, deployed last:
+// it should upload nothing (the generator prints no build date).
 func TestSyntheticTiming(t *testing.T) {
 	dir := os.Getenv("QUALBRIDGE_DEPLOY_SITE")
 	if dir == "" {
@@ -194,6 +196,17 @@ func TestSyntheticTiming(t *testing.T) {
 			res.Uploaded, res.Duration.Round(10*time.Millisecond), res.Scan.Round(10*time.Millisecond), res.List.Round(10*time.Millisecond))
 		if i == 1 && res.Uploaded+res.Deleted != 0 {
 			t.Errorf("re-deploy changed %d objects, want none", res.Uploaded+res.Deleted)
+		}
+	}
+	if next := os.Getenv("QUALBRIDGE_DEPLOY_NEXT"); next != "" {
+		res, err := Site(context.Background(), next, s.url(), Options{MaxDeletes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the next day's build: %d uploaded, %d deleted, %v (listing the store %v)", res.Uploaded, res.Deleted,
+			res.Duration.Round(10*time.Millisecond), res.List.Round(10*time.Millisecond))
+		if res.Uploaded+res.Deleted != 0 {
+			t.Errorf("the next day's build changed %d objects, want none", res.Uploaded+res.Deleted)
 		}
 	}
 }
