@@ -238,9 +238,11 @@ func TestFingerprintedAssets(t *testing.T) {
 }
 
 // TestOldAssetsRemoved: building over a site whose style sheet has
-// changed leaves the new fingerprinted name and not the old one (the
-// output is the new build's files and nothing else, see package
-// publish, which never replaces a folder it did not write).
+// changed leaves the new fingerprinted name and not the old ones, also
+// when the build writes over the site before last (<out>.prev, which
+// holds the name before the old one): the output is the new build's
+// files and nothing else. Package publish never replaces a folder it did
+// not write (its TestRefusals).
 func TestOldAssetsRemoved(t *testing.T) {
 	src := copyTree(t, "testdata/site")
 	out := filepath.Join(t.TempDir(), "public")
@@ -249,8 +251,8 @@ func TestOldAssetsRemoved(t *testing.T) {
 		m, _ := filepath.Glob(filepath.Join(out, "assets", "style.*.css"))
 		return m
 	}
-	var first []string
-	for i, body := range []string{"body{color:#111}\n", "body{color:#222}\n"} {
+	var earlier []string
+	for i, body := range []string{"body{color:#111}\n", "body{color:#222}\n", "body{color:#333}\n"} {
 		if err := os.MkdirAll(filepath.Dir(css), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -264,13 +266,13 @@ func TestOldAssetsRemoved(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("build %d: style sheets %v, want one", i+1, got)
 		}
-		if i == 0 {
-			first = got
-		} else if got[0] == first[0] {
-			t.Errorf("the changed style sheet kept its name %s", got[0])
+		for _, old := range earlier {
+			if old == got[0] {
+				t.Errorf("build %d: the changed style sheet kept its name %s", i+1, old)
+			} else if _, err := os.Stat(old); err == nil {
+				t.Errorf("build %d: %s of an earlier build is still published", i+1, old)
+			}
 		}
-	}
-	if _, err := os.Stat(first[0]); err == nil {
-		t.Errorf("%s of the build before is still published", first[0])
+		earlier = append(earlier, got[0])
 	}
 }
