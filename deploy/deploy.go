@@ -296,7 +296,7 @@ func prepare(site fs.FS, key string, compress bool) (prepared, error) {
 		return prepared{}, err
 	}
 	src := md5.Sum(data)
-	f := &file{sourceMD5: hex.EncodeToString(src[:]), contentType: contentType(key), cache: cacheControl(key)}
+	f := &file{sourceMD5: hex.EncodeToString(src[:]), contentType: contentType(key), cache: cacheControl(key, data)}
 	body := data
 	if compress && compressible(f.contentType) && len(data) > 256 {
 		var buf bytes.Buffer

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,17 +32,29 @@ func page(title, css string, links ...string) *fstest.MapFile {
 	return &fstest.MapFile{Data: []byte(b.String())}
 }
 
+// fp is the generator's fingerprinted name of an asset: the first 10 hex
+// digits of the SHA-256 of its bytes before the extension.
+func fp(stem, ext, data string) string {
+	sum := sha256.Sum256([]byte(data))
+	return stem + "." + hex.EncodeToString(sum[:])[:10] + ext
+}
+
+// The style sheets of siteA and siteB, and their fingerprinted names.
+const cssA, cssB = "body{color:#111}", "body{color:#222}"
+
+var styleA, styleB = fp("style", ".css", cssA), fp("style", ".css", cssB)
+
 // siteA and siteB are two builds of a small site: B changes the style
 // sheet (so its fingerprinted name), every page with it, adds a page and
 // drops one.
 func siteA() fstest.MapFS {
-	css := "style.0a1b2c3d.css"
+	css := styleA
 	return fstest.MapFS{
 		"index.html":                  page("首页", css, "/zh-hans/about/", "/zh-hans/old/"),
 		"404.html":                    page("找不到", css),
 		"zh-hans/about/index.html":    page("关于", css),
 		"zh-hans/old/index.html":      page("旧页面", css),
-		"assets/" + css:               {Data: []byte("body{color:#111}")},
+		"assets/" + css:               {Data: []byte(cssA)},
 		"assets/app.js":               {Data: []byte("console.log(1)")},
 		"data/qualifications.json":    {Data: []byte(`[{"id":"a"}]`)},
 		"zh-hans/search-index.json":   {Data: []byte(`{"pages":["/zh-hans/about/","/zh-hans/old/"]}`)},
@@ -52,13 +66,13 @@ func siteA() fstest.MapFS {
 }
 
 func siteB() fstest.MapFS {
-	css := "style.4e5f6a7b.css"
+	css := styleB
 	return fstest.MapFS{
 		"index.html":                  page("首页", css, "/zh-hans/about/", "/zh-hans/new/"),
 		"404.html":                    page("找不到", css),
 		"zh-hans/about/index.html":    page("关于", css),
 		"zh-hans/new/index.html":      page("新页面", css),
-		"assets/" + css:               {Data: []byte("body{color:#222}")},
+		"assets/" + css:               {Data: []byte(cssB)},
 		"assets/app.js":               {Data: []byte("console.log(1)")},
 		"data/qualifications.json":    {Data: []byte(`[{"id":"a"},{"id":"b"}]`)},
 		"zh-hans/search-index.json":   {Data: []byte(`{"pages":["/zh-hans/about/","/zh-hans/new/"]}`)},
@@ -169,7 +183,7 @@ func TestDeployOnlyWhatChanged(t *testing.T) {
 			again.Uploaded, again.Deleted, again.Plan.Unchanged, len(site))
 	}
 
-	site["zh-hans/about/index.html"] = page("关于我们", "style.0a1b2c3d.css")
+	site["zh-hans/about/index.html"] = page("关于我们", styleA)
 	one := mustDeploy(t, b, site, Options{})
 	if one.Uploaded != 1 || one.Deleted != 0 || one.Plan.Changes[0].Key != "zh-hans/about/index.html" || one.Plan.Changes[0].Op != Update {
 		t.Errorf("one page changed: plan %v; want one update of zh-hans/about/index.html", keys(one.Plan))
@@ -203,7 +217,7 @@ func TestPlanOrder(t *testing.T) {
 	mustDeploy(t, b, siteA(), Options{})
 	res := mustDeploy(t, b, siteB(), Options{DryRun: true})
 	want := []string{
-		"新增 assets/style.4e5f6a7b.css",
+		"新增 assets/" + styleB,
 		"更新 data/qualifications.json",
 		"更新 404.html",
 		"更新 index.html",
@@ -213,7 +227,7 @@ func TestPlanOrder(t *testing.T) {
 		"更新 sitemap.xml",
 		"更新 zh-hans/search-index.json",
 		"删除 zh-hans/old/index.html",
-		"删除 assets/style.0a1b2c3d.css",
+		"删除 assets/" + styleA,
 	}
 	if got := keys(res.Plan); !slices.Equal(got, want) {
 		t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -261,7 +275,7 @@ func TestHeaders(t *testing.T) {
 	}{
 		{"zh-hans/big.html", "text/html; charset=utf-8", cacheShort, "gzip"},
 		{"index.html", "text/html; charset=utf-8", cacheShort, ""}, // too small to be worth it
-		{"assets/style.0a1b2c3d.css", "text/css; charset=utf-8", cacheImmutable, ""},
+		{"assets/" + styleA, "text/css; charset=utf-8", cacheImmutable, ""},
 		{"assets/app.js", "text/javascript; charset=utf-8", cacheShort, ""},
 		{"assets/logo.png", "image/png", cacheShort, ""},
 		{"zh-hans/atom.xml", "application/atom+xml; charset=utf-8", cacheShort, ""},

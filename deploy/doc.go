@@ -16,8 +16,9 @@
 //
 // Every object gets its Content-Type from a fixed table (the same on every
 // machine), and a Cache-Control: a year and immutable for a fingerprinted
-// name ("style.3f2a9c1d.css": the name changes with the content), five
-// minutes for everything else. [Options.Gzip] uploads gzip-compressed
+// asset (the generator's "style.3f2a1b9c0d.css": the first 10 hex digits
+// of the SHA-256 of its bytes, checked against them), five minutes for
+// everything else, pages always. [Options.Gzip] uploads gzip-compressed
 // copies of text files with Content-Encoding: gzip.
 //
 // # In what order

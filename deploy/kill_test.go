@@ -30,14 +30,20 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// versionAssets are the names of version v's style sheet and script,
+// fingerprinted as the generator does.
+func versionAssets(v int) (css, js string) {
+	return "assets/" + fp("style", ".css", fmt.Sprintf("body{--version:%d}", v)),
+		"assets/" + fp("search", ".js", fmt.Sprintf("console.log(%d)", v))
+}
+
 // writeVersion writes version v of a site of n pages into dir: every page
 // loads the style sheet and script of its version, fingerprinted, and
 // names pages of its own version, so that a page of one version in the
 // store next to assets of another would show.
 func writeVersion(t *testing.T, dir string, v, n int) {
 	t.Helper()
-	css := fmt.Sprintf("assets/style.%08x.css", 0xa0000000+v)
-	js := fmt.Sprintf("assets/search.%08x.js", 0xb0000000+v)
+	css, js := versionAssets(v)
 	files := map[string]string{
 		css:                 fmt.Sprintf("body{--version:%d}", v),
 		js:                  fmt.Sprintf("console.log(%d)", v),
@@ -96,7 +102,7 @@ func testStoreKilled(t *testing.T, s store) {
 	kills, mixed := 0, 0
 	for v := 1; v <= 8; v++ {
 		writeVersion(t, dir, v, pages)
-		newCSS := fmt.Sprintf("assets/style.%08x.css", 0xa0000000+v)
+		newCSS, _ := versionAssets(v)
 		cmd := child(context.Background())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -161,7 +167,9 @@ func countPages(t *testing.T, b *blob.Bucket, v int) (cur, old int) {
 // TestSyntheticTiming deploys a large built site (the 24,000-page
 // synthetic one: see the README's "Measuring") to a fresh store, then
 // again with nothing changed, and reports both times. It runs only when
-// QUALBRIDGE_DEPLOY_SITE names the built folder.
+// QUALBRIDGE_DEPLOY_SITE names the built folder. QUALBRIDGE_DEPLOY_NEXT,
+// when set, names the same sources built on the next day, deployed last:
+// it should upload nothing (the generator prints no build date).
 func TestSyntheticTiming(t *testing.T) {
 	dir := os.Getenv("QUALBRIDGE_DEPLOY_SITE")
 	if dir == "" {
@@ -188,6 +196,17 @@ func TestSyntheticTiming(t *testing.T) {
 			res.Uploaded, res.Duration.Round(10*time.Millisecond), res.Scan.Round(10*time.Millisecond), res.List.Round(10*time.Millisecond))
 		if i == 1 && res.Uploaded+res.Deleted != 0 {
 			t.Errorf("re-deploy changed %d objects, want none", res.Uploaded+res.Deleted)
+		}
+	}
+	if next := os.Getenv("QUALBRIDGE_DEPLOY_NEXT"); next != "" {
+		res, err := Site(context.Background(), next, s.url(), Options{MaxDeletes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the next day's build: %d uploaded, %d deleted, %v (listing the store %v)", res.Uploaded, res.Deleted,
+			res.Duration.Round(10*time.Millisecond), res.List.Round(10*time.Millisecond))
+		if res.Uploaded+res.Deleted != 0 {
+			t.Errorf("the next day's build changed %d objects, want none", res.Uploaded+res.Deleted)
 		}
 	}
 }

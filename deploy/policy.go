@@ -1,6 +1,8 @@
 package deploy
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"mime"
 	"path"
 	"regexp"
@@ -54,13 +56,35 @@ const (
 	cacheShort     = "public, max-age=300"
 )
 
-// fingerprinted matches a name with a content hash before its extension:
-// "style.3f2a9c1d.css", "app-3f2a9c1d0b.js" (8 or more hex digits).
-var fingerprinted = regexp.MustCompile(`[.-][0-9a-f]{8,}\.[A-Za-z0-9]+$`)
+// fingerprintedName matches the names the generator gives its assets
+// (package generator, assets.go): "style.3f2a1b9c0d.css", the first 10
+// hex digits of the SHA-256 of the file before its extension.
+var fingerprintedName = regexp.MustCompile(`^[^/]+\.([0-9a-f]{10})\.[A-Za-z0-9]+$`)
 
-// cacheControl is the Cache-Control header a file is served with.
-func cacheControl(key string) string {
-	if fingerprinted.MatchString(path.Base(key)) {
+// fingerprinted reports whether key names a file by its content: a name
+// of the generator's form whose hash is the hash of data. The hash is
+// checked, not only the form, so that no page, data file or anything else
+// whose name merely looks like one (data/batch-2025141012.csv, a page
+// named by a number) is ever kept for a year, and a file copied in by
+// hand under a fingerprinted name with other bytes is not either. Pages
+// never are: a page's address does not change with its content.
+func fingerprinted(key string, data []byte) bool {
+	base := path.Base(key)
+	if classify(key) != classAsset {
+		return false
+	}
+	m := fingerprintedName.FindStringSubmatch(base)
+	if m == nil {
+		return false
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:5]) == m[1]
+}
+
+// cacheControl is the Cache-Control header the file key, holding data,
+// is served with.
+func cacheControl(key string, data []byte) string {
+	if fingerprinted(key, data) {
 		return cacheImmutable
 	}
 	return cacheShort

@@ -224,7 +224,7 @@ func testStoreCycle(t *testing.T, s store) {
 	b := s.open(t)
 	site := siteA()
 	big := strings.Repeat("<tr><td>合成技术士</td><td>四级</td></tr>\n", 9<<20/48) // more than one 8 MB upload part
-	site["data/big.html"] = page("大表", "style.0a1b2c3d.css")
+	site["data/big.html"] = page("大表", styleA)
 	site["data/big.html"].Data = append(site["data/big.html"].Data, big...)
 
 	first := mustDeploy(t, b, site, Options{})
@@ -235,7 +235,7 @@ func testStoreCycle(t *testing.T, s store) {
 	if again.Uploaded != 0 || again.Deleted != 0 {
 		t.Errorf("second deploy: %d uploads, %d deletions (%v); want none", again.Uploaded, again.Deleted, keys(again.Plan))
 	}
-	site["zh-hans/about/index.html"] = page("关于我们", "style.0a1b2c3d.css")
+	site["zh-hans/about/index.html"] = page("关于我们", styleA)
 	if one := mustDeploy(t, b, site, Options{}); one.Uploaded != 1 || one.Deleted != 0 {
 		t.Errorf("one page changed: %v; want one upload", keys(one.Plan))
 	}
@@ -252,7 +252,7 @@ func testStoreCycle(t *testing.T, s store) {
 	// What a CDN (or a browser) fetching the bucket anonymously gets.
 	for _, tc := range []struct{ key, typ, cache string }{
 		{"zh-hans/about/index.html", "text/html; charset=utf-8", cacheShort},
-		{"assets/style.0a1b2c3d.css", "text/css; charset=utf-8", cacheImmutable},
+		{"assets/" + styleA, "text/css; charset=utf-8", cacheImmutable},
 		{"zh-hans/atom.xml", "application/atom+xml; charset=utf-8", cacheShort},
 	} {
 		resp, err := http.Get(s.endpoint + "/" + s.bucket + "/" + tc.key)
@@ -272,7 +272,7 @@ func testStoreCycle(t *testing.T, s store) {
 func testStoreGzip(t *testing.T, s store) {
 	b := s.open(t)
 	site := siteA()
-	site["zh-hans/long/index.html"] = page("长页面", "style.0a1b2c3d.css", strings.Split(strings.Repeat("/zh-hans/about/ ", 100), " ")...)
+	site["zh-hans/long/index.html"] = page("长页面", styleA, strings.Split(strings.Repeat("/zh-hans/about/ ", 100), " ")...)
 	mustDeploy(t, b, site, Options{Gzip: true})
 	if again := mustDeploy(t, b, site, Options{Gzip: true}); again.Uploaded != 0 {
 		t.Errorf("second gzip deploy uploaded %v", keys(again.Plan))

@@ -12,6 +12,7 @@ import (
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/generator/catalog"
 	"github.com/qualbridge/qualbridge/generator/hant"
+	"github.com/qualbridge/qualbridge/generator/search"
 )
 
 // Options control [Build].
@@ -143,6 +144,9 @@ func Build(ctx context.Context, cat *catalog.Catalog, site fs.FS, opts Options) 
 		return res, templateFailure(err)
 	}
 	x.partials.root = ts.root
+	if x.assets, err = loadAssets(ts.fsys, map[string][]byte{"search.js": search.Script()}); err != nil {
+		return res, err
+	}
 	chrome, err := newChromes(ts)
 	if err != nil {
 		return res, templateFailure(err)

@@ -45,12 +45,18 @@
 // # Output
 //
 // Pages end in "/" and are written as …/index.html under /zh-hans/ and
-// /zh-hant/; "/" is a redirect page. Assets are under /assets/, open data
+// /zh-hant/; "/" is a redirect page. Assets are under /assets/, each
+// under a name with a hash of its content (assets.go), open data
 // under /data/, feeds at /zh-hans/atom.xml and /zh-hant/atom.xml, and the
 // root of trust, when catalog/trust-root.pub and catalog/trust.list exist
 // (checked: the list must be signed by that root), at
-// /.well-known/qualbridge/trust-root.pub and trust.list. The same inputs and build date give
-// byte-identical files.
+// /.well-known/qualbridge/trust-root.pub and trust.list. The same inputs
+// give byte-identical files, and on another build date too: statuses are
+// computed as of the build date, but no file prints it. The footer, the
+// data page and the open data give the data's latest change date, the
+// statuses the day each began ([catalog.Organisation.ValiditySince]), the
+// feed its newest entry; so a build changes a file only when what it says
+// changed, and a deploy uploads no more than that.
 //
 // # Speed
 //

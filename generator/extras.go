@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"io/fs"
 	"maps"
 	"path"
 	"slices"
@@ -68,22 +67,11 @@ func (r *renderer) background(ctx context.Context, ps []*page) (wait func() erro
 // assets, the root redirect, 404, sitemap, robots.txt, feeds and the
 // trust list (the search indexes and open data come from background).
 func (r *renderer) writeExtras(ps []*page) error {
-	// Assets, embedded or overridden.
-	err := fs.WalkDir(r.ts.fsys, "assets", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	// Assets, embedded or overridden, under their fingerprinted names.
+	for _, a := range r.x.assets.files {
+		if err := r.writeBytes(a.name, a.data); err != nil {
 			return err
 		}
-		b, err := fs.ReadFile(r.ts.fsys, p)
-		if err != nil {
-			return err
-		}
-		return r.writeBytes(p, b)
-	})
-	if err != nil {
-		return err
-	}
-	if err := r.writeBytes("assets/search.js", search.Script()); err != nil {
-		return err
 	}
 
 	// The root and the site-wide 404 let the reader choose a script, in
@@ -133,6 +121,7 @@ func (r *renderer) writeExtras(ps []*page) error {
 // the site's name and two links, the zh-Hant half converted.
 func (r *renderer) chooser(notFound bool) string {
 	esc := html.EscapeString
+	a := r.x.assets.urls // the embedded style.css, icon.svg and site.js are always there
 	name := r.x.cat.Site.Name
 	hans := "<p>请选择文字版本：</p>"
 	if notFound {
@@ -172,8 +161,8 @@ func (r *renderer) chooser(notFound bool) string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>` + esc(title) + " / " + esc(r.conv.Convert(title)) + `</title>
-` + canonical + `<link rel="stylesheet" href="/assets/style.css">
-<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
+` + canonical + `<link rel="stylesheet" href="` + esc(a["style.css"]) + `">
+<link rel="icon" href="` + esc(a["icon.svg"]) + `" type="image/svg+xml">
 </head>
 <body class="chooser"` + auto + `>
 <main id="main">
@@ -184,7 +173,7 @@ func (r *renderer) chooser(notFound bool) string {
 <h2>` + esc(r.conv.Convert(name)) + `</h2>
 ` + r.conv.ConvertHTML(hans) + links("hant") + `</section>
 </main>
-<script src="/assets/site.js" defer></script>
+<script src="` + esc(a["site.js"]) + `" defer></script>
 </body>
 </html>
 `
@@ -220,7 +209,12 @@ func (r *renderer) atom(tr func(string) string) string {
 	c := r.x.cat
 	md := markdown()
 	esc := func(s string) string { return html.EscapeString(tr(s)) }
-	updated := r.x.date
+	// The feed's own date is its newest entry's, else the data's (never
+	// the build's: the feed would change every day).
+	updated := r.x.dataDate
+	if updated.IsZero() {
+		updated = r.x.date
+	}
 	if len(c.Changes) > 0 {
 		updated = c.Changes[0].Date
 	}
@@ -263,7 +257,7 @@ func (r *renderer) atom(tr func(string) string) string {
 
 // writeData writes the open-data files.
 func (r *renderer) writeData() error {
-	files, err := opendata.Files(r.x.cat, r.x.date)
+	files, err := opendata.Files(r.x.cat, r.x.date, r.x.dataDate)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"html/template"
 	"slices"
 	"sort"
@@ -14,7 +15,15 @@ import (
 // pages render in parallel.
 type index struct {
 	cat  *catalog.Catalog
-	date catalog.Date
+	date catalog.Date // the build date: statuses are computed as of it, but never printed (see dataDate)
+	// dataDate is the data's latest change date: the latest date, not
+	// after the build date, of the change log, the guides' updated dates,
+	// the documents and the organisations' status changes. Pages print it
+	// where they would print the build date, so that a build on another
+	// day of the same sources gives the same bytes (and a deploy uploads
+	// nothing); zero when the catalog dates nothing.
+	dataDate catalog.Date
+	assets   *assets // the build's assets under their fingerprinted names, set before pages render
 
 	orgsByOcc   map[string][]*catalog.Organisation  // organisations certifying an occupation, by id
 	qualsByOcc  map[string][]*catalog.Qualification // rows mapping to an occupation
@@ -96,8 +105,53 @@ func newIndex(c *catalog.Catalog, date catalog.Date) *index {
 			bump("d/"+id, ch.Date)
 		}
 	}
+	latest := func(d catalog.Date) {
+		if !d.After(date) && d.After(x.dataDate) {
+			x.dataDate = d
+		}
+	}
+	for _, ch := range c.Changes {
+		latest(ch.Date)
+	}
+	for _, g := range c.Guides {
+		latest(g.Updated)
+	}
+	for _, d := range c.Documents {
+		latest(d.Date)
+	}
+	for _, o := range c.Organisations {
+		latest(o.StatusDate)
+	}
 	x.sortOrgs()
 	return x
+}
+
+// statusSince is the date the statuses of orgs (an organisation, or a
+// list of them) are given "as of": the latest day on which one of them
+// came into the state it is in on the build date, or changed in the
+// change log. Every status shown held on every day from it to the build
+// date, so it, unlike the build date, stays the same from build to build
+// until a status really changes.
+func (x *index) statusSince(orgs any) (catalog.Date, error) {
+	var since catalog.Date
+	var os []*catalog.Organisation
+	switch v := orgs.(type) {
+	case *catalog.Organisation:
+		os = []*catalog.Organisation{v}
+	case []*catalog.Organisation:
+		os = v
+	default:
+		return since, fmt.Errorf("statusSince: %T is not an organisation or a list of them", orgs)
+	}
+	for _, o := range os {
+		if d := o.ValiditySince(x.date); d.After(since) {
+			since = d
+		}
+		if d := x.updated["o/"+o.ID]; !d.After(x.date) && d.After(since) {
+			since = d
+		}
+	}
+	return since, nil
 }
 
 // orgsFor returns the organisations certifying an occupation, those in

@@ -205,8 +205,12 @@ type view struct {
 	XDef    string // the default script's prefix (a marker filled in after conversion)
 	Switch  string // the label of the switch link (a marker)
 	Base    string // absolute base URL with the trailing slash
-	Built   catalog.Date
-	Dev     bool
+	// DataDate is the data's latest change date (see index.dataDate),
+	// printed where a page says how current the site is. The build date
+	// itself is not given to templates: printed, it would change every
+	// page every day.
+	DataDate catalog.Date
+	Dev      bool
 }
 
 // renderer renders pages in parallel; its fields are read-only while the
@@ -329,7 +333,7 @@ func (r *renderer) render(w *worker, p *page) error {
 	buf := &w.buf
 	buf.Reset()
 	v := &view{Path: p.Path, Title: p.Title, Crumbs: p.Crumbs, Updated: p.Updated, Data: p.Data, Site: &r.x.cat.Site, L: hansPrefix, Alt: hantPrefix, XDef: defaultMarker, Switch: switchMarker,
-		Base: r.base, Built: r.x.date, Dev: r.dev}
+		Base: r.base, DataDate: r.x.dataDate, Dev: r.dev}
 	if err := r.chrome.render(buf, p.Tmpl, t, v); err != nil {
 		return err
 	}

@@ -58,8 +58,10 @@ var templateWords = []struct {
 		`变量 $1 没有定义`, "先用 {{$1 := …}} 定义它"},
 }
 
-// goType matches Go's type names in a message ("*generator.view").
-var goType = regexp.MustCompile(`\s*(?:in|of) type \S+|\*?\b[a-z][a-z0-9]*\.[A-Za-z_]\w*\b`)
+// goType matches Go's type names in a message ("*generator.view"): of
+// the packages whose values templates see, so that a file name the
+// message names ("logo.png") stays.
+var goType = regexp.MustCompile(`\s*(?:in|of) type \S+|\*?\b(?:generator|catalog|template|opendata|search|hant|diag|time|reflect)\.[A-Za-z_]\w*\b`)
 
 // templateFailure returns err as a [BuildError] when it is html/template's,
 // else err itself.

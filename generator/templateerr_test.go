@@ -69,3 +69,24 @@ func TestTemplateErrors(t *testing.T) {
 		t.Errorf("build: %v", err)
 	}
 }
+
+// TestAssetError: a template naming an asset the site does not have
+// fails the build at the template, before anything is published.
+func TestAssetError(t *testing.T) {
+	src := copyTree(t, "testdata/site")
+	if err := os.MkdirAll(filepath.Join(src, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "templates", "home.html"), []byte(`{{define "main"}}<img src="{{asset "logo.png"}}" alt="">{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := buildDir(context.Background(), src, filepath.Join(t.TempDir(), "public"), Options{BuildDate: testDate()})
+	var be *BuildError
+	want := `templates/home.html:1:29: error: 模板错误：{{asset "logo.png"}}：调用 asset 出错：templates/assets/ 中没有 logo.png` + "\n\thint: 检查传给 asset 的参数"
+	if !errors.As(err, &be) || be.Diagnostics[0].String() != want {
+		t.Errorf("build: %v, want\n%s", err, want)
+		if be != nil {
+			t.Log(be.Diagnostics[0].String())
+		}
+	}
+}

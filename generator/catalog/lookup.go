@@ -104,6 +104,33 @@ func (o *Organisation) Validity(on Date) Validity {
 	return Valid
 }
 
+// ValiditySince returns the day from which o has been in the state
+// Validity(on) gives, as far as the catalog tells: the day its window
+// came within [ExpiringDays] of its end for Expiring, the day after
+// its end for Expired, valid_from for Valid, and status_date when that
+// is later (a suspension, a reinstatement); zero when nothing dates it.
+// Dates after on are ignored. It is what a page says its statuses are
+// "as of", rather than the build date: the state held on every day from
+// ValiditySince(on) to on, so a build on any of those days says the same.
+func (o *Organisation) ValiditySince(on Date) Date {
+	var since Date
+	switch o.Validity(on) {
+	case Valid:
+		since = o.ValidFrom
+	case Expiring:
+		since = o.ValidUntil.AddDays(-ExpiringDays)
+	case Expired:
+		since = o.ValidUntil.AddDays(1)
+	}
+	if since.After(on) {
+		since = Date{}
+	}
+	if !o.StatusDate.After(on) && o.StatusDate.After(since) {
+		since = o.StatusDate
+	}
+	return since
+}
+
 // Stats counts what the catalog holds, for summaries.
 type Stats struct {
 	Occupations, Qualifications, Organisations, Offices, Guides, Documents, Changes, Pages int

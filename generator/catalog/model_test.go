@@ -119,6 +119,55 @@ func TestValidity(t *testing.T) {
 	}
 }
 
+// TestValiditySince: on every day from ValiditySince to the day asked
+// about, an organisation is in the same state, so a page that gives its
+// statuses "as of" that day reads the same whichever of those days it
+// was built on; and the day before, where the date is a transition of
+// the window, the state was another.
+func TestValiditySince(t *testing.T) {
+	from, until := NewDate(2024, 3, 1), NewDate(2025, 9, 30)
+	orgs := map[string]*Organisation{
+		"window":      {Status: Active, ValidFrom: from, ValidUntil: until},
+		"no start":    {Status: Active, ValidUntil: until},
+		"reinstated":  {Status: Active, ValidFrom: from, ValidUntil: until, StatusDate: NewDate(2025, 1, 10)},
+		"suspended":   {Status: Suspended, ValidFrom: from, ValidUntil: until, StatusDate: NewDate(2025, 2, 1)},
+		"no window":   {Status: Active},
+		"short, late": {Status: Active, ValidFrom: NewDate(2025, 8, 1), ValidUntil: until},
+	}
+	want := map[string]map[string]string{ // day → since, per organisation
+		"window":      {"2024-02-01": "", "2024-03-01": "2024-03-01", "2025-07-01": "2024-03-01", "2025-07-02": "2025-07-02", "2025-09-30": "2025-07-02", "2025-10-01": "2025-10-01", "2026-05-01": "2025-10-01"},
+		"no start":    {"2025-07-01": "", "2025-07-02": "2025-07-02"},
+		"reinstated":  {"2025-01-09": "2024-03-01", "2025-01-10": "2025-01-10", "2025-08-01": "2025-07-02"},
+		"suspended":   {"2025-01-31": "", "2025-02-01": "2025-02-01", "2026-01-01": "2025-02-01"},
+		"no window":   {"2025-01-01": ""},
+		"short, late": {"2025-06-15": "", "2025-08-15": "2025-07-02"}, // Validity reads no valid_from
+	}
+	for name, o := range orgs {
+		for day, since := range want[name] {
+			on, _ := ParseDate(day)
+			got := o.ValiditySince(on)
+			if s := got.String(); got.IsZero() && since != "" || !got.IsZero() && s != since {
+				t.Errorf("%s on %s: ValiditySince = %q, want %q", name, day, s, since)
+			}
+		}
+		for on := NewDate(2024, 1, 1); !on.After(NewDate(2026, 6, 1)); on = on.AddDays(1) {
+			since := o.ValiditySince(on)
+			if since.IsZero() {
+				continue
+			}
+			v := o.Validity(on)
+			for d := since; !d.After(on); d = d.AddDays(1) {
+				if o.Validity(d) != v {
+					t.Fatalf("%s on %s: since %s, but on %s it was %s, not %s", name, on, since, d, o.Validity(d), v)
+				}
+			}
+			if (v == Expiring || v == Expired) && since != o.StatusDate && o.Validity(since.AddDays(-1)) == v {
+				t.Errorf("%s on %s: since %s, but the day before was %s already", name, on, since, v)
+			}
+		}
+	}
+}
+
 func TestLookupsAndOrder(t *testing.T) {
 	c, ds := Load(os.DirFS("testdata/valid"), Options{})
 	if err := ds.Err(); err != nil {

@@ -14,12 +14,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +36,7 @@ import (
 	"github.com/qualbridge/qualbridge/generator/devserver"
 	"github.com/qualbridge/qualbridge/generator/hant"
 	"github.com/qualbridge/qualbridge/generator/publish"
+	"github.com/qualbridge/qualbridge/templates"
 )
 
 var shots = flag.String("shots", "", "save a screenshot of each page visited in this `dir`")
@@ -610,6 +613,11 @@ func TestDevReload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The deployment's templates/assets/, empty until the style sheet is
+	// overridden below.
+	if err := os.MkdirAll(filepath.Join(src, "templates", "assets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -659,6 +667,28 @@ func TestDevReload(t *testing.T) {
 	write(name, `name = "测试用站点名称（已修复）"`)
 	waitText(t, b, "测试用站点名称（已修复）")
 	b.do(t, "see the error go", chromedp.WaitNotPresent(chromedp.ID("qualbridge-dev-errors")))
+
+	// A changed style sheet is a new fingerprinted name: the page reloads
+	// and loads it, and its rules apply.
+	css, err := fs.ReadFile(templates.FS(), "assets/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css = append(css, "\nmain h1{color:rgb(1, 2, 3)}\n"...)
+	if err := os.WriteFile(filepath.Join(src, "templates", "assets", "style.css"), css, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var color string
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end) && color != "rgb(1, 2, 3)"; time.Sleep(100 * time.Millisecond) {
+		color, _ = chromedp.Run(b.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('main h1')).color`))
+	}
+	if color != "rgb(1, 2, 3)" {
+		t.Errorf("after the style sheet changed, the heading is %s, not the new rgb(1, 2, 3)", color)
+	}
+	href := run(t, b, "read the style sheet's name", chromedp.Evaluate[string](`document.querySelector('link[rel=stylesheet]').getAttribute('href')`))
+	if !regexp.MustCompile(`^/assets/style\.[0-9a-f]{10}\.css$`).MatchString(href) {
+		t.Errorf("the page loads the style sheet %q, not a fingerprinted name", href)
+	}
 }
 
 // waitText waits until the page's h1 shows s.

@@ -8,7 +8,12 @@
 // the documented order and every field present ("" for a value not
 // published, [] for an empty list). Each file is an object:
 //
-//	{"dataset": "qualifications", "build_date": "2025-12-01", "rows": [ … ]}
+//	{"dataset": "qualifications", "updated": "2025-12-01", "rows": [ … ]}
+//
+// updated is the data's latest change date (the generator's: the change
+// log, the guides, the documents, the organisations' status changes), not
+// the build date, so that a build on another day of the same catalog
+// gives the same bytes.
 //
 // CSV files follow RFC 4180 (encoding/csv), start with a UTF-8 byte order
 // mark so that spreadsheet programs show Chinese correctly, and have a
@@ -17,9 +22,10 @@
 // steps and questions: the JSON keeps them inside each guide, and the CSV
 // gives each its own file with one row per item.
 //
-// An organisation's validity is computed as of the build date, which
-// every organisation row carries (as_of), since it changes with the date
-// alone.
+// An organisation's validity is computed as of the build date, and every
+// organisation row carries the day since which it has been so
+// (validity_since, [catalog.Organisation.ValiditySince]): the row changes
+// when the state does, not every day.
 //
 // One table of columns per dataset drives the JSON, the CSV and the
 // documentation, so a field cannot be exported without being described.
@@ -194,17 +200,18 @@ func cell(v any) string {
 
 // Files returns the open-data files of the catalog: path (relative to the
 // site root, e.g. "data/qualifications.json") → bytes. The same catalog
-// and date give the same bytes.
-func Files(c *catalog.Catalog, buildDate catalog.Date) (map[string][]byte, error) {
+// and dates give the same bytes. Validity is computed as of on, the build
+// date; updated is what the files give as their date.
+func Files(c *catalog.Catalog, on, updated catalog.Date) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	for _, t := range tables(c, buildDate) {
+	for _, t := range tables(c, on) {
 		rows := t.rows(c)
 		if t.JSON != "" {
 			doc := struct {
-				Dataset   string   `json:"dataset"`
-				BuildDate string   `json:"build_date"`
-				Rows      []object `json:"rows"`
-			}{t.Name, buildDate.String(), objects(t, rows)}
+				Dataset string   `json:"dataset"`
+				Updated string   `json:"updated"`
+				Rows    []object `json:"rows"`
+			}{t.Name, updated.String(), objects(t, rows)}
 			b, err := marshal(doc)
 			if err != nil {
 				return nil, fmt.Errorf("opendata: %v", err)

@@ -18,6 +18,9 @@ import (
 
 var buildDate = catalog.NewDate(2025, time.December, 1)
 
+// dataDate is the data's latest change date the generator would pass.
+var dataDate = catalog.NewDate(2025, time.November, 20)
+
 // fixture is a small fictional catalog: every name, code and phone number
 // here is made up for the tests, none is a fact.
 func fixture() *catalog.Catalog {
@@ -66,7 +69,7 @@ func fixture() *catalog.Catalog {
 
 func files(t *testing.T, c *catalog.Catalog) map[string][]byte {
 	t.Helper()
-	fs, err := Files(c, buildDate)
+	fs, err := Files(c, buildDate, dataDate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,15 +95,15 @@ func readCSV(t *testing.T, name string, b []byte) [][]string {
 func jsonKeys(t *testing.T, name string, b []byte) (rows []map[string]any, keys [][]string) {
 	t.Helper()
 	var doc struct {
-		Dataset   string            `json:"dataset"`
-		BuildDate string            `json:"build_date"`
-		Rows      []json.RawMessage `json:"rows"`
+		Dataset string            `json:"dataset"`
+		Updated string            `json:"updated"`
+		Rows    []json.RawMessage `json:"rows"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	if doc.BuildDate != buildDate.String() {
-		t.Errorf("%s: build_date %q", name, doc.BuildDate)
+	if doc.Updated != dataDate.String() {
+		t.Errorf("%s: updated %q, want the data's date %s (not the build date)", name, doc.Updated, dataDate)
 	}
 	for _, raw := range doc.Rows {
 		var m map[string]any
@@ -189,10 +192,13 @@ func TestValues(t *testing.T) {
 	fs := files(t, fixture())
 	orgs, _ := jsonKeys(t, "organisations", fs["data/organisations.json"])
 	validity := map[string]string{}
+	// The day each state began, not the build date: the rows stay the
+	// same from build to build until a state changes.
+	since := map[string]string{"org-expiring": "2025-10-02", "org-valid": "", "org-expired": "2025-12-01", "org-suspended": "2025-06-01", "org-unknown": ""}
 	for _, o := range orgs {
 		validity[o["id"].(string)] = o["validity"].(string)
-		if o["as_of"] != "2025-12-01" {
-			t.Errorf("%s: as_of %v", o["id"], o["as_of"])
+		if id := o["id"].(string); o["validity_since"] != since[id] {
+			t.Errorf("%s: validity_since %v, want %q", id, o["validity_since"], since[id])
 		}
 	}
 	want := map[string]string{"org-expiring": "即将到期", "org-valid": "有效", "org-expired": "已过期", "org-suspended": "暂停", "org-unknown": "未公布"}
@@ -205,7 +211,7 @@ func TestValues(t *testing.T) {
 	}
 
 	for _, s := range []string{
-		"org-expiring,虚构评价机构甲,社会培训评价组织,,,,9-99-01-01:四级、三级,2023-01-01,2025-12-31,有效,,,即将到期,2025-12-01,,,0000-00000000,,\r\n",
+		"org-expiring,虚构评价机构甲,社会培训评价组织,,,,9-99-01-01:四级、三级,2023-01-01,2025-12-31,有效,,,即将到期,2025-10-02,,,0000-00000000,,\r\n",
 		"test-a,测试技术士,乙级,9-99-01-01,,,二级,二级/技师,published,,采信,published,,技能类,3,test-doc,,2025-01-02,福建,test-guide,,\"多行\r\n说明，带逗号, \"\"引号\"\" 和 <尖括号> & 符号\",虚构来源 A；虚构来源 B\r\n",
 		"test-guide,1,申请人,提出申请,,,不收费,虚构通知 三\r\n",
 		"test-guide,2,窗口,受理,1个工作日,某情形,,\r\n",
