@@ -30,6 +30,9 @@ type KeyOptions struct {
 	// takes a new key only through it: the key is added to the
 	// root-signed trust list, which is what issuing and verifiers trust.
 	Root ed25519.PrivateKey
+	// Role is what the key signs: signing (the zero value: certificates
+	// and revocations) or timestamp (snapshot heads only; needs Root).
+	Role trustv2.Role
 }
 
 // CreateKey makes an Ed25519 signing key: the private key goes only
@@ -44,6 +47,9 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 	}
 	if _, err := os.Stat(o.KeyFile); err == nil {
 		return "", fmt.Errorf("%s 已存在；密钥文件从不覆盖", o.KeyFile)
+	}
+	if o.Role == trustv2.RoleTimestamp {
+		return createTimestampKey(o)
 	}
 	if HasTrust(o.Registry) {
 		if o.Root == nil {
