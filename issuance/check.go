@@ -447,7 +447,12 @@ func (c *regCheck) sealed(manifests []*Manifest) {
 		c.add(ReissuedDir, 0, "从备份恢复该文件夹", "%v", err)
 		cur = all
 	}
+	cs0, _ := readCancellations(c.dir) // its errors are reported below
+	gone := withdrawn(t.List, cur, cs0)
 	for i := range cur {
+		if gone[cur[i].Locator] {
+			continue // revoked, its key compromised: not published (see withdrawn)
+		}
 		if err := checkSealed(t.List, &cur[i]); err != nil {
 			file, line, _ := strings.Cut(at[i], ":")
 			n, _ := strconv.Atoi(line)

@@ -65,6 +65,9 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 			return nil, err
 		}
 	} // else no signing key yet, so nothing issued: an empty snapshot
+	if all, err = standing(o.Registry, t.List, all); err != nil {
+		return nil, err
+	}
 
 	if err := checkAll(t.List, all); err != nil {
 		return nil, &RegistryError{Dir: o.Registry, Err: err}

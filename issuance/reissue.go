@@ -303,3 +303,49 @@ func planReissue(l *trust.List, kid string, all []Sealed, cs []cancellation) *Re
 	}
 	return plan
 }
+
+// withdrawn returns the certificates of all whose record no verifier
+// may see any more: signed by a key the trust list marks compromised,
+// and revoked by a revocation the list trusts (one [Reissue] signed
+// again, say). [Reissue] never re-signs a revoked certificate, so its
+// record stays signed by the compromised key, and a verifier would
+// answer "key compromised" for it rather than "revoked"; without the
+// record, it answers "revoked" from the revocation alone. (A manual
+// lookup of it answers unknown either way: a compromised key's record
+// is never shown.)
+func withdrawn(l *trust.List, all []Sealed, cs []cancellation) map[record.Locator]bool {
+	out := map[record.Locator]bool{}
+	trusted := map[record.Locator]bool{}
+	for _, c := range cs {
+		rc, err := record.OpenCancellation(c.Envelope, l.PublicKey(trust.RoleSigning))
+		if err == nil && rc.Locator == c.Locator && l.May(rc.KID, trust.RoleSigning, rc.SignedAt) == nil {
+			trusted[rc.Locator] = true
+		}
+	}
+	for _, s := range all {
+		if k, ok := l.Key(s.KID); ok && k.Status == trust.Compromised && trusted[s.Locator] {
+			out[s.Locator] = true
+		}
+	}
+	return out
+}
+
+// standing is all without the [withdrawn] certificates: what publish
+// puts in a snapshot.
+func standing(dir string, l *trust.List, all []Sealed) ([]Sealed, error) {
+	cs, err := readCancellations(dir)
+	if err != nil {
+		return nil, err
+	}
+	w := withdrawn(l, all, cs)
+	if len(w) == 0 {
+		return all, nil
+	}
+	out := make([]Sealed, 0, len(all)-len(w))
+	for _, s := range all {
+		if !w[s.Locator] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
