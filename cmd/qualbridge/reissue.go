@@ -45,7 +45,7 @@ func runReissue(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(c.stdout, "  证书 %s  第 %d 版次  签于 %s（令牌和二维码不变，版次加一）\n", s.Number, s.Generation, cst(s.SignedAt))
 		}
 		for _, r := range p.Revocations {
-			fmt.Fprintf(c.stdout, "  撤销 %s  %s  %s  签于 %s\n", r.Number, r.Old.Date.Format(time.DateOnly), r.Old.Reason, cst(r.Old.SignedAt))
+			fmt.Fprintf(c.stdout, "  撤销 %s  撤销日期 %s  原因：%s  签于 %s\n", r.Number, r.Old.Date.Format(time.DateOnly), r.Old.Reason, cst(r.Old.SignedAt))
 		}
 		for _, s := range p.Skipped {
 			fmt.Fprintf(c.stdout, "  跳过 %s：已撤销，不再签名\n", s.Number)
