@@ -290,6 +290,19 @@ func TestTimestampKeyRotation(t *testing.T) {
 	if _, _, err := loadSnapshot(t, tr.Registry, forged, marks); trust.ReasonOf(err) != trust.ReasonHead {
 		t.Fatalf("head by the compromised timestamp key: %v (%s)", err, trust.ReasonOf(err))
 	}
+
+	// Retiring goes through the same root-signed change for a timestamp
+	// key: the publisher refuses it from then on.
+	if _, err := SetStatus(tr.Registry, tr.root, newKID, trust.Retired, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tl, _ = OpenTrust(tr.Registry)
+	if err := tl.CheckTimestampKey(newTS, time.Now().Add(time.Second)); !errors.As(err, &d) || !strings.Contains(d.Message, "已停用") {
+		t.Fatalf("the retired timestamp key: %v", err)
+	}
+	if _, err := Publish(PublishOptions{Registry: tr.Registry, Out: out, Timestamp: newTS, Now: time.Now().Add(time.Second)}); err == nil {
+		t.Fatal("published with a retired timestamp key")
+	}
 }
 
 // TestRenewExpiredList: an expired trust list stops issue and publish
