@@ -310,19 +310,18 @@ func TestTimestampKeyRotation(t *testing.T) {
 // the root) gives a new sequence and expiry over the same keys, and a
 // verifier takes it. A list near its expiry is warned about.
 func TestRenewExpiredList(t *testing.T) {
-	dir := t.TempDir()
-	reg := filepath.Join(dir, "reg")
-	root := testKey("root")
-	past := time.Now().Add(-72 * time.Hour)
-	if _, err := InitTrust(TrustInitOptions{Registry: reg, Root: root, TimestampKeyFile: filepath.Join(dir, "TEST-ONLY-ts.age"),
-		Recipients: testRecipients(t), Now: past, ListLifetime: 48 * time.Hour}); err != nil {
+	tr := newTrustedRegistry(t, fictionalBatch(0, 1))
+	mustIssue(t, tr.Options)
+	reg, root, ts, dir := tr.Registry, tr.root, tr.timestamp, t.TempDir()
+	// The list is let run out: re-signed to expire a second after.
+	if _, err := ChangeList(reg, root, time.Now(), func(l *trust.List) error {
+		l.Expires = l.SignedAt.Add(time.Second)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := OpenKey("ts", mustRead(t, filepath.Join(dir, "TEST-ONLY-ts.age")), testIdentities(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = OpenTrust(reg)
+	time.Sleep(1100 * time.Millisecond)
+	_, err := OpenTrust(reg)
 	var d diag.Diagnostic
 	if !errors.As(err, &d) || !strings.Contains(d.Message, "过期") || !strings.Contains(d.Hint, "qualbridge trust renew -registry "+reg) {
 		t.Fatalf("expired list: %v", err)
@@ -333,6 +332,12 @@ func TestRenewExpiredList(t *testing.T) {
 	out := filepath.Join(dir, "snapshot")
 	if _, err := Publish(PublishOptions{Registry: reg, Out: out, Timestamp: ts, Now: time.Now()}); err == nil {
 		t.Fatal("published over an expired trust list")
+	}
+
+	ds, _ := Check(reg)
+	if i := slices.IndexFunc(ds, func(d diag.Diagnostic) bool { return d.Pos.File == ListFile }); i < 0 ||
+		ds[i].Severity != diag.Error || !strings.Contains(ds[i].Message, "过期") || !strings.Contains(ds[i].Hint, "trust renew") {
+		t.Fatalf("registry check of an expired list:\n%s", listString(ds))
 	}
 
 	if _, err := RenewList(reg, testKey("not the root"), time.Now(), 0); err == nil {
@@ -350,7 +355,7 @@ func TestRenewExpiredList(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after renew: %v", err)
 	}
-	if tl.List.Seq != 2 || l.Seq != 2 || tl.List.Expires.Sub(tl.List.SignedAt) != 90*24*time.Hour || len(tl.List.Keys) != 1 {
+	if tl.List.Seq != 4 || l.Seq != 4 || tl.List.Expires.Sub(tl.List.SignedAt) != 90*24*time.Hour || len(tl.List.Keys) != 2 {
 		t.Fatalf("renewed list: seq %d, lives %s, %d keys", tl.List.Seq, tl.List.Expires.Sub(tl.List.SignedAt), len(tl.List.Keys))
 	}
 	if string(before) == string(mustRead(t, filepath.Join(reg, ListFile))) {
@@ -361,6 +366,9 @@ func TestRenewExpiredList(t *testing.T) {
 	}
 	if d, ok := tl.ExpiryWarning(time.Now().Add(70 * 24 * time.Hour)); !ok || d.Severity != diag.Warning || !strings.Contains(d.Message, "还有 19 天") || !strings.Contains(d.Hint, "trust renew") {
 		t.Errorf("20 days before expiry: %+v %v", d, ok)
+	}
+	if ds, _ := Check(reg); len(ds) > 0 {
+		t.Fatalf("registry check after renew:\n%s", listString(ds))
 	}
 	if _, err := Publish(PublishOptions{Registry: reg, Out: out, Timestamp: ts, Now: time.Now()}); err != nil {
 		t.Fatal(err)

@@ -394,10 +394,14 @@ func (c *regCheck) sealed(manifests []*Manifest) {
 		}
 		return
 	}
-	t, err := OpenTrust(c.dir)
+	t, err := openTrust(c.dir) // an expired list is checked too, and said below
 	if err != nil {
 		c.add(ListFile, 0, "从备份恢复 trust.list；信任列表只能由 qualbridge keygen -root-key 或 trust retire/compromise 改动", "%v", err)
 		return
+	}
+	if d, ok := t.ExpiryWarning(time.Now()); ok {
+		d.Pos.File = ListFile
+		c.list = append(c.list, d)
 	}
 	locs := map[record.Locator]bool{}
 	var all []Sealed

@@ -71,10 +71,8 @@ func OpenTrust(dir string) (*Trust, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !t.List.Expires.After(time.Now()) {
-		return nil, diag.Diagnostic{Pos: diag.Pos{File: filepath.Join(dir, ListFile)}, Severity: diag.Error,
-			Message: fmt.Sprintf("信任列表已于 %s 过期，拒绝签发、撤销和发布", localTime(t.List.Expires)),
-			Hint:    renewHint(dir)}
+	if d, ok := t.ExpiryWarning(time.Now()); ok && d.Severity == diag.Error {
+		return nil, d
 	}
 	return t, nil
 }
@@ -89,15 +87,21 @@ func renewHint(dir string) string {
 const ExpiryWarningDays = 30
 
 // ExpiryWarning is the warning that the trust list expires within
-// [ExpiryWarningDays] of now, if it does.
+// [ExpiryWarningDays] of now, if it does, or (an error) that it has.
 func (t *Trust) ExpiryWarning(now time.Time) (diag.Diagnostic, bool) {
 	left := t.List.Expires.Sub(now)
-	if left > ExpiryWarningDays*24*time.Hour {
+	d := diag.Diagnostic{Pos: diag.Pos{File: filepath.Join(t.Dir, ListFile)}, Hint: renewHint(t.Dir)}
+	switch {
+	case left <= 0:
+		d.Severity = diag.Error
+		d.Message = fmt.Sprintf("信任列表已于 %s 过期，拒绝签发、撤销和发布：核验服务对所有证书都答“暂时无法核验”", localTime(t.List.Expires))
+	case left <= ExpiryWarningDays*24*time.Hour:
+		d.Severity = diag.Warning
+		d.Message = fmt.Sprintf("信任列表将于 %s 过期（还有 %d 天）：过期后核验服务对所有证书都答“暂时无法核验”", localTime(t.List.Expires), int(left.Hours()/24))
+	default:
 		return diag.Diagnostic{}, false
 	}
-	return diag.Diagnostic{Pos: diag.Pos{File: filepath.Join(t.Dir, ListFile)}, Severity: diag.Warning,
-		Message: fmt.Sprintf("信任列表将于 %s 过期（还有 %d 天）：过期后核验服务对所有证书都答“暂时无法核验”", localTime(t.List.Expires), int(left.Hours()/24)),
-		Hint:    renewHint(t.Dir)}, true
+	return d, true
 }
 
 // openTrust is [OpenTrust] that overlooks the trust list's expiry:
