@@ -161,11 +161,11 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "已生成根密钥 %s（age 加密）：%s —— 离线保管，只在改动信任列表时使用\n", res.RootKID, *rootKey)
 	}
 	fmt.Fprintf(c.stdout, "根公钥（交给每台核验服务器，-trust-root）：%s\n", filepath.Join(*dir, issuance.PinFile))
-	to := "根密钥的口令"
+	opens := "用口令打开"
 	if len(ops) > 0 {
-		to = "-ops-recipient"
+		opens = "用 -ops-recipient 的身份打开，pepper 也是"
 	}
-	fmt.Fprintf(c.stdout, "时间戳密钥 %s（age 加密给%s）：%s\n", res.TimestampKID, to, *tsKey)
+	fmt.Fprintf(c.stdout, "时间戳密钥 %s（age 加密，%s）：%s\n", res.TimestampKID, opens, *tsKey)
 	fmt.Fprintf(c.stdout, "信任列表（根密钥签署）：%s\n", filepath.Join(*dir, issuance.ListFile))
 	if *pepperOut != "" {
 		fmt.Fprintf(c.stdout, "人工查询 pepper（明文，只交给核验服务器，-lookup-pepper）：%s\n", *pepperOut)
