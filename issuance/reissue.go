@@ -76,8 +76,9 @@ type ReissuedRevocation struct {
 //     the generation one higher, sealed again, in a new
 //     reissued/NNNNNN.sealed file written at once (temporary file, fsync,
 //     rename, directory fsync);
-//   - every revocation of cancellations.log signed by KID, appended to the
-//     log signed by the new key, so that a verifier, which skips what a
+//   - every revocation of cancellations.log signed by KID (and by no
+//     other key that is not compromised), appended to the log signed by
+//     the new key, so that a verifier, which skips what a
 //     compromised key signed, still finds the certificate revoked, and
 //     the revocation chain only grows.
 //
