@@ -102,10 +102,14 @@ func (c *regCheck) run() {
 		c.add(PinFile, 0, nt.Hint(), "登记库没有根信任：不能签发，也无法核对签名")
 		return
 	}
-	t, err := OpenTrust(c.dir)
+	t, err := openTrust(c.dir) // an expired list is checked too, and said below
 	if err != nil {
 		c.add(ListFile, 0, "从备份恢复 trust.list；信任列表只能由 qualbridge keygen -root-key 或 trust retire/compromise 改动", "%v", err)
 		return
+	}
+	if d, ok := t.ExpiryWarning(time.Now()); ok {
+		d.Pos.File = ListFile
+		c.list = append(c.list, d)
 	}
 
 	des, err := os.ReadDir(filepath.Join(c.dir, CertsDir))
@@ -257,8 +261,14 @@ func (c *regCheck) signatures(t *Trust, all []Sealed, at []string) {
 		c.add(ReissuedDir, 0, "从备份恢复该文件夹", "%v", err)
 		cur = all
 	}
+	cs, _ := readCancellations(c.dir) // its errors are reported by cancellations
+	gone := withdrawn(t.List, cur, cs)
 	errs := make([]error, len(cur))
-	parallel(len(cur), func(i int) { errs[i] = checkSealed(t.List, &cur[i]) })
+	parallel(len(cur), func(i int) {
+		if !gone[cur[i].Locator] { // revoked, its key compromised: not published (see withdrawn)
+			errs[i] = checkSealed(t.List, &cur[i])
+		}
+	})
 	for i, err := range errs {
 		if err == nil {
 			continue
@@ -291,16 +301,24 @@ func (c *regCheck) cancellations(t *Trust) {
 			continue
 		}
 		cn, err := record.OpenCancellation(env, t.List.PublicKey(trust.RoleSigning))
+		effective := false
 		switch {
 		case err != nil:
 			c.add(CancellationsFile, line, "查明原因：这条撤销在核验服务中不会生效", "撤销签名无效：%v", err)
 		case cn.Locator != loc:
 			c.add(CancellationsFile, line, "从备份恢复该文件", "行首的定位符与签名内容不符")
 		case t.List.May(cn.KID, trust.RoleSigning, cn.SignedAt) != nil:
-			c.warn(CancellationsFile, line, "用有效密钥重新撤销该证书", "撤销由已泄露或不在时间窗内的密钥签署，核验服务会忽略它")
+			if _, resigned := seen[loc]; !resigned && !resignedLater(t, c.lines(CancellationsFile, data)[i+1:], loc) {
+				c.warn(CancellationsFile, line, "用 qualbridge reissue -kid "+cn.KID+" 以有效密钥重签这条撤销", "撤销由已泄露或不在时间窗内的密钥签署，核验服务会忽略它")
+			}
+		default:
+			effective = true
 		}
 		if _, ok := c.locators[loc]; !ok {
 			c.add(CancellationsFile, line, "", "撤销的证书不在任何签发日志中")
+		}
+		if !effective {
+			continue
 		}
 		if prev, dup := seen[loc]; dup {
 			c.add(CancellationsFile, line, "", "该证书已在第 %d 行撤销过", prev)
@@ -426,4 +444,23 @@ func Repair(fsys FS, dir string, now time.Time) ([]Action, error) {
 		acts = append(acts, Action{IndexFile, fmt.Sprintf("已按批次清单重建（%d 行）", len(want))})
 	}
 	return acts, nil
+}
+
+// resignedLater reports whether a later line of cancellations.log
+// revokes loc again under a key the trust list lets stand (what reissue
+// appends after a compromise).
+func resignedLater(t *Trust, rest [][]byte, loc record.Locator) bool {
+	for _, l := range rest {
+		a, b, _ := strings.Cut(string(l), " ")
+		l2, err := parseLocator(a)
+		env, err2 := base64URL.DecodeString(b)
+		if err != nil || err2 != nil || l2 != loc {
+			continue
+		}
+		cn, err := record.OpenCancellation(env, t.List.PublicKey(trust.RoleSigning))
+		if err == nil && cn.Locator == loc && t.List.May(cn.KID, trust.RoleSigning, cn.SignedAt) == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -76,6 +76,33 @@
 // signed, at a higher generation under the same token, after a person
 // approves the list.
 //
+// # The key ceremony
+//
+// The root key only ever signs the trust list, and every key comes and
+// goes through it. [CreateKey] with Role timestamp adds a timestamp key
+// (a verifier takes heads from it as soon as the list is published, and
+// marking the old one compromised resets the marks it set);
+// [Trust.CheckTimestampKey] is publish's refusal of a retired or
+// compromised one, with what to do. [RenewList] gives the list a new
+// sequence and expiry over the same keys; it is the one way past an
+// expired list, which [OpenTrust] refuses, and [Trust.ExpiryWarning]
+// warns of it for 30 days before.
+//
+// A compromise must not revive a revocation: a verifier skips what a
+// compromised key signed, revocations included. So [Reissue] never
+// re-signs a certificate the registry has revoked (by any key: the
+// registry's cancellations.log is the operator's record), and signs
+// again, with the new key, every revocation the old key signed, appended
+// to the log so that the revocation chain only grows. Such a certificate
+// keeps its old record, signed by the compromised key, which [Publish]
+// then leaves out of the snapshot: a scan answers revoked from the
+// revocation alone, never "key compromised" and never valid.
+//
+// The operational keys (the timestamp key and the pepper: what a
+// publishing host holds) may be encrypted to other recipients than the
+// root key ([TrustInitOptions].Recipients; the command's -ops-recipient),
+// so that the passphrase of the root need never be typed on that host.
+//
 // # The commit protocol
 //
 // A batch is committed in this order, each file written to a temporary

@@ -74,6 +74,13 @@ func (e *UncertainError) Unwrap() error { return e.Err }
 // Explain says a system error in the operator's words, with what to do.
 // Errors it does not know keep their own text after a Chinese lead.
 func Explain(err error) (message, hint string) {
+	var d diag.Diagnostic
+	if errors.As(err, &d) {
+		if d.Pos.File == "" {
+			return d.Message, d.Hint
+		}
+		return d.Pos.String() + ": " + d.Message, d.Hint
+	}
 	var le *LockedError
 	if errors.As(err, &le) {
 		return le.Error(), "等那次运行结束后再试；若那个进程已不存在，锁会自动释放"

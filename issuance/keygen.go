@@ -27,6 +27,9 @@ type KeyOptions struct {
 	// into the root-signed trust list, which is what issuing and
 	// verifiers trust.
 	Root ed25519.PrivateKey
+	// Role is what the key signs: signing (the zero value: certificates
+	// and revocations) or timestamp (snapshot heads only; needs Root).
+	Role trust.Role
 }
 
 // CreateKey makes an Ed25519 signing key: the private key goes only
@@ -45,6 +48,9 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 	}
 	if !HasTrust(o.Registry) {
 		return "", &NoTrustError{Dir: o.Registry}
+	}
+	if o.Role == trust.RoleTimestamp {
+		return createTimestampKey(o)
 	}
 	if o.Root == nil {
 		return "", fmt.Errorf("登记库 %s 有根信任：新密钥只能经根密钥加入信任列表（传 -root-key）", o.Registry)

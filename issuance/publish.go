@@ -63,6 +63,9 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 	if err != nil {
 		return nil, err
 	}
+	if all, err = standing(o.Registry, t.List, all); err != nil {
+		return nil, err
+	}
 
 	if err := checkAll(t.List, all); err != nil {
 		return nil, &RegistryError{Dir: o.Registry, Err: err}

@@ -10,10 +10,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"filippo.io/age"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/verifier/record"
 	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/trust"
@@ -43,6 +46,7 @@ const (
 // Trust is a registry's root of trust, checked: the pinned root set, the
 // trust list it signs, and the bytes of both as they are published.
 type Trust struct {
+	Dir   string // the registry
 	Pin   *trust.Pin
 	Roots [][]byte       // roots/000001.root …
 	Root  *trust.RootSet // the newest, which signs the trust list
@@ -58,10 +62,51 @@ func HasTrust(dir string) bool {
 
 // OpenTrust reads and checks a registry's root of trust: the pin, the
 // root sets from version 1 (which must be the pin), and the trust list,
-// which must be signed by the root. A key written into trust.list by
-// anyone without the root key fails here, so it can neither issue nor
-// publish.
+// which must be signed by the root and not have expired (the error is
+// then a [diag.Diagnostic] whose hint names trust renew). A key written
+// into trust.list by anyone without the root key fails here, so it can
+// neither issue nor publish.
 func OpenTrust(dir string) (*Trust, error) {
+	t, err := openTrust(dir)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := t.ExpiryWarning(time.Now()); ok && d.Severity == diag.Error {
+		return nil, d
+	}
+	return t, nil
+}
+
+// renewHint is what to do about a trust list that expires.
+func renewHint(dir string) string {
+	return "用根密钥续签信任列表：qualbridge trust renew -registry " + dir + " -root-key 根密钥文件，再运行 qualbridge publish"
+}
+
+// ExpiryWarningDays is how long before its expiry a trust list is
+// warned about on every issue, revoke and publish.
+const ExpiryWarningDays = 30
+
+// ExpiryWarning is the warning that the trust list expires within
+// [ExpiryWarningDays] of now, if it does, or (an error) that it has.
+func (t *Trust) ExpiryWarning(now time.Time) (diag.Diagnostic, bool) {
+	left := t.List.Expires.Sub(now)
+	d := diag.Diagnostic{Pos: diag.Pos{File: filepath.Join(t.Dir, ListFile)}, Hint: renewHint(t.Dir)}
+	switch {
+	case left <= 0:
+		d.Severity = diag.Error
+		d.Message = fmt.Sprintf("信任列表已于 %s 过期，拒绝签发、撤销和发布：核验服务对所有证书都答“暂时无法核验”", localTime(t.List.Expires))
+	case left <= ExpiryWarningDays*24*time.Hour:
+		d.Severity = diag.Warning
+		d.Message = fmt.Sprintf("信任列表将于 %s 过期（还有 %d 天）：过期后核验服务对所有证书都答“暂时无法核验”", localTime(t.List.Expires), int(left.Hours()/24))
+	default:
+		return diag.Diagnostic{}, false
+	}
+	return d, true
+}
+
+// openTrust is [OpenTrust] that overlooks the trust list's expiry:
+// everything else is checked, so only the root can renew it.
+func openTrust(dir string) (*Trust, error) {
 	pinData, err := os.ReadFile(filepath.Join(dir, PinFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &NoTrustError{Dir: dir}
@@ -73,7 +118,7 @@ func OpenTrust(dir string) (*Trust, error) {
 	if err != nil {
 		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s：根公钥文件无效：%v", PinFile, err)}
 	}
-	t := &Trust{Pin: pin}
+	t := &Trust{Dir: dir, Pin: pin}
 	for v := uint32(1); ; v++ {
 		b, err := os.ReadFile(filepath.Join(dir, trust.RootFile(v)))
 		if errors.Is(err, fs.ErrNotExist) {
@@ -101,9 +146,6 @@ func OpenTrust(dir string) (*Trust, error) {
 	}
 	if t.List, err = trust.OpenList(t.Bytes, t.Root); err != nil {
 		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 未经根密钥签名，拒绝使用（有人改动了信任列表？）：%v", ListFile, err)}
-	}
-	if !t.List.Expires.After(time.Now()) {
-		return nil, &RegistryError{Dir: dir, Err: fmt.Errorf("%s 已于 %s 过期：用根密钥重签信任列表", ListFile, localTime(t.List.Expires))}
 	}
 	return t, nil
 }
@@ -249,27 +291,29 @@ func NewRootKey(name string, recipients []age.Recipient) (ed25519.PrivateKey, er
 }
 
 // ChangeList re-signs the registry's trust list with the root key after
-// change has edited it: the sequence is raised and signed-at set, and
-// the result is checked against the pinned root before it replaces the
-// old list.
+// change has edited it: the sequence is raised, signed-at set, the
+// expiry moved out to 180 days from now if it is nearer than 30 (change
+// may set another), and the result is checked against the pinned root
+// before it replaces the old list. An expired list can be changed too:
+// it is checked against the pin like any other.
 func ChangeList(dir string, root ed25519.PrivateKey, now time.Time, change func(*trust.List) error) (*trust.List, error) {
-	t, err := OpenTrust(dir)
+	t, err := openTrust(dir)
 	if err != nil {
-		return nil, err
-	}
-	l := *t.List
-	l.Keys = append([]trust.Key(nil), l.Keys...)
-	if err := change(&l); err != nil {
 		return nil, err
 	}
 	now = now.UTC().Truncate(time.Second)
 	if now.Before(t.List.SignedAt) {
 		return nil, fmt.Errorf("本机时钟（%s）早于信任列表的签署时间（%s）：先校准时钟", localTime(now), localTime(t.List.SignedAt))
 	}
+	l := *t.List
+	l.Keys = append([]trust.Key(nil), l.Keys...)
 	l.Seq++
 	l.SignedAt = now
 	if l.Expires.Before(now.Add(30 * 24 * time.Hour)) {
 		l.Expires = now.Add(180 * 24 * time.Hour)
+	}
+	if err := change(&l); err != nil {
+		return nil, err
 	}
 	b, err := l.Sign(root)
 	if err != nil {
@@ -283,6 +327,97 @@ func ChangeList(dir string, root ed25519.PrivateKey, now time.Time, change func(
 		return nil, err
 	}
 	return &l, fsys.SyncDir(dir)
+}
+
+// MaxListLifetime is the longest a renewed trust list may live.
+const MaxListLifetime = 366 * 24 * time.Hour
+
+// RenewList re-signs the trust list with the root key, with the same
+// keys, a new sequence and an expiry lifetime from now (0: 180 days).
+// It works on an expired list, which nothing else opens: the list must
+// still be the one the pinned root signed.
+func RenewList(dir string, root ed25519.PrivateKey, now time.Time, lifetime time.Duration) (*trust.List, error) {
+	if lifetime == 0 {
+		lifetime = 180 * 24 * time.Hour
+	}
+	if lifetime < 24*time.Hour || lifetime > MaxListLifetime {
+		return nil, fmt.Errorf("信任列表的有效期须在 1 至 %d 天之间", int(MaxListLifetime.Hours()/24))
+	}
+	return ChangeList(dir, root, now, func(l *trust.List) error {
+		l.Expires = l.SignedAt.Add(lifetime)
+		return nil
+	})
+}
+
+// CheckTimestampKey says whether k may sign a head now: the trust list
+// has it as an active timestamp key inside its window. Its refusal is a
+// [diag.Diagnostic] whose hint says how to make a new timestamp key.
+func (t *Trust) CheckTimestampKey(k ed25519.PrivateKey, now time.Time) error {
+	kid := kidOf(k)
+	err := maySign(t.List, kid, trust.RoleTimestamp, now)
+	if err == nil {
+		return nil
+	}
+	d := diag.Diagnostic{Severity: diag.Error,
+		Hint: "用根密钥生成新的时间戳密钥：qualbridge keygen -registry " + t.Dir + " -root-key 根密钥文件 -role timestamp -key 新密钥文件，再用 -timestamp-key 指定它发布"}
+	key, ok := t.List.Key(kid)
+	switch {
+	case !ok:
+		d.Message = fmt.Sprintf("拒绝发布：密钥 %s 不在根签名的信任列表中（用错了 -timestamp-key 文件？）", kid)
+	case key.Role != trust.RoleTimestamp:
+		d.Message = fmt.Sprintf("拒绝发布：密钥 %s 是签名密钥，不能签快照头", kid)
+		d.Hint = "用 -timestamp-key 指定时间戳密钥（trust init 或 keygen -role timestamp 生成的）"
+	case key.Status == trust.Compromised:
+		d.Message = fmt.Sprintf("拒绝发布：时间戳密钥 %s 已标记为泄露", kid)
+	case key.Status == trust.Retired:
+		d.Message = fmt.Sprintf("拒绝发布：时间戳密钥 %s 已停用", kid)
+	default:
+		d.Message = fmt.Sprintf("拒绝发布：时间戳密钥 %s 此刻不在可签名时间内（%s 至 %s）", kid, localTime(key.NotBefore), localTime(key.NotAfter))
+	}
+	return d
+}
+
+// createTimestampKey is [CreateKey] for a timestamp key: the private
+// key age-encrypted into KeyFile, the public key added to the
+// root-signed trust list (never to the version-1 trust.json, whose keys
+// sign certificates).
+func createTimestampKey(o KeyOptions) (string, error) {
+	if !HasTrust(o.Registry) {
+		return "", fmt.Errorf("登记库 %s 还没有根信任：先运行 qualbridge trust init（它生成第一把时间戳密钥）", o.Registry)
+	}
+	if o.Root == nil {
+		return "", fmt.Errorf("时间戳密钥只能经根密钥加入信任列表（传 -root-key）")
+	}
+	t, err := openTrust(o.Registry)
+	if err != nil {
+		return "", err
+	}
+	if !slices.ContainsFunc(t.Root.Keys, func(k ed25519.PublicKey) bool { return k.Equal(o.Root.Public()) }) {
+		return "", fmt.Errorf("这把根密钥不是登记库 %s 所固定的根", PinFile)
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	sealed, err := SealKey(priv, o.Recipients)
+	if err != nil {
+		return "", err
+	}
+	kid := record.KeyID(pub)
+	if err := writeNewFile(o.KeyFile, sealed); err != nil {
+		return "", err
+	}
+	_, err = ChangeList(o.Registry, o.Root, time.Now(), func(l *trust.List) error {
+		l.Keys = append(l.Keys, trust.Key{KID: kid, PublicKey: pub, Role: trust.RoleTimestamp, Status: trust.Active,
+			NotBefore: o.NotBefore.UTC().Truncate(time.Second), NotAfter: o.NotAfter.UTC().Truncate(time.Second), Issuer: o.Issuer})
+		slices.SortFunc(l.Keys, func(a, b trust.Key) int { return strings.Compare(a.KID, b.KID) })
+		return nil
+	})
+	if err != nil {
+		os.Remove(o.KeyFile) // never in the list: it signs nothing
+		return "", err
+	}
+	return kid, nil
 }
 
 // SetStatus marks a key of the trust list retired or compromised,

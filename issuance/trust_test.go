@@ -345,17 +345,17 @@ func TestReissue(t *testing.T) {
 		OpenKey: func() (ed25519.PrivateKey, error) { return newKey, nil }, OpenPepper: tr.OpenPepper,
 		Now: time.Now(), LookupParams: testLookupParams}
 	var shown int
-	o.Approve = func(l []Sealed) bool { shown = len(l); return false }
+	o.Approve = func(p *ReissuePlan) bool { shown = len(p.Certificates); return false }
 	if _, err := Reissue(context.Background(), o); !errors.Is(err, ErrNotApproved) || shown != 3 {
 		t.Fatalf("unapproved: %v, %d shown", err, shown)
 	}
 	if names, _ := filepath.Glob(filepath.Join(tr.Registry, ReissuedDir, "*")); len(names) != 0 {
 		t.Fatalf("an unapproved run wrote %v", names)
 	}
-	o.Approve = func([]Sealed) bool { return true }
+	o.Approve = func(*ReissuePlan) bool { return true }
 	done, err := Reissue(context.Background(), o)
-	if err != nil || len(done) != 3 {
-		t.Fatalf("reissue: %d, %v", len(done), err)
+	if err != nil || len(done.Certificates) != 3 {
+		t.Fatalf("reissue: %v, %v", done, err)
 	}
 	// Nothing left signed by the compromised key.
 	if _, err := Reissue(context.Background(), o); err == nil || !strings.Contains(err.Error(), "没有由密钥") {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
@@ -83,14 +85,21 @@ func (c *cli) identities(file string) ([]age.Identity, error) {
 }
 
 // keyOpener returns the function that opens the signing key, asked for
-// only once it is needed.
+// only once it is needed: with the identity file, or the passphrase
+// when there is none.
 func (c *cli) keyOpener(keyFile, identityFile string) func() (ed25519.PrivateKey, error) {
+	return c.keyOpenerAs(keyFile, identityFile, false)
+}
+
+// keyOpenerAs is keyOpener that, when either is set, also takes the
+// passphrase for a key file encrypted to one (see identitiesFor).
+func (c *cli) keyOpenerAs(keyFile, identityFile string, either bool) func() (ed25519.PrivateKey, error) {
 	return func() (ed25519.PrivateKey, error) {
 		data, err := os.ReadFile(keyFile)
 		if err != nil {
 			return nil, err
 		}
-		ids, err := c.identities(identityFile)
+		ids, err := c.identitiesFor(data, identityFile, either)
 		if err != nil {
 			return nil, err
 		}
@@ -101,13 +110,35 @@ func (c *cli) keyOpener(keyFile, identityFile string) func() (ed25519.PrivateKey
 // pepperOpener returns the function that opens the registry's lookup
 // pepper, with the same identity as the signing key.
 func (c *cli) pepperOpener(registry, identityFile string) func() (seal.Pepper, error) {
+	return c.pepperOpenerAs(registry, identityFile, false)
+}
+
+// pepperOpenerAs is pepperOpener with either as in keyOpenerAs.
+func (c *cli) pepperOpenerAs(registry, identityFile string, either bool) func() (seal.Pepper, error) {
 	return func() (seal.Pepper, error) {
-		ids, err := c.identities(identityFile)
+		data, err := os.ReadFile(filepath.Join(registry, issuance.PepperFile))
+		if err != nil {
+			return seal.Pepper{}, err
+		}
+		ids, err := c.identitiesFor(data, identityFile, either)
 		if err != nil {
 			return seal.Pepper{}, err
 		}
 		return issuance.OpenPepper(registry, ids...)
 	}
+}
+
+// identitiesFor returns what opens the age file data: the identity
+// file's identities, or the passphrase's when there is none, or (with
+// either) when data is encrypted to a passphrase. So reissue's one
+// -identity (which must open the personal records) serves a centre
+// whose operational keys are encrypted to it (trust init -ops-recipient)
+// as well as one whose keys are on the passphrase.
+func (c *cli) identitiesFor(data []byte, identityFile string, either bool) ([]age.Identity, error) {
+	if either && bytes.HasPrefix(data, []byte("age-encryption.org/v1\n-> scrypt ")) {
+		identityFile = "" // a passphrase stanza is always alone, so first
+	}
+	return c.identities(identityFile)
 }
 
 // recipients reads -recipient values and -recipients-file files.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 //	genbatch N FILE       write a CSV batch of N fictional holders (TEST-ONLY)
 //	chop N FILE           cut the last N bytes off FILE (a torn write)
 //	waitfiles N DIR EXT   wait (up to a minute) until DIR holds N files ending in EXT
+//	grab NAME FILE RE     set $NAME to RE's first group in FILE (stdout: the last command's)
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"genbatch": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -33,6 +35,16 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			st, err := os.Stat(ts.MkAbs(args[1]))
 			ts.Check(err)
 			ts.Check(os.Truncate(ts.MkAbs(args[1]), st.Size()-int64(n)))
+		},
+		"grab": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 3 {
+				ts.Fatalf("usage: grab NAME FILE RE")
+			}
+			m := regexp.MustCompile(args[2]).FindStringSubmatch(ts.ReadFile(args[1]))
+			if len(m) < 2 {
+				ts.Fatalf("%s: no match for %s", args[1], args[2])
+			}
+			ts.Setenv(args[0], m[1])
 		},
 		"waitfiles": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 3 {

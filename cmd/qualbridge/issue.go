@@ -80,6 +80,7 @@ func runIssue(ctx context.Context, c *cli, args []string) error {
 		if o.Trust, err = issuance.OpenTrust(o.Registry); err != nil {
 			return c.fail(err)
 		}
+		c.warnExpiry(o.Trust, o.Now)
 		o.OpenPepper = c.pepperOpener(o.Registry, identity)
 	} // else Issue refuses, saying how to make the root of trust
 	if identity != "" {

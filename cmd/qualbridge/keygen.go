@@ -9,13 +9,14 @@ import (
 	"filippo.io/age"
 
 	"github.com/qualbridge/qualbridge/issuance"
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
-// runKeygen creates a signing key (issuance.CreateKey): the private key
-// only age-encrypted, the public key in the registry's root-signed trust
-// list, through the root key.
+// runKeygen creates a signing key or, through the root, a timestamp key
+// (issuance.CreateKey): the private key only age-encrypted, the public
+// key in the registry's root-signed trust list, through the root key.
 func runKeygen(ctx context.Context, c *cli, args []string) error {
-	flags := newFlags(c, "keygen", "-registry DIR -key FILE -root-key FILE [-recipient age1…] [-not-before DATE] [-not-after DATE]")
+	flags := newFlags(c, "keygen", "-registry DIR -key FILE -root-key FILE [-role signing|timestamp] [-recipient age1…] [-not-before DATE] [-not-after DATE]")
 	var o issuance.KeyOptions
 	var rcpts stringList
 	flags.StringVar(&o.Registry, "registry", "", "登记库`目录`（由 trust init 建立），其根签名的信任列表记入公钥")
@@ -25,6 +26,7 @@ func runKeygen(ctx context.Context, c *cli, args []string) error {
 	notAfter := flags.String("not-after", "", "结束时间（`日期`或 RFC 3339；默认起始后五年）")
 	flags.StringVar(&o.Issuer, "issuer", issuance.CentreName, "密钥代表的发证机构")
 	rootKey := flags.String("root-key", "", "age 加密的根密钥`文件`（trust init 所建）：新密钥经它加入信任列表")
+	role := flags.String("role", "signing", "密钥的`角色`：signing（签证书和撤销）或 timestamp（只签快照头，须 -root-key）")
 	workFactor := flags.Int("scrypt-work-factor", 18, "口令的 scrypt 工作因子（log2；只在测试中调低）")
 	if help, err := parseFlags(flags, args); help || err != nil {
 		return err
@@ -34,6 +36,16 @@ func runKeygen(ctx context.Context, c *cli, args []string) error {
 	}
 	if flags.NArg() > 0 {
 		return c.usageErrorf(flags, "keygen 不接受参数，而收到了 %q", flags.Arg(0))
+	}
+	switch *role {
+	case "signing":
+	case "timestamp":
+		o.Role = trust.RoleTimestamp
+		if *rootKey == "" {
+			return c.usageErrorf(flags, "keygen -role timestamp 需要 -root-key：时间戳密钥只经根密钥加入信任列表")
+		}
+	default:
+		return c.usageErrorf(flags, "-role 只能是 signing 或 timestamp，而不是 %q", *role)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	o.NotBefore = now
@@ -83,6 +95,13 @@ func runKeygen(ctx context.Context, c *cli, args []string) error {
 	kid, err := issuance.CreateKey(o)
 	if err != nil {
 		return c.fail(err)
+	}
+	if o.Role == trust.RoleTimestamp {
+		fmt.Fprintf(c.stdout, "已生成时间戳密钥 %s（只签快照头）\n", kid)
+		fmt.Fprintf(c.stdout, "私钥（age 加密）：%s\n", o.KeyFile)
+		fmt.Fprintf(c.stdout, "已经根密钥加入根签名的信任列表 %s（可签名时间 %s 至 %s）\n", filepath.Join(o.Registry, issuance.ListFile), o.NotBefore.Format(time.RFC3339), o.NotAfter.Format(time.RFC3339))
+		fmt.Fprintln(c.stdout, "下一步：publish -timestamp-key "+o.KeyFile+"；旧的时间戳密钥用 qualbridge trust retire（或 compromise）-kid … 停用")
+		return nil
 	}
 	fmt.Fprintf(c.stdout, "已生成签名密钥 %s\n", kid)
 	fmt.Fprintf(c.stdout, "私钥（age 加密）：%s\n", o.KeyFile)

@@ -56,6 +56,7 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 	if o.Trust, err = issuance.OpenTrust(o.Registry); err != nil {
 		return c.fail(err)
 	}
+	c.warnExpiry(o.Trust, o.Now)
 	rev, err := issuance.Revoke(o)
 	if errors.Is(err, issuance.ErrAlreadyRevoked) {
 		c.errorf("证书 %s 已于 %s 撤销（%s）", rev.Number, rev.Date.Format(time.DateOnly), rev.Reason)

@@ -5,21 +5,24 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"filippo.io/age"
 
+	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/issuance"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
-// runTrust is "trust init" (issuance.InitTrust) and "trust retire" /
-// "trust compromise" (issuance.SetStatus): the registry's root of trust,
-// changed only through the root key.
+// runTrust is "trust init" (issuance.InitTrust), "trust retire" /
+// "trust compromise" (issuance.SetStatus), "trust renew"
+// (issuance.RenewList) and "trust rotate-root" (issuance.RotateRoot):
+// the registry's root of trust, changed only through the root key.
 func runTrust(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || (args[0] != "init" && args[0] != "retire" && args[0] != "compromise" && args[0] != "rotate-root") {
-		c.errorf("trust 需要子命令 init、retire、compromise 或 rotate-root")
-		fmt.Fprintln(c.stderr, "usage: qualbridge trust init -registry DIR -root-key FILE -timestamp-key FILE [-pepper-out FILE]\n       qualbridge trust retire|compromise -registry DIR -root-key FILE -kid K\n       qualbridge trust rotate-root -registry DIR -root-key FILE -new-root-key FILE")
+	if len(args) == 0 || (args[0] != "init" && args[0] != "retire" && args[0] != "compromise" && args[0] != "renew" && args[0] != "rotate-root") {
+		c.errorf("trust 需要子命令 init、retire、compromise、renew 或 rotate-root")
+		fmt.Fprintln(c.stderr, "usage: qualbridge trust init -registry DIR -root-key FILE -timestamp-key FILE [-ops-recipient age1…|FILE] [-pepper-out FILE]\n       qualbridge trust retire|compromise -registry DIR -root-key FILE -kid K\n       qualbridge trust renew -registry DIR -root-key FILE [-days N]\n       qualbridge trust rotate-root -registry DIR -root-key FILE -new-root-key FILE")
 		return errUsage
 	}
 	sub := args[0]
@@ -30,6 +33,9 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 	pepperOut := flags.String("pepper-out", "", "init：把人工查询的 pepper 明文写入这个`文件`，交给核验服务器（-lookup-pepper）")
 	kid := flags.String("kid", "", "retire/compromise：信任列表中的密钥 `kid`")
 	newRoot := flags.String("new-root-key", "", "rotate-root：新根密钥的`文件`（不存在则新建，age 加密）")
+	var ops stringList
+	flags.Var(&ops, "ops-recipient", "init：时间戳密钥和 pepper 加密给这个 age `接收者`（age1… 或接收者文件，可重复），而不是根密钥的口令")
+	days := flags.Int("days", 180, "renew：新信任列表的有效`天数`（1 至 366）")
 	workFactor := flags.Int("scrypt-work-factor", 18, "口令的 scrypt 工作因子（log2；只在测试中调低）")
 	if help, err := parseFlags(flags, args[1:]); help || err != nil {
 		return err
@@ -38,6 +44,19 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 		return c.usageErrorf(flags, "trust %s 需要 -registry 和 -root-key，且不接受参数", sub)
 	}
 	now := time.Now()
+	if sub == "renew" {
+		root, err := c.keyOpener(*rootKey, "")()
+		if err != nil {
+			return c.fail(err)
+		}
+		l, err := issuance.RenewList(*dir, root, now, time.Duration(*days)*24*time.Hour)
+		if err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "信任列表第 %d 版已由根密钥续签，有效至 %s（密钥不变）\n", l.Seq, cst(l.Expires))
+		fmt.Fprintln(c.stdout, "运行 qualbridge publish 让核验服务得到新的信任列表")
+		return nil
+	}
 	if sub == "rotate-root" {
 		if *newRoot == "" {
 			return c.usageErrorf(flags, "trust rotate-root 需要 -new-root-key")
@@ -89,21 +108,45 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 	if *tsKey == "" {
 		return c.usageErrorf(flags, "trust init 需要 -timestamp-key")
 	}
-	r, err := c.scryptRecipient(*workFactor)
-	if err != nil {
-		return c.fail(err)
+	// The root key is on the passphrase; the operational keys (the
+	// timestamp key, the pepper) too, unless -ops-recipient sends them
+	// to an identity the hosts that publish and issue hold.
+	var rootRcpt age.Recipient
+	newRootKey := false
+	if _, err := os.Stat(*rootKey); os.IsNotExist(err) {
+		if rootRcpt, err = c.scryptRecipient(*workFactor); err != nil {
+			return c.fail(err)
+		}
+		newRootKey = true
 	}
-	rcpts := []age.Recipient{r}
+	var rcpts []age.Recipient
+	if len(ops) > 0 {
+		var err error
+		if rcpts, err = opsRecipients(ops); err != nil {
+			return c.fail(err)
+		}
+	} else if rootRcpt != nil {
+		rcpts = []age.Recipient{rootRcpt}
+	} else {
+		r, err := c.scryptRecipient(*workFactor)
+		if err != nil {
+			return c.fail(err)
+		}
+		rcpts = []age.Recipient{r}
+	}
 	var root []byte
 	created := false
-	if _, err := os.Stat(*rootKey); os.IsNotExist(err) {
-		k, err := issuance.NewRootKey(*rootKey, rcpts)
+	if newRootKey {
+		k, err := issuance.NewRootKey(*rootKey, []age.Recipient{rootRcpt})
 		if err != nil {
 			return c.fail(err)
 		}
 		root, created = k, true
-	} else if root, err = c.keyOpener(*rootKey, "")(); err != nil {
-		return c.fail(err)
+	} else {
+		var err error
+		if root, err = c.keyOpener(*rootKey, "")(); err != nil {
+			return c.fail(err)
+		}
 	}
 	res, err := issuance.InitTrust(issuance.TrustInitOptions{Registry: *dir, Root: root, TimestampKeyFile: *tsKey, Recipients: rcpts, Now: now})
 	if err != nil {
@@ -118,13 +161,39 @@ func runTrust(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "已生成根密钥 %s（age 加密）：%s —— 离线保管，只在改动信任列表时使用\n", res.RootKID, *rootKey)
 	}
 	fmt.Fprintf(c.stdout, "根公钥（交给每台核验服务器，-trust-root）：%s\n", filepath.Join(*dir, issuance.PinFile))
-	fmt.Fprintf(c.stdout, "时间戳密钥 %s（age 加密）：%s\n", res.TimestampKID, *tsKey)
+	opens := "用口令打开"
+	if len(ops) > 0 {
+		opens = "用 -ops-recipient 的身份打开，pepper 也是"
+	}
+	fmt.Fprintf(c.stdout, "时间戳密钥 %s（age 加密，%s）：%s\n", res.TimestampKID, opens, *tsKey)
 	fmt.Fprintf(c.stdout, "信任列表（根密钥签署）：%s\n", filepath.Join(*dir, issuance.ListFile))
 	if *pepperOut != "" {
 		fmt.Fprintf(c.stdout, "人工查询 pepper（明文，只交给核验服务器，-lookup-pepper）：%s\n", *pepperOut)
 	}
 	fmt.Fprintln(c.stdout, "下一步：qualbridge keygen -root-key … 加入签名密钥")
 	return nil
+}
+
+// opsRecipients reads -ops-recipient values: an age recipient (age1…,
+// ssh-…) or a file of them.
+func opsRecipients(values []string) ([]age.Recipient, error) {
+	var keys, files []string
+	for _, v := range values {
+		if strings.HasPrefix(v, "age1") || strings.HasPrefix(v, "ssh-") {
+			keys = append(keys, v)
+		} else {
+			files = append(files, v)
+		}
+	}
+	return recipients(keys, files)
+}
+
+// warnExpiry warns when the trust list expires soon
+// (issuance.Trust.ExpiryWarning).
+func (c *cli) warnExpiry(t *issuance.Trust, now time.Time) {
+	if d, ok := t.ExpiryWarning(now); ok {
+		c.print(diag.List{d})
+	}
 }
 
 // scryptRecipient encrypts new key files to the passphrase.
@@ -166,16 +235,23 @@ func runPublish(ctx context.Context, c *cli, args []string) error {
 	if o.Registry == "" || o.Out == "" || *tsKey == "" || flags.NArg() > 0 {
 		return c.usageErrorf(flags, "publish 需要 -registry、-timestamp-key 和 -out，且不接受参数")
 	}
-	var err error
+	t, err := issuance.OpenTrust(o.Registry)
+	if err != nil {
+		return c.fail(err)
+	}
 	if o.Timestamp, err = c.keyOpener(*tsKey, *identity)(); err != nil {
 		return c.fail(err)
 	}
 	o.Now = time.Now()
+	if err := t.CheckTimestampKey(o.Timestamp, o.Now); err != nil {
+		return c.fail(err)
+	}
+	c.warnExpiry(t, o.Now)
 	h, err := issuance.Publish(o)
 	if err != nil {
 		return c.fail(err)
 	}
 	fmt.Fprintf(c.stdout, "已发布快照 %s：第 %d 版，%d 条封存记录（每份证书两份副本），%d 条撤销，有效至 %s\n",
-		o.Out, h.Seq, h.Records, h.Revocations, h.Expires.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"))
+		o.Out, h.Seq, h.Records, h.Revocations, cst(h.Expires))
 	return nil
 }
