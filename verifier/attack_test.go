@@ -101,7 +101,7 @@ func TestAttacks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			os.WriteFile(filepath.Join(fx.dir, trust.ListFile), l, 0o644)
+			os.WriteFile(trusttest.Object(t, fx.dir, trusttest.List), l, 0o644)
 		}},
 		{"a lowered sequence", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
 			old := t.TempDir()
@@ -130,9 +130,11 @@ func TestAttacks(t *testing.T) {
 			fx.b.SetStatus(fx.b.Timestamp, trust.Compromised)
 			fx.b.List.Seq = 2
 			l, _ := fx.b.List.Sign(fx.b.RootKeys...)
-			h := &trust.Head{Seq: 99, SignedAt: headAt, Expires: headAt.Add(time.Hour), RootVersion: 1, ListSeq: 2}
+			h := &trust.Head{Seq: 99, SignedAt: headAt, Expires: headAt.Add(time.Hour), RootVersion: 1,
+				RootHash: trust.Hash(fx.b.Roots[0]), ListSeq: 2, ListHash: trust.Hash(l), RevChain: trust.Chain(nil)[0]}
 			hb, _ := h.Sign(fx.b.Timestamp)
-			os.WriteFile(filepath.Join(fx.dir, trust.ListFile), l, 0o644)
+			os.WriteFile(filepath.Join(fx.dir, filepath.FromSlash(trust.ListFile(h.ListHash))), l, 0o644)
+			os.WriteFile(filepath.Join(fx.dir, filepath.FromSlash(trust.RevocationsFile(h.RevChain))), []byte("QBV2\x00\x00\x00\x00"), 0o644)
 			os.WriteFile(filepath.Join(fx.dir, trust.HeadFile), hb, 0o644)
 		}},
 		{"a record deleted", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
@@ -160,14 +162,14 @@ func TestAttacks(t *testing.T) {
 			})
 		}},
 		{"the revocation list shortened", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			os.WriteFile(filepath.Join(fx.dir, trust.RevocationsFile), []byte("QBV2\x00\x00\x00\x00"), 0o644)
+			os.WriteFile(trusttest.Object(t, fx.dir, trusttest.Revocations), []byte("QBV2\x00\x00\x00\x00"), 0o644)
 		}},
 		{"the revocation list shortened under a new head", trust.ReasonRevocations, func(t *testing.T, fx *attackFixture) {
 			fx.b.Revocations = nil
 			fx.publish(t, headAt)
 		}},
 		{"the revocation list edited", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, filepath.Join(fx.dir, trust.RevocationsFile), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
+			rewriteFile(t, trusttest.Object(t, fx.dir, trusttest.Revocations), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
 		}},
 		{"a torn pack", trust.ReasonUnreadable, func(t *testing.T, fx *attackFixture) {
 			rewriteFile(t, trusttest.NewestPack(t, fx.dir), func(d []byte) []byte { return d[:len(d)-100] })
@@ -176,7 +178,7 @@ func TestAttacks(t *testing.T) {
 			rewriteFile(t, filepath.Join(fx.dir, trust.HeadFile), func(d []byte) []byte { return d[:len(d)-10] })
 		}},
 		{"a torn trust list", trust.ReasonTrustList, func(t *testing.T, fx *attackFixture) {
-			rewriteFile(t, filepath.Join(fx.dir, trust.ListFile), func(d []byte) []byte { return d[:len(d)/2] })
+			rewriteFile(t, trusttest.Object(t, fx.dir, trusttest.List), func(d []byte) []byte { return d[:len(d)/2] })
 		}},
 	}
 	for _, a := range attacks {

@@ -70,18 +70,6 @@ func refuse(reason Reason, format string, a ...any) error {
 	return &Refusal{Reason: reason, Err: fmt.Errorf(format, a...)}
 }
 
-// File names inside a snapshot folder.
-const (
-	HeadFile        = "head"
-	ListFile        = "trust.list"
-	RevocationsFile = "revocations.list"
-	RootsDir        = "roots"
-	RecordsDir      = "records"
-)
-
-// RootFile is the name of root set version v.
-func RootFile(v uint32) string { return filepath.Join(RootsDir, fmt.Sprintf("%06d.root", v)) }
-
 // Options are a verifier's limits on heads.
 type Options struct {
 	MaxSkew     time.Duration // how far in the future a head may be signed (clocks differ)
@@ -217,15 +205,35 @@ func readLimited(name string, max int64) ([]byte, error) {
 // list when it newly marks any key compromised (a stolen key may have
 // signed a head or revocations far ahead, to freeze every verifier).
 //
+// Load reads the files the head names ([Objects]) and every root set
+// the folder holds; anything else in dir is ignored, so a folder may hold
+// the objects of several snapshots at once.
+//
 // It returns the snapshot and the marks to keep once it is put in force.
 func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, Marks, error) {
 	headBytes, err := readLimited(filepath.Join(dir, HeadFile), maxSigned)
 	if err != nil {
 		return nil, m, refuse(ReasonUnreadable, "head: %v", err)
 	}
+	// The head's names, unverified: they only say which files to read,
+	// and every file is checked against the head once its signature is.
+	named, err := ParseHead(headBytes)
+	if err != nil {
+		return nil, m, refuse(ReasonHead, "head: %v", err)
+	}
+	file := func(path string) string { return filepath.Join(dir, filepath.FromSlash(path)) }
+	// An object the head names and the folder lacks is a mismatch (a
+	// deleted object, or a head put in without its objects); one that
+	// is there but cannot be read is unreadable.
+	missing := func(what string, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return refuse(ReasonMismatch, "the head names %s, which the snapshot does not hold", what)
+		}
+		return refuse(ReasonUnreadable, "%s: %v", what, err)
+	}
 
 	// 1. The root chain.
-	pinned, err := readLimited(filepath.Join(dir, RootFile(pin.Root.Version)), maxSigned)
+	pinned, err := readLimited(file(RootFile(pin.Root.Version)), maxSigned)
 	if err != nil {
 		return nil, m, refuse(ReasonRoot, "the snapshot holds no root set version %d (the pinned one): %v", pin.Root.Version, err)
 	}
@@ -233,16 +241,19 @@ func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, M
 		return nil, m, refuse(ReasonRoot, "the snapshot is under another root: its root set version %d is not the pinned one", pin.Root.Version)
 	}
 	root, rootBytes := pin.Root, pinned
+	// Every version the folder holds, not only those the head names: a
+	// root set put in beside them must chain too, and the head must name
+	// the newest.
 	for v := pin.Root.Version + 1; ; v++ {
 		if v-pin.Root.Version > 64 {
 			return nil, m, refuse(ReasonRoot, "more than 64 root sets")
 		}
-		b, err := readLimited(filepath.Join(dir, RootFile(v)), maxSigned)
-		if errors.Is(err, os.ErrNotExist) {
+		b, err := readLimited(file(RootFile(v)), maxSigned)
+		if errors.Is(err, os.ErrNotExist) && v > named.RootVersion {
 			break
 		}
 		if err != nil {
-			return nil, m, refuse(ReasonUnreadable, "root set %d: %v", v, err)
+			return nil, m, missing(RootFile(v), err)
 		}
 		next, err := openRootSet(b, root)
 		if err != nil {
@@ -254,16 +265,16 @@ func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, M
 		return nil, m, refuse(ReasonRollback, "root set version %d, but version %d was seen before", root.Version, m.RootVersion)
 	}
 	if m.RootVersion > 0 {
-		b, err := readLimited(filepath.Join(dir, RootFile(m.RootVersion)), maxSigned)
+		b, err := readLimited(file(RootFile(m.RootVersion)), maxSigned)
 		if err != nil || hexOf(Hash(b)) != m.RootHash {
 			return nil, m, refuse(ReasonRoot, "root set version %d differs from the one seen before", m.RootVersion)
 		}
 	}
 
 	// 2. The trust list.
-	listBytes, err := readLimited(filepath.Join(dir, ListFile), maxSigned)
+	listBytes, err := readLimited(file(ListFile(named.ListHash)), maxSigned)
 	if err != nil {
-		return nil, m, refuse(ReasonUnreadable, "trust list: %v", err)
+		return nil, m, missing("trust list "+ListFile(named.ListHash), err)
 	}
 	list, err := OpenList(listBytes, root)
 	if err != nil {
@@ -315,9 +326,9 @@ func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, M
 	}
 
 	// 4. The revocation list.
-	revBytes, err := readLimited(filepath.Join(dir, RevocationsFile), 8+int64(head.Revocations)*int64(3+record.MaxEnvelope))
+	revBytes, err := readLimited(file(RevocationsFile(head.RevChain)), 8+int64(head.Revocations)*int64(3+record.MaxEnvelope))
 	if err != nil {
-		return nil, m, refuse(ReasonUnreadable, "revocation list: %v", err)
+		return nil, m, missing("revocation list "+RevocationsFile(head.RevChain), err)
 	}
 	envs, err := parseRevocations(revBytes, head.Revocations)
 	if err != nil {
@@ -372,7 +383,7 @@ func (r *Records) load(dir string, head *Head) error {
 	n := int(head.Records)
 	// Sizes first: nothing is allocated for records the files do not hold.
 	for _, p := range head.Packs {
-		st, err := os.Stat(filepath.Join(dir, RecordsDir, p.Name))
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(PackFile(p.Name))))
 		if err != nil {
 			return refuse(ReasonMismatch, "pack %s: %v", p.Name, err)
 		}
@@ -387,7 +398,7 @@ func (r *Records) load(dir string, head *Head) error {
 	r.raw = make([]byte, n*ObjectSize)
 	at := 0
 	for _, p := range head.Packs {
-		if err := readPack(filepath.Join(dir, RecordsDir, p.Name), p.Records, r.raw[at*ObjectSize:(at+int(p.Records))*ObjectSize]); err != nil {
+		if err := readPack(filepath.Join(dir, filepath.FromSlash(PackFile(p.Name))), p.Records, r.raw[at*ObjectSize:(at+int(p.Records))*ObjectSize]); err != nil {
 			return err
 		}
 		at += int(p.Records)

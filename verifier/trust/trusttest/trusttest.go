@@ -304,3 +304,29 @@ func NewestPack(t interface {
 	}
 	return filepath.Join(dir, trust.RecordsDir, name)
 }
+
+// Object returns the file of the snapshot folder dir that its head names
+// at path, a function of the head ([trust.ListFile],
+// [trust.RevocationsFile]): for tests that tamper with one object. A
+// folder whose head does not parse fails t.
+func Object(t interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}, dir string, path func(*trust.Head) string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, trust.HeadFile))
+	if err != nil {
+		t.Fatalf("trusttest: %v", err)
+	}
+	h, err := trust.ParseHead(b)
+	if err != nil {
+		t.Fatalf("trusttest: head of %s: %v", dir, err)
+	}
+	return filepath.Join(dir, filepath.FromSlash(path(h)))
+}
+
+// List is the trust list's path of a head, for [Object].
+func List(h *trust.Head) string { return trust.ListFile(h.ListHash) }
+
+// Revocations is the revocation list's path of a head, for [Object].
+func Revocations(h *trust.Head) string { return trust.RevocationsFile(h.RevChain) }
