@@ -158,14 +158,33 @@ func Site(ctx context.Context, dir, to string, opts Options) (*Result, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fail(opts.From, "不是网站文件夹", "先运行 qualbridge build 生成网站，或用 -src 指向生成的文件夹", err)
 	}
-	b, err := blob.OpenBucket(ctx, to)
+	b, err := Open(ctx, to)
 	if err != nil {
-		return nil, fail(opts.To, "无法打开存储："+err.Error(),
-			"地址形如 s3://桶名?endpoint=http://主机:端口&region=us-east-1&use_path_style=true、gs://桶名、azblob://容器名或 file:///文件夹", err)
+		return nil, err
 	}
 	defer b.Close()
 	return ToBucket(ctx, b, os.DirFS(dir), opts)
 }
+
+// Open opens the store at the gocloud.dev/blob URL to (the schemes [Site]
+// lists), with the store's usual credentials (AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY or ~/.aws for s3://, Application Default
+// Credentials for gs://, AZURE_STORAGE_ACCOUNT and a key or identity for
+// azblob://). A URL that does not open is an [*Error] positioned at the
+// URL without its query, with a hint. Opening contacts no server: a
+// store that is down fails at the first request.
+func Open(ctx context.Context, to string) (*blob.Bucket, error) {
+	b, err := blob.OpenBucket(ctx, to)
+	if err != nil {
+		return nil, fail(Redact(to), "无法打开存储："+err.Error(),
+			"地址形如 s3://桶名?endpoint=http://主机:端口&region=us-east-1&use_path_style=true、gs://桶名、azblob://容器名或 file:///文件夹", err)
+	}
+	return b, nil
+}
+
+// StoreError returns a store error's message without the SDK's request
+// details, for operator messages.
+func StoreError(err error) string { return storeErr(err) }
 
 // Redact returns a store URL without its query (which may name hosts or
 // profiles an operator would not paste into a ticket), for messages.

@@ -1,9 +1,12 @@
 package trust
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
 // The snapshot's layout: every object but the head is immutable and named
@@ -107,3 +110,62 @@ func isLowerHex(s string) bool {
 	}
 	return true
 }
+
+// CheckName reports whether data can be the object at path by its name
+// alone: a trust list whose SHA-256 is the name's, a revocation list whose
+// chained hash is the name's, a pack whose hash begins with the name. Root
+// sets (named by version) and paths outside the layout pass. It lets a
+// mirror refuse a bad object before it enters its cache, where, named by
+// its content, it would never be fetched again; [Load] checks everything
+// again.
+func CheckName(path string, data []byte) error {
+	dir, name, _ := strings.Cut(path, "/")
+	if !Managed(path) || !strings.Contains(path, "/") {
+		return nil
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(name, ".list"), ".pack")
+	var got string
+	switch dir {
+	case ListsDir:
+		h := Hash(data)
+		got = hex.EncodeToString(h[:])
+	case RevocationsDir:
+		if len(data) < 8 {
+			return fmt.Errorf("%w: %s is not a revocation list", ErrMismatch, path)
+		}
+		envs, err := parseRevocations(data, binary.BigEndian.Uint32(data[4:8]))
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrMismatch, path, err)
+		}
+		c := Chain(envs)[len(envs)]
+		got = hex.EncodeToString(c[:])
+	case RecordsDir:
+		h := Hash(data)
+		got = hex.EncodeToString(h[:16])
+	}
+	if got != base {
+		return fmt.Errorf("%w: %s holds other bytes than its name says", ErrMismatch, path)
+	}
+	return nil
+}
+
+// MaxSize is the largest object at path that h may name: what a reader
+// fetches at most before [Load] checks it.
+func MaxSize(h *Head, path string) int64 {
+	dir, name, _ := strings.Cut(path, "/")
+	switch dir {
+	case RevocationsDir:
+		return 8 + int64(h.Revocations)*int64(3+record.MaxEnvelope)
+	case RecordsDir:
+		for _, p := range h.Packs {
+			if p.Name == name {
+				return packHeader + int64(p.Records)*ObjectSize
+			}
+		}
+		return 0
+	}
+	return maxSigned
+}
+
+// MaxHead is the largest head a reader fetches.
+const MaxHead = maxSigned
