@@ -51,12 +51,12 @@ func (m *Mirror) Dir() string { return m.dir }
 // the one seen last (SIGHUP).
 func (m *Mirror) Forget() { m.seen = "" }
 
-// tag tells one version of the head from another without reading it.
+// tag tells one version of the head from another without reading it:
+// the ETag and, where the store gives them, the MD5, size and time
+// (a folder's ETag is its time and size, and two heads of one size
+// written within a clock tick would share it).
 func tag(a *blob.Attributes) string {
-	if a.ETag != "" {
-		return a.ETag
-	}
-	return fmt.Sprintf("%d/%d/%s", a.Size, a.ModTime.UnixNano(), hex.EncodeToString(a.MD5))
+	return fmt.Sprintf("%s/%s/%d/%d", a.ETag, hex.EncodeToString(a.MD5), a.Size, a.ModTime.UnixNano())
 }
 
 func (m *Mirror) file(p string) string { return filepath.Join(m.dir, filepath.FromSlash(p)) }

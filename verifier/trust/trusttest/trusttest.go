@@ -5,6 +5,7 @@
 package trusttest
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -252,10 +253,14 @@ func (b *Builder) Publish(dir string, now time.Time, lifetime time.Duration) (*t
 		return nil, err
 	}
 	b.Seq++
-	return trust.Publish(dir, trust.Input{
+	h, err := trust.Publish(dir, trust.Input{
 		Roots: b.Roots, List: list, Revocations: b.Revocations, Records: b.Records,
 		Seq: b.Seq, Now: now, Lifetime: lifetime, Timestamp: b.Timestamp, PackSize: b.PackSize,
 	})
+	if h != nil {
+		b.Seq = h.Seq
+	}
+	return h, err
 }
 
 // PinFile writes the trust-root.pub of root set version 1 to dir and
@@ -330,3 +335,20 @@ func List(h *trust.Head) string { return trust.ListFile(h.ListHash) }
 
 // Revocations is the revocation list's path of a head, for [Object].
 func Revocations(h *trust.Head) string { return trust.RevocationsFile(h.RevChain) }
+
+// PublishTo is [Builder.Publish] to any target (an object store, say).
+func (b *Builder) PublishTo(ctx context.Context, t trust.Target, now time.Time, lifetime time.Duration) (*trust.Published, error) {
+	list, err := b.List.Sign(b.RootKeys...)
+	if err != nil {
+		return nil, err
+	}
+	b.Seq++
+	p, err := trust.PublishTo(ctx, t, trust.Input{
+		Roots: b.Roots, List: list, Revocations: b.Revocations, Records: b.Records,
+		Seq: b.Seq, Now: now, Lifetime: lifetime, Timestamp: b.Timestamp, PackSize: b.PackSize,
+	})
+	if p != nil && p.Head != nil {
+		b.Seq = p.Seq
+	}
+	return p, err
+}
