@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -136,7 +137,9 @@ func newReplica(t testing.TB, url string, pin *trust.Pin, state string) *replica
 // start reloads the cache (as cmd/verifier does at a start with one) and
 // follows the store every poll until t ends.
 func (r *replica) start(t testing.TB, poll time.Duration) {
-	r.rl.Reload("start")
+	if _, err := os.Stat(filepath.Join(r.f.Mirror.Dir(), trust.HeadFile)); err == nil {
+		r.rl.Reload("start")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
 	go func() { defer close(r.done); r.f.Run(ctx, poll, nil) }()
