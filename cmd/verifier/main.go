@@ -175,8 +175,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.logFormat != "json" && o.logFormat != "text" {
 		return nil, usage("-log-format must be json or text, not %q", o.logFormat)
 	}
-	if o.poll < time.Second {
-		return nil, usage("-poll must be at least 1s, not %s", o.poll)
+	if o.poll <= 0 {
+		return nil, usage("-poll must be positive, not %s", o.poll)
 	}
 	if o.cache != "" && !isURL(o.snapshot) {
 		return nil, usage("-cache is for a snapshot URL; -snapshot %s is a folder", o.snapshot)
