@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/qualbridge/qualbridge/deploy"
+	"github.com/qualbridge/qualbridge/deploy/store"
 	"github.com/qualbridge/qualbridge/issuance"
 	"github.com/qualbridge/qualbridge/verifier/remote"
 	"github.com/qualbridge/qualbridge/verifier/trust"
@@ -207,7 +208,7 @@ func runPublish(ctx context.Context, c *cli, args []string) error {
 	var te *issuance.TargetError
 	if errors.As(err, &te) {
 		if *to != "" {
-			c.errorf("发布到 %s 失败：%s", o.Out, deploy.StoreError(te.Err))
+			c.errorf("发布到 %s 失败：%s", o.Out, store.Message(te.Err))
 			c.hintf("存储中原有的快照头未被改动，核验服务继续使用它；检查地址、凭据（如 AWS_ACCESS_KEY_ID）和网络后重新运行，已上传的对象不会重传")
 		} else {
 			c.errorf("写入快照目录 %s 失败：%v", o.Out, te.Err)

@@ -4,7 +4,7 @@
 // # Publishing
 //
 // [Bucket] is a [trust.Target] over a gocloud.dev/blob bucket (s3://,
-// gs://, azblob://, file://, opened by [deploy.Open]): [trust.PublishTo]
+// gs://, azblob://, file://, opened by deploy/store.Open): [trust.PublishTo]
 // uploads the objects the store lacks (by size and MD5 from one listing),
 // checks them all by a fresh listing, writes the head last and prunes
 // after it. Immutable objects get a year's Cache-Control, the head

@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/qualbridge/qualbridge/deploy"
+	"github.com/qualbridge/qualbridge/deploy/store"
 	"github.com/qualbridge/qualbridge/verifier"
 )
 
@@ -19,7 +19,7 @@ type Follower struct {
 	Store    *verifier.Store   // where readiness finds the poll status
 	Metrics  *verifier.Metrics // the poll series
 	Log      *slog.Logger
-	URL      string // for readiness and logs, without its query ([deploy.Redact])
+	URL      string // for readiness and logs, without its query ([store.Redact])
 	// Timeout bounds one poll, the fetching of a new snapshot included;
 	// 0 means 5 minutes.
 	Timeout time.Duration
@@ -46,7 +46,7 @@ func (f *Follower) Poll(ctx context.Context, why string) error {
 	switch {
 	case err != nil && !errors.Is(err, ErrNoHead):
 		result = "error"
-		s.Err = deploy.StoreError(err)
+		s.Err = store.Message(err)
 		s.Failures++
 		if s.Failures == 1 {
 			f.Log.Warn("snapshot store unreachable: serving the snapshot in force until its head expires",
