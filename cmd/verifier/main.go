@@ -337,7 +337,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if dir = o.cache; dir == "" {
 			dir = filepath.Join(o.state, "mirror")
 		}
-		m, err := remote.NewMirror(b, dir, log)
+		m, err := remote.NewMirror(b, dir, pin, trust.Options{MaxSkew: o.maxSkew, MaxLifetime: o.maxLifetime}, log)
 		if err != nil {
 			return fmt.Errorf("snapshot cache: %w", err)
 		}

@@ -120,7 +120,7 @@ func newReplica(t testing.TB, url string, pin *trust.Pin, state string) *replica
 	}
 	t.Cleanup(func() { b.Close() })
 	cache := filepath.Join(state, "mirror")
-	mirror, err := remote.NewMirror(b, cache, log)
+	mirror, err := remote.NewMirror(b, cache, pin, trust.Options{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

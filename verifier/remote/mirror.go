@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -31,17 +32,23 @@ var errRaced = errors.New("the store's head changed while its objects were fetch
 type Mirror struct {
 	b    *blob.Bucket
 	dir  string
+	pin  *trust.Pin
+	opts trust.Options
 	log  *slog.Logger
 	seen string // the head's ETag (or attributes) last fetched
 }
 
 // NewMirror returns a mirror of the store b into the folder dir, which it
-// creates.
-func NewMirror(b *blob.Bucket, dir string, log *slog.Logger) (*Mirror, error) {
+// creates. pin and o are the verifier's: a head that does not check
+// against them ([trust.CheckHead]) gets none of its packs fetched.
+func NewMirror(b *blob.Bucket, dir string, pin *trust.Pin, o trust.Options, log *slog.Logger) (*Mirror, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &Mirror{b: b, dir: dir, log: log}, nil
+	if o == (trust.Options{}) {
+		o = trust.DefaultOptions()
+	}
+	return &Mirror{b: b, dir: dir, pin: pin, opts: o, log: log}, nil
 }
 
 // Dir is the cache folder.
@@ -66,8 +73,9 @@ func (m *Mirror) file(p string) string { return filepath.Join(m.dir, filepath.Fr
 // reads nothing more when they are the ones seen last. On a new head it
 // fetches every object the head names that the cache lacks (root sets
 // every time: they are small, and named by version, not content), each
-// checked against its name; an object the store lacks or that fails its
-// name is left out, for [trust.Load] to refuse the snapshot as a
+// checked against its name, the packs only once the head checks against
+// the pinned root ([trust.CheckHead]); an object the store lacks or that
+// fails its name is left out, for [trust.Load] to refuse the snapshot as a
 // mismatch. The head is written last, through a temporary file and a
 // rename, even one that does not parse: the reloader refuses it with
 // its reason. An error means the store could not be read: the cache is
@@ -100,7 +108,7 @@ func (m *Mirror) Sync(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	if h, err := trust.ParseHead(hb); err == nil {
-		if err := m.fetch(ctx, h, t); err != nil {
+		if err := m.fetch(ctx, h, hb, t); err != nil {
 			return false, err
 		}
 	}
@@ -112,10 +120,21 @@ func (m *Mirror) Sync(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// fetch puts every object h names into the cache.
-func (m *Mirror) fetch(ctx context.Context, h *trust.Head, t string) error {
+// fetch puts every object h names into the cache: the small ones first,
+// then, if the head checks against them, the packs. A forged head thus
+// costs a reader its root sets and trust list, never the gigabytes of
+// packs the format's limits would allow.
+func (m *Mirror) fetch(ctx context.Context, h *trust.Head, hb []byte, t string) error {
+	checked := false
 	for _, p := range trust.Objects(h) {
 		root := strings.HasPrefix(p, trust.RootsDir+"/")
+		if strings.HasPrefix(p, trust.RecordsDir+"/") && !checked {
+			checked = true
+			if err := trust.CheckHead(m.dir, hb, m.pin, time.Now(), m.opts); err != nil {
+				m.log.Warn("the store's head does not check; its packs are not fetched", "head", h.Seq, "err", err.Error())
+				return nil
+			}
+		}
 		if _, err := os.Stat(m.file(p)); err == nil && !root {
 			continue
 		}

@@ -205,3 +205,54 @@ func testRefusals(t *testing.T, url string) {
 		})
 	}
 }
+
+// TestForgedHeadFetchesNoPacks: a head not signed by a timestamp key of
+// the pinned root's trust list gets none of its packs fetched, even
+// ones the store holds (an attacker with write access to the store
+// cannot fill a replica's disk), and is refused as a head.
+func TestForgedHeadFetchesNoPacks(t *testing.T) {
+	ctx := context.Background()
+	url := fileURL(t.TempDir())
+	s := newSnapshot(4, 2)
+	s.publish(t, url)
+	state := t.TempDir()
+	r := newReplica(t, url, s.b.Pin(), state)
+	if err := r.f.Poll(ctx, "test"); err != nil || r.outcome(s.tok(0)) != "valid" {
+		t.Fatalf("first poll: %v", err)
+	}
+	// The attacker's snapshot: one more record, its pack in the store,
+	// the head re-signed with the attacker's key.
+	s.b.Filler(1)
+	scratch := t.TempDir()
+	h, err := s.b.Publish(scratch, time.Now().Add(-time.Minute), lifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := deploy.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	last := h.Packs[len(h.Packs)-1].Name
+	pack, _ := os.ReadFile(filepath.Join(scratch, "records", last))
+	if err := b.WriteAll(ctx, trust.PackFile(last), pack, nil); err != nil {
+		t.Fatal(err)
+	}
+	forged, err := h.Sign(trusttest.Key("attacker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteAll(ctx, trust.HeadFile, forged, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.f.Poll(ctx, "test")
+	if n := r.metric(t, "verifier_snapshot_refused_total", "reason=head"); n != 1 {
+		t.Errorf("refusals for head: %v, want 1", n)
+	}
+	if _, err := os.Stat(filepath.Join(state, "mirror", "records", last)); err == nil {
+		t.Error("the forged head's pack was fetched into the cache")
+	}
+	if r.outcome(s.tok(0)) != "valid" {
+		t.Error("the snapshot in force stopped answering")
+	}
+}
