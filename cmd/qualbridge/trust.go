@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"gocloud.dev/gcerrors"
 
 	"github.com/qualbridge/qualbridge/deploy"
 	"github.com/qualbridge/qualbridge/deploy/store"
@@ -209,6 +210,9 @@ func runPublish(ctx context.Context, c *cli, args []string) error {
 	if errors.As(err, &te) {
 		if *to != "" {
 			c.errorf("发布到 %s 失败：%s", o.Out, store.Message(te.Err))
+			if gcerrors.Code(te.Err) == gcerrors.NotFound {
+				c.hintf("存储桶不存在：先在存储中建好它（云控制台，或 S3 兼容存储自己的工具），再重新运行")
+			}
 			c.hintf("存储中原有的快照头未被改动，核验服务继续使用它；检查地址、凭据（如 AWS_ACCESS_KEY_ID）和网络后重新运行，已上传的对象不会重传")
 		} else {
 			c.errorf("写入快照目录 %s 失败：%v", o.Out, te.Err)
