@@ -238,8 +238,12 @@ func handleReadyz(store *Store, now func() time.Time) http.Handler {
 		snap := store.Current()
 		if snap == nil {
 			rd := readiness{Reason: "no snapshot loaded", Source: sourceOf(store.Source(), now())}
-			if rd.Source != nil && rd.Source.Error != "" {
+			switch {
+			case rd.Source == nil || rd.Source.Error == "":
+			case rd.Source.Failures > 0:
 				rd.Reason = "no snapshot loaded: the snapshot store is unreachable"
+			default:
+				rd.Reason = "no snapshot loaded: the snapshot store holds none yet"
 			}
 			b, _ := json.Marshal(rd)
 			writeBody(w, "application/json", http.StatusServiceUnavailable, append(b, '\n'))

@@ -33,7 +33,8 @@ func TestFollowFile(t *testing.T) {
 	if err := r.f.Poll(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if code, rd := r.ready(); code != 503 || !strings.Contains(rd["source"].(map[string]any)["error"].(string), "nothing is published") {
+	if code, rd := r.ready(); code != 503 || rd["reason"] != "no snapshot loaded: the snapshot store holds none yet" ||
+		!strings.Contains(rd["source"].(map[string]any)["error"].(string), "nothing is published") {
 		t.Fatalf("readyz before any publish: %d %v", code, rd)
 	}
 	h1 := s.publish(t, url)

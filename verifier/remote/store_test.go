@@ -201,7 +201,7 @@ func testDownAtStart(t *testing.T) {
 		t.Fatal("no failed polls while the store is down")
 	}
 	code, rd := r.ready()
-	if code != 503 || rd["source"] == nil || rd["source"].(map[string]any)["error"] == "" {
+	if code != 503 || rd["reason"] != "no snapshot loaded: the snapshot store is unreachable" || rd["source"] == nil || rd["source"].(map[string]any)["error"] == "" {
 		t.Fatalf("readyz with the store down: %d %v", code, rd)
 	}
 	if got := r.outcome(s.tok(0)); got != "unavailable" {
