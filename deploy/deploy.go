@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"runtime"
@@ -22,6 +21,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
+	objstore "github.com/qualbridge/qualbridge/deploy/store"
 	"github.com/qualbridge/qualbridge/diag"
 
 	// The stores a deploy can write to, by URL scheme: s3:// (AWS and any
@@ -158,24 +158,28 @@ func Site(ctx context.Context, dir, to string, opts Options) (*Result, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fail(opts.From, "不是网站文件夹", "先运行 qualbridge build 生成网站，或用 -src 指向生成的文件夹", err)
 	}
-	b, err := blob.OpenBucket(ctx, to)
+	b, err := Open(ctx, to)
 	if err != nil {
-		return nil, fail(opts.To, "无法打开存储："+err.Error(),
-			"地址形如 s3://桶名?endpoint=http://主机:端口&region=us-east-1&use_path_style=true、gs://桶名、azblob://容器名或 file:///文件夹", err)
+		return nil, err
 	}
 	defer b.Close()
 	return ToBucket(ctx, b, os.DirFS(dir), opts)
 }
 
-// Redact returns a store URL without its query (which may name hosts or
-// profiles an operator would not paste into a ticket), for messages.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return raw
+// Open opens the store at the gocloud.dev/blob URL to ([objstore.Open]); a
+// URL that does not open is an [*Error].
+func Open(ctx context.Context, to string) (*blob.Bucket, error) {
+	b, err := objstore.Open(ctx, to)
+	var oe *objstore.OpenError
+	if errors.As(err, &oe) {
+		return nil, &Error{Diagnostics: diag.List{oe.Diagnostic()}, Err: err}
 	}
-	return u.Scheme + "://" + u.Host + u.Path
+	return b, err
 }
+
+// Redact returns a store URL without its query, for messages
+// ([objstore.Redact]).
+func Redact(raw string) string { return objstore.Redact(raw) }
 
 // ToBucket deploys the site to b: it lists b, compares every file's
 // content hash with what b holds, and uploads what changed and deletes
@@ -530,22 +534,7 @@ func opErr(opts Options, c Change, err error) error {
 		"已上传的部分不影响网站；排除问题后重新运行 qualbridge deploy，会从中断处继续", err)
 }
 
-// storeErr says in Chinese what a store's error means, where its code
-// tells, followed by the store's own words.
-func storeErr(err error) string {
-	what := map[gcerrors.ErrorCode]string{
-		gcerrors.NotFound:          "存储桶或对象不存在",
-		gcerrors.PermissionDenied:  "没有权限",
-		gcerrors.InvalidArgument:   "请求无效",
-		gcerrors.ResourceExhausted: "超出存储的配额或请求速率",
-		gcerrors.DeadlineExceeded:  "超时",
-		gcerrors.Unimplemented:     "存储不支持这一操作",
-	}[gcerrors.Code(err)]
-	if what == "" {
-		return err.Error()
-	}
-	return what + "（" + err.Error() + "）"
-}
+func storeErr(err error) string { return objstore.Message(err) }
 
 func interrupted(opts Options, err error, done, total int) error {
 	return fail(opts.To, fmt.Sprintf("部署被中断，已完成 %d/%d 项操作", done, total),

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/qualbridge/qualbridge/internal/weedtest"
 )
 
 // TestMain lets the test binary stand in for "qualbridge deploy" in a
@@ -75,7 +77,7 @@ func writeVersion(t *testing.T, dir string, v, n int) {
 // page in the store refers to an asset the store lacks; a final deploy
 // that is let run leaves the store equal to the site.
 func testStoreKilled(t *testing.T, s store) {
-	b := s.open(t)
+	b := s.Open(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +86,7 @@ func testStoreKilled(t *testing.T, s store) {
 	const pages = 150
 	child := func(ctx context.Context) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), "QUALBRIDGE_TEST_DEPLOY_SRC="+dir, "QUALBRIDGE_TEST_DEPLOY_TO="+s.url())
+		cmd.Env = append(os.Environ(), "QUALBRIDGE_TEST_DEPLOY_SRC="+dir, "QUALBRIDGE_TEST_DEPLOY_TO="+s.URL())
 		return cmd
 	}
 
@@ -130,7 +132,7 @@ func testStoreKilled(t *testing.T, s store) {
 	if mixed == 0 {
 		t.Errorf("no kill left old and new pages side by side: the test proved little (seed %d)", seed)
 	}
-	res, err := Site(context.Background(), dir, s.url(), Options{MaxDeletes: -1})
+	res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestSyntheticTiming(t *testing.T) {
 	if dir == "" {
 		t.Skip("set QUALBRIDGE_DEPLOY_SITE to a built site to time deploying it")
 	}
-	s := startStore(t).bucket(t, "synthetic")
+	s := weedtest.Start(t).Bucket(t, "synthetic")
 	var files int
 	var size int64
 	fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {
@@ -188,7 +190,7 @@ func TestSyntheticTiming(t *testing.T) {
 		return err
 	})
 	for i, want := range []string{"first deploy", "re-deploy, nothing changed"} {
-		res, err := Site(context.Background(), dir, s.url(), Options{MaxDeletes: -1})
+		res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +201,7 @@ func TestSyntheticTiming(t *testing.T) {
 		}
 	}
 	if next := os.Getenv("QUALBRIDGE_DEPLOY_NEXT"); next != "" {
-		res, err := Site(context.Background(), next, s.url(), Options{MaxDeletes: -1})
+		res, err := Site(context.Background(), next, s.URL(), Options{MaxDeletes: -1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package issuance
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -21,22 +22,34 @@ import (
 // PublishOptions is one publication of a verifier snapshot.
 type PublishOptions struct {
 	Registry  string
-	Out       string             // the snapshot folder
+	Out       string             // the snapshot folder ([Publish]); names the target in messages ([PublishTo])
 	Timestamp ed25519.PrivateKey // signs the head only
 	Now       time.Time
 	Lifetime  time.Duration // how long the head lives; 0: 7 days
 }
 
-// Publish writes the registry as a verifier snapshot (trust.Publish):
-// the root sets and the root-signed trust list, the version-2
-// revocations in append order, both sealed copies of every certificate
-// in issue order, and last a head signed by the timestamp key with the
-// next sequence, which the registry keeps in publish.seq. Every
-// certificate's signature is checked against the root-signed trust list
-// first: a registry whose trust list or certificates were changed
-// without the root publishes nothing. Running it again with nothing new
-// writes only a new head.
+// Publish writes the registry as a verifier snapshot into the folder
+// o.Out ([PublishTo] with a [trust.Folder]).
 func Publish(o PublishOptions) (*trust.Head, error) {
+	p, err := PublishTo(context.Background(), o, trust.Folder(o.Out))
+	if err != nil {
+		return nil, err
+	}
+	return p.Head, nil
+}
+
+// PublishTo writes the registry as a verifier snapshot to t, a folder or
+// an object store (trust.PublishTo): the root sets and the root-signed
+// trust list, the version-2 revocations in append order, both sealed
+// copies of every certificate in issue order, and last a head signed by
+// the timestamp key. The head's sequence is above the registry's last
+// (kept in publish.seq) and above the head t holds, so that a registry
+// restored from an older backup still publishes a head verifiers accept.
+// Every certificate's signature is checked against the root-signed trust
+// list first: a registry whose trust list or certificates were changed
+// without the root publishes nothing. Running it again with nothing new
+// writes only a new head. o.Out names t in messages.
+func PublishTo(ctx context.Context, o PublishOptions, target trust.Target) (*trust.Published, error) {
 	if o.Lifetime == 0 {
 		o.Lifetime = 7 * 24 * time.Hour
 	}
@@ -48,11 +61,11 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 	if _, err := recoverJournal(OS(), o.Registry); err != nil {
 		return nil, err
 	}
-	t, err := OpenTrust(o.Registry)
+	tr, err := OpenTrust(o.Registry)
 	if err != nil {
 		return nil, err
 	}
-	if err := maySign(t.List, kidOf(o.Timestamp), trust.RoleTimestamp, o.Now); err != nil {
+	if err := maySign(tr.List, kidOf(o.Timestamp), trust.RoleTimestamp, o.Now); err != nil {
 		return nil, fmt.Errorf("拒绝发布：时间戳密钥不在根签名的信任列表中或此刻不得签名：%v", err)
 	}
 	st, err := loadState(o.Registry)
@@ -63,11 +76,11 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	if all, err = standing(o.Registry, t.List, all); err != nil {
+	if all, err = standing(o.Registry, tr.List, all); err != nil {
 		return nil, err
 	}
 
-	if err := checkAll(t.List, all); err != nil {
+	if err := checkAll(tr.List, all); err != nil {
 		return nil, &RegistryError{Dir: o.Registry, Err: err}
 	}
 	objs := make([]trust.Object, 0, 2*len(all))
@@ -89,17 +102,38 @@ func Publish(o PublishOptions) (*trust.Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	head, err := trust.Publish(o.Out, trust.Input{Roots: t.Roots, List: t.Bytes, Revocations: revs, Records: objs,
+	pub, err := trust.PublishTo(ctx, target, trust.Input{Roots: tr.Roots, List: tr.Bytes, Revocations: revs, Records: objs,
 		Seq: last + 1, Now: o.Now.UTC().Truncate(time.Second), Lifetime: o.Lifetime, Timestamp: o.Timestamp})
-	if err != nil {
-		return nil, fmt.Errorf("快照 %s 写入失败：%w", o.Out, err)
+	if pub == nil && err != nil {
+		return nil, &TargetError{Target: o.Out, Err: err}
 	}
+	// The head is out (a failed pruning after it only leaves objects
+	// behind): the registry's sequence follows it.
 	fsys := OS()
-	if err := writeFile(fsys, filepath.Join(o.Registry, PublishSeqFile), []byte(strconv.FormatUint(head.Seq, 10)+"\n"), 0o644); err != nil {
-		return head, err
+	if werr := writeFile(fsys, filepath.Join(o.Registry, PublishSeqFile), []byte(strconv.FormatUint(pub.Seq, 10)+"\n"), 0o644); werr != nil {
+		return pub, werr
 	}
-	return head, fsys.SyncDir(o.Registry)
+	if werr := fsys.SyncDir(o.Registry); werr != nil {
+		return pub, werr
+	}
+	if err != nil {
+		return pub, fmt.Errorf("快照已发布到 %s，但清理旧对象失败：%w", o.Out, err)
+	}
+	return pub, nil
 }
+
+// TargetError is a publish that failed writing its target, before the
+// head: the target's old head stands, with all its objects, and running
+// the publish again writes what is missing.
+type TargetError struct {
+	Target string
+	Err    error
+}
+
+func (e *TargetError) Error() string {
+	return fmt.Sprintf("快照 %s 写入失败（原有的快照头未被改动，仍然有效）：%v", e.Target, e.Err)
+}
+func (e *TargetError) Unwrap() error { return e.Err }
 
 func readSeq(dir string) (uint64, error) {
 	data, err := os.ReadFile(filepath.Join(dir, PublishSeqFile))

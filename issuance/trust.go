@@ -28,7 +28,7 @@ const (
 	// (trust.FormatPin): the one thing a verifier trusts without proof.
 	PinFile = "trust-root.pub"
 	// ListFile is the root-signed trust list (trust.List).
-	ListFile = trust.ListFile
+	ListFile = "trust.list"
 	// PepperFile is the manual lookup's pepper, age-encrypted; verifier
 	// hosts get its plain text once, from trust init.
 	PepperFile = "lookup-pepper.age"

@@ -15,6 +15,7 @@ import (
 	"github.com/qualbridge/qualbridge/verifier/record"
 	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/trust"
+	"github.com/qualbridge/qualbridge/verifier/trust/trusttest"
 )
 
 // testLookupParams are cheap argon2id costs for tests only: the
@@ -232,7 +233,7 @@ func TestForgedKey(t *testing.T) {
 		t.Fatalf("keygen without the root: %v", err)
 	}
 	// The attacker also writes the forged list into the snapshot.
-	if err := os.WriteFile(filepath.Join(out, trust.ListFile), forged, 0o644); err != nil {
+	if err := os.WriteFile(trusttest.Object(t, out, trusttest.List), forged, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := loadSnapshot(t, tr.Registry, out, marks); trust.ReasonOf(err) != trust.ReasonTrustList {

@@ -117,9 +117,9 @@ func snapshotFile(t *testing.T, dir string, f snapFile) string {
 	case headFile:
 		return filepath.Join(dir, trust.HeadFile)
 	case listFile:
-		return filepath.Join(dir, trust.ListFile)
+		return trusttest.Object(t, dir, trusttest.List)
 	case revocationsFile:
-		return filepath.Join(dir, trust.RevocationsFile)
+		return trusttest.Object(t, dir, trusttest.Revocations)
 	case newestPack:
 		return trusttest.NewestPack(t, dir)
 	case pinnedRoot:
@@ -129,6 +129,33 @@ func snapshotFile(t *testing.T, dir string, f snapFile) string {
 	}
 	t.Fatalf("no snapshot file %d", f)
 	return ""
+}
+
+// copyNew copies the files of from that to lacks (a snapshot's objects
+// are named by their contents, so those it has are the same).
+func copyNew(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if _, err := os.Stat(dst); err == nil {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeFile(t *testing.T, name string, data []byte) {
@@ -224,10 +251,21 @@ func TestAttacks(t *testing.T) {
 			putBack(t, old, fx.dir)
 		}},
 		{"another head at the same sequence", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
-			// The timestamp key (stolen) signs head 1 again, over other data.
+			// The timestamp key (stolen) signs head 1 again, over other
+			// data, elsewhere (a publisher raises the sequence above the
+			// head in place), and the attacker copies it over.
 			fx.b.Seq--
 			fx.b.Revocations = nil
-			fx.publish(t, headAt)
+			other := t.TempDir()
+			if _, err := fx.b.Publish(other, headAt, lifetime); err != nil {
+				t.Fatal(err)
+			}
+			copyNew(t, other, fx.dir)
+			hb, err := os.ReadFile(filepath.Join(other, trust.HeadFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, snapshotFile(t, fx.dir, headFile), hb)
 		}},
 		{"a lowered trust list sequence under a new head", trust.ReasonRollback, func(t *testing.T, fx *attackFixture) {
 			// The root signs trust list 2; the timestamp key (stolen)
@@ -280,10 +318,12 @@ func TestAttacks(t *testing.T) {
 			fx.b.SetStatus(fx.b.Timestamp, trust.Compromised)
 			fx.b.List.Seq = 2
 			l, _ := fx.b.List.Sign(fx.b.RootKeys...)
-			h := &trust.Head{Seq: 99, SignedAt: headAt, Expires: headAt.Add(time.Hour), RootVersion: 1, ListSeq: 2}
+			h := &trust.Head{Seq: 99, SignedAt: headAt, Expires: headAt.Add(time.Hour), RootVersion: 1,
+				RootHash: trust.Hash(fx.b.Roots[0]), ListSeq: 2, ListHash: trust.Hash(l), RevChain: trust.Chain(nil)[0]}
 			hb, _ := h.Sign(fx.b.Timestamp)
-			writeFile(t, snapshotFile(t, fx.dir, listFile), l)
-			writeFile(t, snapshotFile(t, fx.dir, headFile), hb)
+			os.WriteFile(filepath.Join(fx.dir, filepath.FromSlash(trust.ListFile(h.ListHash))), l, 0o644)
+			os.WriteFile(filepath.Join(fx.dir, filepath.FromSlash(trust.RevocationsFile(h.RevChain))), []byte("QBV2\x00\x00\x00\x00"), 0o644)
+			os.WriteFile(filepath.Join(fx.dir, trust.HeadFile), hb, 0o644)
 		}},
 		{"a record deleted", trust.ReasonMismatch, func(t *testing.T, fx *attackFixture) {
 			rewriteFile(t, snapshotFile(t, fx.dir, newestPack), func(d []byte) []byte { d[7]--; return d[:len(d)-trust.ObjectSize] })

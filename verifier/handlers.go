@@ -225,6 +225,9 @@ type readiness struct {
 	Revocations      int     `json:"revocations"`
 	Untrusted        int     `json:"untrustedRevocations"`
 	Keys             int     `json:"keys"`
+	// Source is the snapshot store's polling, for a verifier that
+	// follows one: how stale this replica is while the store is down.
+	Source *sourceReadiness `json:"source,omitempty"`
 }
 
 // handleReadyz is readiness: a snapshot is in force and fresh. It
@@ -234,7 +237,15 @@ func handleReadyz(store *Store, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap := store.Current()
 		if snap == nil {
-			b, _ := json.Marshal(readiness{Reason: "no snapshot loaded"})
+			rd := readiness{Reason: "no snapshot loaded", Source: sourceOf(store.Source(), now())}
+			switch {
+			case rd.Source == nil || rd.Source.Error == "":
+			case rd.Source.Failures > 0:
+				rd.Reason = "no snapshot loaded: the snapshot store is unreachable"
+			default:
+				rd.Reason = "no snapshot loaded: the snapshot store holds none yet"
+			}
+			b, _ := json.Marshal(rd)
 			writeBody(w, "application/json", http.StatusServiceUnavailable, append(b, '\n'))
 			return
 		}
@@ -254,6 +265,7 @@ func handleReadyz(store *Store, now func() time.Time) http.Handler {
 			Revocations:      snap.Revocations(),
 			Untrusted:        snap.UntrustedRevocations(),
 			Keys:             snap.Keys(),
+			Source:           sourceOf(store.Source(), t),
 		}
 		status := http.StatusOK
 		if !rd.Ready {

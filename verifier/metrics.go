@@ -27,6 +27,7 @@ type Metrics struct {
 	listExpiry prometheus.Gauge
 	listSeq    prometheus.Gauge
 	lookups    *prometheus.CounterVec // result: derived, busy, disabled
+	source     sourceMetrics
 
 	// byOutcome holds the outcomes series per channel and outcome,
 	// resolved once: the verify handlers count one per request.
@@ -127,6 +128,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.requests, m.duration, m.outcomes, m.sigChecks, m.reloads,
 		m.loadedAt, m.certs, m.revs, m.loadTime, m.rateLimits, m.refusals,
 		m.headSeq, m.headSigned, m.headExpiry, m.listExpiry, m.listSeq, m.lookups)
+	m.source = newSourceMetrics()
+	reg.MustRegister(m.source.polls, m.source.lastSuccess, m.source.lastChange)
+	for _, r := range []string{"changed", "unchanged", "error"} {
+		m.source.polls.WithLabelValues(r)
+	}
 	for _, r := range trust.Reasons() {
 		m.refusals.WithLabelValues(string(r))
 	}

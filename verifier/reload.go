@@ -263,9 +263,9 @@ const KeptDir = "snapshot"
 
 // keepSnapshot copies the snapshot of head into the state folder, so
 // that it is the verifier's own: nothing written into the snapshot
-// folder later reaches it. A pack the previous copy holds already
-// (packs are named by their hash) is linked from that copy; the rest is
-// copied, streaming. The copy is checked as a whole when it is used.
+// folder later reaches it. An object the previous copy holds already
+// (objects are named by what the head pins) is linked from that copy;
+// the rest is copied, streaming. The copy is checked as a whole when it is used.
 func keepSnapshot(dir, state string, head *trust.Head) error {
 	tmp, err := os.MkdirTemp(state, ".keep-")
 	if err != nil {
@@ -273,21 +273,16 @@ func keepSnapshot(dir, state string, head *trust.Head) error {
 	}
 	defer os.RemoveAll(tmp)
 	dst := filepath.Join(state, KeptDir)
-	files := []string{trust.HeadFile, trust.ListFile, trust.RevocationsFile}
-	roots, _ := filepath.Glob(filepath.Join(dir, trust.RootsDir, "*.root"))
-	for _, f := range roots {
-		files = append(files, filepath.Join(trust.RootsDir, filepath.Base(f)))
-	}
-	for _, f := range files {
-		if err := copyFile(filepath.Join(dir, f), filepath.Join(tmp, f)); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(tmp, trust.RecordsDir), 0o755); err != nil {
+	if err := copyFile(filepath.Join(dir, trust.HeadFile), filepath.Join(tmp, trust.HeadFile)); err != nil {
 		return err
 	}
-	for _, p := range head.Packs {
-		f := filepath.Join(trust.RecordsDir, p.Name)
+	for _, p := range trust.Objects(head) {
+		f := filepath.FromSlash(p)
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(tmp, f)), 0o755); err != nil {
+			return err
+		}
+		// Every object but the head is immutable under its name: one
+		// the previous copy holds is linked from it.
 		if os.Link(filepath.Join(dst, f), filepath.Join(tmp, f)) == nil {
 			continue
 		}

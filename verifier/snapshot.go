@@ -246,7 +246,8 @@ func today(now time.Time) civil { return civilOf(now.In(china)) }
 // Store holds the current snapshot. The zero Store holds none: every
 // verification then answers Unavailable.
 type Store struct {
-	cur atomic.Pointer[Snapshot]
+	cur    atomic.Pointer[Snapshot]
+	source atomic.Pointer[SourceStatus]
 }
 
 // Current returns the snapshot in force, or nil before the first load.

@@ -72,6 +72,8 @@ type options struct {
 	logLevel    string
 	workdirRoot string
 	cpuProfile  string
+	source      string
+	poll        time.Duration
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -88,8 +90,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.logLevel, "log-level", "info", "the verifier's -log-level (its logs go to the temporary directory)")
 	fs.StringVar(&o.workdirRoot, "tmp", "", "parent of the temporary directory")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "have the verifier write a CPU profile of its run to this file")
+	fs.StringVar(&o.source, "source", "folder", "folder: the verifier reads -snapshot DIR; store: it follows -snapshot file://DIR (mirrored into its cache, the head's attributes polled)")
+	fs.DurationVar(&o.poll, "poll", 5*time.Second, "the verifier's -poll")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.source != "folder" && o.source != "store" {
+		return fmt.Errorf("-source must be folder or store, not %q", o.source)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench-verifier: "+format+"\n", a...) }
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -136,8 +143,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer logFile.Close()
 	vctx, stopVerifier := context.WithCancel(ctx)
 	defer stopVerifier()
-	cmd := exec.CommandContext(vctx, o.bin, "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0",
-		"-snapshot", dir, "-trust-root", sn.pin, "-state", filepath.Join(work, "state"), "-lookup-pepper", sn.pepper,
+	snapArg := dir
+	if o.source == "store" {
+		// The folder as a file:// store: the same layout, read through
+		// gocloud.dev/blob into the verifier's cache, polled every -poll.
+		snapArg = "file://" + filepath.ToSlash(dir)
+	}
+	cmd := exec.CommandContext(vctx, o.bin, "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-poll", o.poll.String(),
+		"-snapshot", snapArg, "-trust-root", sn.pin, "-state", filepath.Join(work, "state"), "-lookup-pepper", sn.pepper,
 		"-scan-limit", "0", "-lookup-limit", "0", "-log-level", o.logLevel)
 	if o.cpuProfile != "" {
 		cmd.Args = append(cmd.Args, "-cpuprofile", o.cpuProfile)
@@ -295,7 +308,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lookupCPU, kdfCPU, lookupWall = lookupCPU/n, kdfCPU/n, lookupWall/n
 
 	w := stdout
-	fmt.Fprintf(w, "verifier benchmark: %d certificates, wrk -t%d -c%d -d%v on loopback, %d cores, GOMAXPROCS %d in both servers\n\n", o.n, o.threads, o.conns, o.duration, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	var polls float64
+	for _, r := range []string{"changed", "unchanged", "error"} {
+		polls += metric(admin, `verifier_snapshot_polls_total{result="`+r+`"}`)
+	}
+	fmt.Fprintf(w, "verifier benchmark: %d certificates, wrk -t%d -c%d -d%v on loopback, %d cores, GOMAXPROCS %d in both servers\n", o.n, o.threads, o.conns, o.duration, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "snapshot source: %s (-snapshot %s), -poll %v, %.0f store polls during the run\n\n", o.source, snapArg, o.poll, polls)
 	fmt.Fprintf(w, "%-40s %12s %8s %10s %10s %8s %12s %9s\n", "run", "requests/s", "ratio", "p50", "p99", "errors", "CPU/answer", "CPU ratio")
 	bareRPS := results[0].rps
 	for _, r := range results {

@@ -125,16 +125,13 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatalf("registry check of the restored backup: %s", out)
 	}
 
-	// Its snapshots are refused: first as a rollback (the sequence it
-	// publishes was seen already, with other contents), then, a sequence
-	// higher, as a revocation list that does not extend the one seen.
-	mustQB(t, "publish", "-registry", reg2, "-timestamp-key", ts, "-out", snap)
-	if _, _, refused := v.load(t, snap); refused != trust.ReasonRollback {
-		t.Fatalf("restored registry's first snapshot: refused %q, want %q", refused, trust.ReasonRollback)
-	}
+	// Its snapshots are refused. Not as a rollback: publish raises the
+	// sequence above the head already in the snapshot. But the
+	// revocation list lacks the revocation made after the backup, so it
+	// does not extend the one the verifier has seen.
 	mustQB(t, "publish", "-registry", reg2, "-timestamp-key", ts, "-out", snap)
 	if _, _, refused := v.load(t, snap); refused != trust.ReasonRevocations {
-		t.Fatalf("restored registry's next snapshot: refused %q, want %q", refused, trust.ReasonRevocations)
+		t.Fatalf("restored registry's first snapshot: refused %q, want %q", refused, trust.ReasonRevocations)
 	}
 
 	// The revocation made again from the operator's records is signed

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,9 +10,13 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"gocloud.dev/gcerrors"
 
+	"github.com/qualbridge/qualbridge/deploy"
+	"github.com/qualbridge/qualbridge/deploy/store"
 	"github.com/qualbridge/qualbridge/diag"
 	"github.com/qualbridge/qualbridge/issuance"
+	"github.com/qualbridge/qualbridge/verifier/remote"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
@@ -220,20 +225,48 @@ func statusName(s trust.Status) string {
 	return "启用"
 }
 
-// runPublish writes the verifier snapshot (issuance.Publish).
+// runPublish writes the verifier snapshot (issuance.PublishTo) into a
+// folder (-out) or an object store (-to, the URLs and credentials of
+// qualbridge deploy):
+//
+//	qualbridge publish -registry reg -timestamp-key ts.age -to "s3://snap?endpoint=http://127.0.0.1:8333&region=us-east-1&use_path_style=true"
+//	已发布快照 s3://snap：第 4 版，… 写入 2 个对象（1.2 KB），未变 9 个，清理 1 个，用时 0.3s
 func runPublish(ctx context.Context, c *cli, args []string) error {
-	flags := newFlags(c, "publish", "-registry DIR -timestamp-key FILE -out DIR [-lifetime 168h]")
+	flags := newFlags(c, "publish", "-registry DIR -timestamp-key FILE (-out DIR | -to URL) [-lifetime 168h]")
 	var o issuance.PublishOptions
 	flags.StringVar(&o.Registry, "registry", "", "登记库`目录`")
 	flags.StringVar(&o.Out, "out", "", "快照`目录`（核验服务的 -snapshot）")
+	to := flags.String("to", "", "快照所在的对象存储 `URL`（与 qualbridge deploy 相同：s3://桶名?endpoint=…、gs://、azblob://、file:///）；核验服务以同一地址作 -snapshot")
 	tsKey := flags.String("timestamp-key", "", "age 加密的时间戳密钥`文件`")
 	identity := flags.String("identity", "", "打开密钥的 age 身份`文件`（默认用口令）")
 	flags.DurationVar(&o.Lifetime, "lifetime", 7*24*time.Hour, "快照头的有效`时长`：过期前须再次发布")
 	if help, err := parseFlags(flags, args); help || err != nil {
 		return err
 	}
-	if o.Registry == "" || o.Out == "" || *tsKey == "" || flags.NArg() > 0 {
-		return c.usageErrorf(flags, "publish 需要 -registry、-timestamp-key 和 -out，且不接受参数")
+	if o.Registry == "" || *tsKey == "" || flags.NArg() > 0 {
+		return c.usageErrorf(flags, "publish 需要 -registry、-timestamp-key，以及 -out 或 -to 之一，且不接受参数")
+	}
+	if (o.Out == "") == (*to == "") {
+		return c.usageErrorf(flags, "publish 需要 -out（文件夹）或 -to（对象存储）之一，不能两个都给或都不给")
+	}
+	var target trust.Target = trust.Folder(o.Out)
+	if *to != "" {
+		b, err := deploy.Open(ctx, *to)
+		var de *deploy.Error
+		if errors.As(err, &de) {
+			for _, d := range de.Diagnostics {
+				c.errorf("%s: %s", d.Pos, d.Message)
+				if d.Hint != "" {
+					c.hintf("%s", d.Hint)
+				}
+			}
+			return errReported
+		}
+		if err != nil {
+			return c.fail(err)
+		}
+		defer b.Close()
+		target, o.Out = remote.NewBucket(b), deploy.Redact(*to)
 	}
 	t, err := issuance.OpenTrust(o.Registry)
 	if err != nil {
@@ -242,16 +275,39 @@ func runPublish(ctx context.Context, c *cli, args []string) error {
 	if o.Timestamp, err = c.keyOpener(*tsKey, *identity)(); err != nil {
 		return c.fail(err)
 	}
-	o.Now = time.Now()
+	start := time.Now()
+	o.Now = start
 	if err := t.CheckTimestampKey(o.Timestamp, o.Now); err != nil {
 		return c.fail(err)
 	}
 	c.warnExpiry(t, o.Now)
-	h, err := issuance.Publish(o)
+	p, err := issuance.PublishTo(ctx, o, target)
+	var te *issuance.TargetError
+	if errors.As(err, &te) {
+		if *to != "" {
+			c.errorf("发布到 %s 失败：%s", o.Out, store.Message(te.Err))
+			if gcerrors.Code(te.Err) == gcerrors.NotFound {
+				c.hintf("存储桶不存在：先在存储中建好它（云控制台，或 S3 兼容存储自己的工具），再重新运行")
+			}
+			c.hintf("存储中原有的快照头未被改动，核验服务继续使用它；检查地址、凭据（如 AWS_ACCESS_KEY_ID）和网络后重新运行，已上传的对象不会重传")
+		} else {
+			c.errorf("写入快照目录 %s 失败：%v", o.Out, te.Err)
+			c.hintf("目录中原有的快照头未被改动；检查磁盘空间和权限后重新运行")
+		}
+		return errReported
+	}
+	if err != nil && p != nil {
+		c.errorf("%v", err)
+		c.hintf("快照头已发布，核验服务会取用；留下的旧对象在下次发布时清理")
+		return errReported
+	}
 	if err != nil {
 		return c.fail(err)
 	}
+	h := p.Head
 	fmt.Fprintf(c.stdout, "已发布快照 %s：第 %d 版，%d 条封存记录（每份证书两份副本），%d 条撤销，有效至 %s\n",
 		o.Out, h.Seq, h.Records, h.Revocations, cst(h.Expires))
+	fmt.Fprintf(c.stdout, "写入 %d 个对象（%s），未变 %d 个，清理 %d 个，用时 %v\n",
+		p.Written, size(p.Bytes), p.Unchanged, p.Pruned, time.Since(start).Round(10*time.Millisecond))
 	return nil
 }

@@ -6,8 +6,16 @@
 //
 // Usage:
 //
-//	verifier -snapshot DIR -trust-root FILE -state DIR [-lookup-pepper FILE]
+//	verifier -snapshot DIR|URL -trust-root FILE -state DIR [-lookup-pepper FILE]
 //	         [-addr 127.0.0.1:8089] [-admin-addr 127.0.0.1:8090] [-base-url https://verify.example.org]
+//	         [-poll 30s] [-cache DIR]
+//
+// -snapshot is a folder (qualbridge publish -out) or the URL of an object
+// store (qualbridge publish -to; the URLs and credentials of qualbridge
+// deploy). A store is mirrored into a cache folder (-cache, default
+// STATE/mirror): every -poll the verifier asks for the head's ETag and
+// fetches only a new head and the objects its cache lacks (package
+// remote). Every replica polls on its own; none needs another.
 //
 // The public address serves scans, the manual lookup, assets and
 // /healthz; the admin address (loopback by default) serves /readyz with
@@ -35,6 +43,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -47,7 +56,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	// The stores a verifier follows: s3:// (AWS, any S3-compatible store,
+	// and Google Cloud Storage through its S3 API), azblob:// and
+	// file://. Not gs://: its client costs every replica some 17 MB.
+	_ "gocloud.dev/blob/azureblob"
+	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/s3blob"
+
+	objstore "github.com/qualbridge/qualbridge/deploy/store"
 	"github.com/qualbridge/qualbridge/verifier"
+	"github.com/qualbridge/qualbridge/verifier/remote"
 	"github.com/qualbridge/qualbridge/verifier/seal"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 )
@@ -74,7 +92,7 @@ var errUsage = errors.New("usage error")
 type options struct {
 	addr, adminAddr, baseURL string
 	snapshot, trustRoot      string
-	state, pepper            string
+	state, pepper, cache     string
 	lookupSlots              int
 	maxLifetime, maxSkew     time.Duration
 	poll                     time.Duration
@@ -113,14 +131,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", env("VERIFIER_ADDR", "127.0.0.1:8089"), "listen address (VERIFIER_ADDR); port 0 picks a free one")
 	fs.StringVar(&o.adminAddr, "admin-addr", env("VERIFIER_ADMIN_ADDR", "127.0.0.1:8090"), "admin address for /readyz and /metrics (VERIFIER_ADMIN_ADDR); keep it loopback or internal")
-	fs.StringVar(&o.snapshot, "snapshot", env("VERIFIER_SNAPSHOT", ""), "snapshot folder written by qualbridge publish (VERIFIER_SNAPSHOT)")
+	fs.StringVar(&o.snapshot, "snapshot", env("VERIFIER_SNAPSHOT", ""), "snapshot folder written by qualbridge publish -out, or the store URL of publish -to: s3://bucket?endpoint=…, gs://, azblob://, file:/// (VERIFIER_SNAPSHOT)")
+	fs.StringVar(&o.cache, "cache", env("VERIFIER_CACHE", ""), "for a snapshot URL: the local copy of the store, default STATE/mirror (VERIFIER_CACHE)")
 	fs.StringVar(&o.trustRoot, "trust-root", env("VERIFIER_TRUST_ROOT", ""), "the pinned trust-root.pub of the deployment (VERIFIER_TRUST_ROOT)")
 	fs.StringVar(&o.state, "state", env("VERIFIER_STATE", ""), "folder for the high-water marks, kept across restarts (VERIFIER_STATE)")
 	fs.StringVar(&o.pepper, "lookup-pepper", env("VERIFIER_LOOKUP_PEPPER", ""), "the manual lookup's pepper file; without it lookup answers 503 (VERIFIER_LOOKUP_PEPPER)")
 	fs.IntVar(&o.lookupSlots, "lookup-slots", envInt("VERIFIER_LOOKUP_SLOTS", 2), "lookup KDFs at once; more answer 503 (VERIFIER_LOOKUP_SLOTS)")
 	fs.DurationVar(&o.maxLifetime, "max-head-lifetime", envDur("VERIFIER_MAX_HEAD_LIFETIME", 31*24*time.Hour), "refuse heads living longer than this (VERIFIER_MAX_HEAD_LIFETIME)")
 	fs.DurationVar(&o.maxSkew, "max-skew", envDur("VERIFIER_MAX_SKEW", 5*time.Minute), "refuse heads signed further in the future than this (VERIFIER_MAX_SKEW)")
-	fs.DurationVar(&o.poll, "poll", envDur("VERIFIER_POLL", 30*time.Second), "how often to look for a replaced head and check freshness (VERIFIER_POLL)")
+	fs.DurationVar(&o.poll, "poll", envDur("VERIFIER_POLL", 30*time.Second), "how often to look for a new head (a folder's head file, a store's head ETag) and check freshness; 5s to 30s for a store (VERIFIER_POLL)")
 	fs.StringVar(&o.baseURL, "base-url", env("VERIFIER_BASE_URL", ""), "public address printed in the QR codes, shown on every page (VERIFIER_BASE_URL)")
 	fs.IntVar(&o.scanLimit, "scan-limit", envInt("VERIFIER_SCAN_LIMIT", 120), "verifications per minute per client address, 0 for none (VERIFIER_SCAN_LIMIT)")
 	fs.IntVar(&o.lookupLimit, "lookup-limit", envInt("VERIFIER_LOOKUP_LIMIT", 5), "manual lookups per minute per client address, 0 for none (VERIFIER_LOOKUP_LIMIT)")
@@ -150,7 +169,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, usage("unexpected argument %q", fs.Arg(0))
 	}
 	for _, req := range []struct{ val, flag, env, hint string }{
-		{o.snapshot, "-snapshot DIR", "VERIFIER_SNAPSHOT", "qualbridge publish -registry DIR -out SNAP writes one"},
+		{o.snapshot, "-snapshot DIR|URL", "VERIFIER_SNAPSHOT", "qualbridge publish -registry DIR -out SNAP (or -to URL) writes one"},
 		{o.trustRoot, "-trust-root FILE", "VERIFIER_TRUST_ROOT", "qualbridge trust init writes REGISTRY/trust-root.pub"},
 		{o.state, "-state DIR", "VERIFIER_STATE", "a folder of its own that survives restarts, e.g. /var/lib/qualbridge-verifier"},
 	} {
@@ -162,6 +181,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	}
 	if o.logFormat != "json" && o.logFormat != "text" {
 		return nil, usage("-log-format must be json or text, not %q", o.logFormat)
+	}
+	if o.poll <= 0 {
+		return nil, usage("-poll must be positive, not %s", o.poll)
+	}
+	if o.cache != "" && !isURL(o.snapshot) {
+		return nil, usage("-cache is for a snapshot URL; -snapshot %s is a folder", o.snapshot)
 	}
 	if o.scanLimit < 0 || o.lookupLimit < 0 {
 		return nil, usage("rate limits must be 0 (none) or more")
@@ -296,15 +321,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := verifier.NewMetrics(reg)
 	store := &verifier.Store{}
+	dir := o.snapshot
+	var follower *remote.Follower
+	if isURL(o.snapshot) {
+		// A store: mirrored into a cache folder, which the reloader
+		// loads like any snapshot folder.
+		b, err := objstore.Open(ctx, o.snapshot)
+		if err != nil {
+			if strings.HasPrefix(o.snapshot, "gs://") {
+				fmt.Fprintln(stderr, "verifier: hint: the verifier reads Google Cloud Storage through its S3 API: -snapshot \"s3://BUCKET?endpoint=https://storage.googleapis.com&region=auto\" with an HMAC key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+			}
+			return fmt.Errorf("-snapshot: %w", err)
+		}
+		defer b.Close()
+		if dir = o.cache; dir == "" {
+			dir = filepath.Join(o.state, "mirror")
+		}
+		m, err := remote.NewMirror(b, dir, pin, trust.Options{MaxSkew: o.maxSkew, MaxLifetime: o.maxLifetime}, log)
+		if err != nil {
+			return fmt.Errorf("snapshot cache: %w", err)
+		}
+		follower = &remote.Follower{Mirror: m, Store: store, Metrics: metrics, Log: log, URL: objstore.Redact(o.snapshot)}
+	}
 	reloader := verifier.NewReloader(verifier.ReloaderConfig{
-		Dir: o.snapshot, StateDir: o.state, Pin: pin,
+		Dir: dir, StateDir: o.state, Pin: pin,
 		Options: trust.Options{MaxSkew: o.maxSkew, MaxLifetime: o.maxLifetime},
 	}, store, log, metrics)
 
 	// A snapshot that does not load at start is no reason to stop: the
 	// service answers 503 "cannot verify now" (and /readyz 503) until a
-	// good snapshot appears, which the watcher or SIGHUP then loads.
-	reloader.Reload("start")
+	// good snapshot appears, which the watcher, the store's poll or
+	// SIGHUP then loads. Following a store, the cache from the last run
+	// serves until the first poll (checked against the marks like any).
+	if _, err := os.Stat(filepath.Join(dir, trust.HeadFile)); follower == nil || err == nil {
+		reloader.Reload("start")
+	} else {
+		log.Info("no cached snapshot yet: not ready until the first poll reaches the store", "store", follower.URL, "cache", dir)
+	}
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -360,8 +413,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer signal.Stop(hup)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	watched, err := reloader.Watch(watchCtx, o.debounce, o.poll, hup)
-	if err != nil {
+	var watched <-chan struct{}
+	if follower != nil {
+		follower.Reloader = reloader
+		done := make(chan struct{})
+		go func() { defer close(done); follower.Run(watchCtx, o.poll, hup) }()
+		watched = done
+	} else if watched, err = reloader.Watch(watchCtx, o.debounce, o.poll, hup); err != nil {
 		// SIGHUP still reloads.
 		log.Warn("not watching the snapshot for changes", "err", err)
 	}
@@ -390,6 +448,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// isURL tells a store URL (scheme://…) from a folder.
+func isURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	return ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`)
 }
 
 // baseProcs is the runtime's own GOMAXPROCS (the CPUs this process may

@@ -46,7 +46,8 @@ func TestUsage(t *testing.T) {
 		env    map[string]string
 		stderr string
 	}{
-		{"no snapshot", nil, nil, "verifier: missing -snapshot DIR\nverifier: hint: pass -snapshot DIR or set VERIFIER_SNAPSHOT (qualbridge publish -registry DIR -out SNAP writes one)\n"},
+		{"no snapshot", nil, nil, "verifier: missing -snapshot DIR|URL\nverifier: hint: pass -snapshot DIR|URL or set VERIFIER_SNAPSHOT (qualbridge publish -registry DIR -out SNAP (or -to URL) writes one)\n"},
+		{"cache for a folder", []string{"-snapshot", "x", "-trust-root", "y", "-state", "z", "-cache", "c"}, nil, "verifier: -cache is for a snapshot URL; -snapshot x is a folder\n"},
 		{"no trust root", []string{"-snapshot", "x"}, nil, "verifier: missing -trust-root FILE\nverifier: hint: pass -trust-root FILE or set VERIFIER_TRUST_ROOT (qualbridge trust init writes REGISTRY/trust-root.pub)\n"},
 		{"no state", []string{"-snapshot", "x", "-trust-root", "y"}, nil, "verifier: missing -state DIR\n"},
 		{"old registry flag", []string{"-registry", "x"}, nil, "flag provided but not defined: -registry"},
@@ -321,6 +322,58 @@ func outcome(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return a.Outcome
+}
+
+// TestFollowStore: the service on a store URL (file://) is ready from
+// the first poll, sees a revocation within a poll of its publish, and
+// readiness reports the store's polls.
+func TestFollowStore(t *testing.T) {
+	work := t.TempDir()
+	store, state := filepath.Join(work, "store"), filepath.Join(work, "state")
+	b := trusttest.New("follow")
+	pinFile, err := b.PinFile(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := record.NewToken(strings.NewReader("follow TEST-ONLY token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := trusttest.Holder{Name: "测甲乙", IDNumber: "90000007", BirthYear: 1977}
+	if _, err := b.Add(tok, trusttest.Cert("TEST-FOLLOW-000001", h, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)), nil, b.Signing, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Publish(store, time.Now(), 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, "-snapshot", "file://"+filepath.ToSlash(store), "-trust-root", pinFile, "-state", state)
+	poll(t, "ready", func() bool { return status(s.admin+"/readyz", "") == 200 })
+	if got := outcome(t, tok.URL(s.base)); got != "valid" {
+		t.Fatalf("outcome %q, want valid\n%s", got, s.stderr.String())
+	}
+	if err := b.Revoke(tok, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), record.Withdrawn, b.Signing, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Publish(store, time.Now(), 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "revoked", func() bool { return outcome(t, tok.URL(s.base)) == "revoked" })
+	res, err := http.Get(s.admin + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd struct {
+		Source struct{ URL, LastSuccess string }
+	}
+	json.NewDecoder(res.Body).Decode(&rd)
+	res.Body.Close()
+	if rd.Source.URL != "file://"+filepath.ToSlash(store) || rd.Source.LastSuccess == "" {
+		t.Errorf("readyz source: %+v", rd.Source)
+	}
+	if _, err := os.Stat(filepath.Join(state, "mirror", "head")); err != nil {
+		t.Errorf("no cache in the state folder: %v", err)
+	}
+	s.stop(t)
 }
 
 func poll(t *testing.T, what string, cond func() bool) {

@@ -18,11 +18,17 @@
 //
 // # The snapshot folder
 //
-//	roots/000001.root …     every root set, version 1 up
-//	trust.list              the trust list, signed by the root
-//	revocations.list        the signed revocations, append-only
-//	records/<hash>.pack     the sealed certificates (package seal)
-//	head                    signed by the timestamp key; written last
+//	roots/000001.root …          every root set, version 1 up
+//	trust/<hash>.list            the trust list, signed by the root
+//	revocations/<chain>.list     the signed revocations, append-only
+//	records/<hash>.pack          the sealed certificates (package seal)
+//	head                         signed by the timestamp key; written last
+//
+// Every object but the head is immutable and named by what the head pins
+// ([Objects]), so a folder and an object store hold the same layout and
+// a reader never sees half a snapshot: [PublishTo] writes the objects a
+// [Target] lacks, checks they are all there, writes the head, and prunes
+// only what neither the new head nor the one before names.
 //
 // The head pins the root set, the trust list's hash and sequence, the
 // revocation list's count and chained hash, and one hash over every
@@ -30,7 +36,6 @@
 // order. [Load] checks the head before it reads anything it names,
 // hashes every object against it, and checks the [Marks] (high-water
 // marks a verifier keeps on disk) so that nothing older is accepted.
-// [Publish] writes a folder: objects first, the head last.
 //
 // Every byte layout is in docs/certificate-format.md.
 package trust

@@ -85,13 +85,13 @@ func FuzzLoad(f *testing.F) {
 	obj := Object{Locator: record.Locator{1}, Kind: 1, Generation: 1, Sealed: bytes.Repeat([]byte{3}, 552)}
 	dir := f.TempDir()
 	now := t0.AddDate(1, 0, 0)
-	if _, err := Publish(dir, Input{Roots: [][]byte{rb}, List: lb, Revocations: [][]byte{rev}, Records: []Object{obj},
-		Seq: 1, Now: now, Lifetime: 24 * time.Hour, Timestamp: tk}); err != nil {
+	h, err := Publish(dir, Input{Roots: [][]byte{rb}, List: lb, Revocations: [][]byte{rev}, Records: []Object{obj},
+		Seq: 1, Now: now, Lifetime: 24 * time.Hour, Timestamp: tk})
+	if err != nil {
 		f.Fatal(err)
 	}
 	pin := &Pin{Root: root, Bytes: rb}
-	packs, _ := filepath.Glob(filepath.Join(dir, RecordsDir, "*.pack"))
-	files := []string{HeadFile, ListFile, RevocationsFile, RootFile(1), filepath.Join(RecordsDir, filepath.Base(packs[0]))}
+	files := append([]string{HeadFile}, Objects(h)...)
 	orig := map[string][]byte{}
 	for _, name := range files {
 		b, _ := os.ReadFile(filepath.Join(dir, name))

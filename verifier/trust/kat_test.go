@@ -67,7 +67,7 @@ func TestKnownAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := func(name string) []byte {
-		d, err := os.ReadFile(filepath.Join(dir, name))
+		d, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,16 +100,24 @@ func TestKnownAnswer(t *testing.T) {
 		w("sealed "+o.Kind.String(), x(o.Sealed))
 	}
 	w("revocation envelope", x(b.Revocations[0]))
+	hb := file(trust.HeadFile)
+	head, err := trust.ParseHead(hb)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w("root set v1", x(file(trust.RootFile(1))))
-	w("trust.list", x(file(trust.ListFile)))
-	w("revocations.list", x(file(trust.RevocationsFile)))
+	w("trust list", x(file(trust.ListFile(head.ListHash))))
+	w("revocation list", x(file(trust.RevocationsFile(head.RevChain))))
 	w("revocation chain", x(func() []byte { c := trust.Chain(b.Revocations); return c[1][:] }()))
 	w("records hash", x(func() []byte { h := trust.RecordsHash(b.Records); return h[:] }()))
-	des, _ := os.ReadDir(filepath.Join(dir, trust.RecordsDir))
-	for _, de := range des {
-		w("pack "+de.Name(), x(file(filepath.Join(trust.RecordsDir, de.Name()))))
+	for _, p := range head.Packs {
+		w("pack "+p.Name, x(file(trust.PackFile(p.Name))))
 	}
-	w("head", x(file(trust.HeadFile)))
+	w("head", x(hb))
+	// The layout (docs/certificate-format.md §5): every path the head names.
+	for _, p := range trust.Objects(head) {
+		w("object", p)
+	}
 	got := out.String()
 	if *update {
 		os.MkdirAll("testdata", 0o755)

@@ -71,18 +71,6 @@ func refuse(reason Reason, format string, a ...any) error {
 	return &Refusal{Reason: reason, Err: fmt.Errorf(format, a...)}
 }
 
-// File names inside a snapshot folder.
-const (
-	HeadFile        = "head"
-	ListFile        = "trust.list"
-	RevocationsFile = "revocations.list"
-	RootsDir        = "roots"
-	RecordsDir      = "records"
-)
-
-// RootFile is the name of root set version v.
-func RootFile(v uint32) string { return filepath.Join(RootsDir, fmt.Sprintf("%06d.root", v)) }
-
 // Options are a verifier's limits on heads.
 type Options struct {
 	MaxSkew     time.Duration // how far in the future a head may be signed (clocks differ)
@@ -235,86 +223,32 @@ func readLimited(name string, max int64) ([]byte, error) {
 // so is public, and a timestamp key (stolen, but not known to be) could
 // otherwise sign a head over it and a shortened revocation list.
 //
+// Load reads the files the head names ([Objects]) and every root set
+// the folder holds; anything else in dir is ignored, so a folder may hold
+// the objects of several snapshots at once.
+//
 // It returns the snapshot and the marks to keep once it is put in force.
 func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, Marks, error) {
 	headBytes, err := readLimited(filepath.Join(dir, HeadFile), maxSigned)
 	if err != nil {
 		return nil, m, refuse(ReasonUnreadable, "head: %v", err)
 	}
-
-	// 1. The root chain.
-	pinned, err := readLimited(filepath.Join(dir, RootFile(pin.Root.Version)), maxSigned)
+	c, err := checkHead(dir, headBytes, pin, m, now, o)
 	if err != nil {
-		return nil, m, refuse(ReasonRoot, "the snapshot holds no root set version %d (the pinned one): %v", pin.Root.Version, err)
+		return nil, m, err
 	}
-	if Hash(pinned) != Hash(pin.Bytes) {
-		return nil, m, refuse(ReasonRoot, "the snapshot is under another root: its root set version %d is not the pinned one", pin.Root.Version)
-	}
-	root, rootBytes := pin.Root, pinned
-	for v := pin.Root.Version + 1; ; v++ {
-		if v-pin.Root.Version > 64 {
-			return nil, m, refuse(ReasonRoot, "more than 64 root sets")
-		}
-		b, err := readLimited(filepath.Join(dir, RootFile(v)), maxSigned)
+	root, rootBytes, list, listHash, head, headHash := c.root, c.rootBytes, c.list, c.listHash, c.head, c.headHash
+	file := func(path string) string { return filepath.Join(dir, filepath.FromSlash(path)) }
+	// An object the head names and the folder lacks is a mismatch (a
+	// deleted object, or a head put in without its objects); one that
+	// is there but cannot be read is unreadable.
+	missing := func(what string, err error) error {
 		if errors.Is(err, os.ErrNotExist) {
-			break
+			return refuse(ReasonMismatch, "the head names %s, which the snapshot does not hold", what)
 		}
-		if err != nil {
-			return nil, m, refuse(ReasonUnreadable, "root set %d: %v", v, err)
-		}
-		next, err := openRootSet(b, root)
-		if err != nil {
-			return nil, m, refuse(ReasonRoot, "root set %d: %v", v, err)
-		}
-		root, rootBytes = next, b
-	}
-	if root.Version < m.RootVersion {
-		return nil, m, refuse(ReasonRollback, "root set version %d, but version %d was seen before", root.Version, m.RootVersion)
-	}
-	if m.RootVersion > 0 {
-		b, err := readLimited(filepath.Join(dir, RootFile(m.RootVersion)), maxSigned)
-		if err != nil || hexOf(Hash(b)) != m.RootHash {
-			return nil, m, refuse(ReasonRoot, "root set version %d differs from the one seen before", m.RootVersion)
-		}
+		return refuse(ReasonUnreadable, "%s: %v", what, err)
 	}
 
-	// 2. The trust list.
-	listBytes, err := readLimited(filepath.Join(dir, ListFile), maxSigned)
-	if err != nil {
-		return nil, m, refuse(ReasonUnreadable, "trust list: %v", err)
-	}
-	list, err := OpenList(listBytes, root)
-	if err != nil {
-		return nil, m, refuse(ReasonTrustList, "trust list: %v", err)
-	}
-	listHash := Hash(listBytes)
-	if list.Seq < m.ListSeq || list.Seq == m.ListSeq && m.ListHash != "" && m.ListHash != hexOf(listHash) {
-		return nil, m, refuse(ReasonRollback, "trust list sequence %d, but %d was seen before", list.Seq, m.ListSeq)
-	}
-	if !now.Before(list.Expires) {
-		return nil, m, refuse(ReasonExpired, "trust list expired at %s", list.Expires.Format(time.RFC3339))
-	}
-
-	// 3. The head.
-	head, err := OpenHead(headBytes, list)
-	if err != nil {
-		return nil, m, refuse(ReasonHead, "head: %v", err)
-	}
-	headHash := Hash(headBytes)
-	if head.RootVersion != root.Version || head.RootHash != Hash(rootBytes) {
-		return nil, m, refuse(ReasonMismatch, "the head names root set %d, the snapshot's newest is %d", head.RootVersion, root.Version)
-	}
-	if head.ListSeq != list.Seq || head.ListHash != listHash {
-		return nil, m, refuse(ReasonMismatch, "the head names trust list %d, the snapshot holds %d or another list", head.ListSeq, list.Seq)
-	}
-	switch {
-	case head.SignedAt.After(now.Add(o.MaxSkew)):
-		return nil, m, refuse(ReasonFuture, "head %d signed at %s, in the future", head.Seq, head.SignedAt.Format(time.RFC3339))
-	case !now.Before(head.Expires):
-		return nil, m, refuse(ReasonExpired, "head %d expired at %s", head.Seq, head.Expires.Format(time.RFC3339))
-	case head.Expires.Sub(head.SignedAt) > o.MaxLifetime:
-		return nil, m, refuse(ReasonLifetime, "head %d lives %s, over the maximum of %s", head.Seq, head.Expires.Sub(head.SignedAt), o.MaxLifetime)
-	}
 	newly := map[string]bool{}
 	for _, kid := range list.Compromised() {
 		if !slices.Contains(m.Compromised, kid) {
@@ -331,9 +265,9 @@ func Load(dir string, pin *Pin, m Marks, now time.Time, o Options) (*Snapshot, M
 	}
 
 	// 4. The revocation list.
-	revBytes, err := readLimited(filepath.Join(dir, RevocationsFile), 8+int64(head.Revocations)*int64(3+record.MaxEnvelope))
+	revBytes, err := readLimited(file(RevocationsFile(head.RevChain)), 8+int64(head.Revocations)*int64(3+record.MaxEnvelope))
 	if err != nil {
-		return nil, m, refuse(ReasonUnreadable, "revocation list: %v", err)
+		return nil, m, missing("revocation list "+RevocationsFile(head.RevChain), err)
 	}
 	envs, err := parseRevocations(revBytes, head.Revocations)
 	if err != nil {
@@ -388,7 +322,7 @@ func (r *Records) load(dir string, head *Head) error {
 	n := int(head.Records)
 	// Sizes first: nothing is allocated for records the files do not hold.
 	for _, p := range head.Packs {
-		st, err := os.Stat(filepath.Join(dir, RecordsDir, p.Name))
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(PackFile(p.Name))))
 		if err != nil {
 			return refuse(ReasonMismatch, "pack %s: %v", p.Name, err)
 		}
@@ -403,7 +337,7 @@ func (r *Records) load(dir string, head *Head) error {
 	r.raw = make([]byte, n*ObjectSize)
 	at := 0
 	for _, p := range head.Packs {
-		if err := readPack(filepath.Join(dir, RecordsDir, p.Name), p.Records, r.raw[at*ObjectSize:(at+int(p.Records))*ObjectSize]); err != nil {
+		if err := readPack(filepath.Join(dir, filepath.FromSlash(PackFile(p.Name))), p.Records, r.raw[at*ObjectSize:(at+int(p.Records))*ObjectSize]); err != nil {
 			return err
 		}
 		at += int(p.Records)
@@ -507,4 +441,123 @@ func readPack(name string, want uint32, dst []byte) error {
 		return refuse(ReasonUnreadable, "pack %s: %v (changed while read?)", filepath.Base(name), err)
 	}
 	return nil
+}
+
+// checked is what checkHead has checked.
+type checked struct {
+	root      *RootSet
+	rootBytes []byte
+	list      *List
+	listHash  [32]byte
+	head      *Head
+	headHash  [32]byte
+}
+
+// CheckHead checks what of the head headBytes can be checked before the
+// packs it names are read: the root chain in dir from the pin, the trust
+// list it names (in dir), its signature, role, window and times. A
+// reader fetching a snapshot calls it before the packs, so that a forged
+// head cannot make it fetch up to the format's limits; [Load] checks it
+// all again, with the marks.
+func CheckHead(dir string, headBytes []byte, pin *Pin, now time.Time, o Options) error {
+	_, err := checkHead(dir, headBytes, pin, Marks{}, now, o)
+	return err
+}
+
+// checkHead is steps 1 to 3 of [Load].
+func checkHead(dir string, headBytes []byte, pin *Pin, m Marks, now time.Time, o Options) (*checked, error) {
+	// The head's names, unverified: they only say which files to read,
+	// and every file is checked against the head once its signature is.
+	named, err := ParseHead(headBytes)
+	if err != nil {
+		return nil, refuse(ReasonHead, "head: %v", err)
+	}
+	file := func(path string) string { return filepath.Join(dir, filepath.FromSlash(path)) }
+	// An object the head names and the folder lacks is a mismatch (a
+	// deleted object, or a head put in without its objects); one that
+	// is there but cannot be read is unreadable.
+	missing := func(what string, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return refuse(ReasonMismatch, "the head names %s, which the snapshot does not hold", what)
+		}
+		return refuse(ReasonUnreadable, "%s: %v", what, err)
+	}
+
+	// 1. The root chain.
+	pinned, err := readLimited(file(RootFile(pin.Root.Version)), maxSigned)
+	if err != nil {
+		return nil, refuse(ReasonRoot, "the snapshot holds no root set version %d (the pinned one): %v", pin.Root.Version, err)
+	}
+	if Hash(pinned) != Hash(pin.Bytes) {
+		return nil, refuse(ReasonRoot, "the snapshot is under another root: its root set version %d is not the pinned one", pin.Root.Version)
+	}
+	root, rootBytes := pin.Root, pinned
+	// Every version the folder holds, not only those the head names: a
+	// root set put in beside them must chain too, and the head must name
+	// the newest.
+	for v := pin.Root.Version + 1; ; v++ {
+		if v-pin.Root.Version > 64 {
+			return nil, refuse(ReasonRoot, "more than 64 root sets")
+		}
+		b, err := readLimited(file(RootFile(v)), maxSigned)
+		if errors.Is(err, os.ErrNotExist) && v > named.RootVersion {
+			break
+		}
+		if err != nil {
+			return nil, missing(RootFile(v), err)
+		}
+		next, err := openRootSet(b, root)
+		if err != nil {
+			return nil, refuse(ReasonRoot, "root set %d: %v", v, err)
+		}
+		root, rootBytes = next, b
+	}
+	if root.Version < m.RootVersion {
+		return nil, refuse(ReasonRollback, "root set version %d, but version %d was seen before", root.Version, m.RootVersion)
+	}
+	if m.RootVersion > 0 {
+		b, err := readLimited(file(RootFile(m.RootVersion)), maxSigned)
+		if err != nil || hexOf(Hash(b)) != m.RootHash {
+			return nil, refuse(ReasonRoot, "root set version %d differs from the one seen before", m.RootVersion)
+		}
+	}
+
+	// 2. The trust list.
+	listBytes, err := readLimited(file(ListFile(named.ListHash)), maxSigned)
+	if err != nil {
+		return nil, missing("trust list "+ListFile(named.ListHash), err)
+	}
+	list, err := OpenList(listBytes, root)
+	if err != nil {
+		return nil, refuse(ReasonTrustList, "trust list: %v", err)
+	}
+	listHash := Hash(listBytes)
+	if list.Seq < m.ListSeq || list.Seq == m.ListSeq && m.ListHash != "" && m.ListHash != hexOf(listHash) {
+		return nil, refuse(ReasonRollback, "trust list sequence %d, but %d was seen before", list.Seq, m.ListSeq)
+	}
+	if !now.Before(list.Expires) {
+		return nil, refuse(ReasonExpired, "trust list expired at %s", list.Expires.Format(time.RFC3339))
+	}
+
+	// 3. The head.
+	head, err := OpenHead(headBytes, list)
+	if err != nil {
+		return nil, refuse(ReasonHead, "head: %v", err)
+	}
+	headHash := Hash(headBytes)
+	if head.RootVersion != root.Version || head.RootHash != Hash(rootBytes) {
+		return nil, refuse(ReasonMismatch, "the head names root set %d, the snapshot's newest is %d", head.RootVersion, root.Version)
+	}
+	if head.ListSeq != list.Seq || head.ListHash != listHash {
+		return nil, refuse(ReasonMismatch, "the head names trust list %d, the snapshot holds %d or another list", head.ListSeq, list.Seq)
+	}
+	switch {
+	case head.SignedAt.After(now.Add(o.MaxSkew)):
+		return nil, refuse(ReasonFuture, "head %d signed at %s, in the future", head.Seq, head.SignedAt.Format(time.RFC3339))
+	case !now.Before(head.Expires):
+		return nil, refuse(ReasonExpired, "head %d expired at %s", head.Seq, head.Expires.Format(time.RFC3339))
+	case head.Expires.Sub(head.SignedAt) > o.MaxLifetime:
+		return nil, refuse(ReasonLifetime, "head %d lives %s, over the maximum of %s", head.Seq, head.Expires.Sub(head.SignedAt), o.MaxLifetime)
+	}
+	return &checked{root: root, rootBytes: rootBytes, list: list, listHash: listHash, head: head, headHash: headHash}, nil
 }

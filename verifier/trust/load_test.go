@@ -127,11 +127,11 @@ func TestRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			os.WriteFile(filepath.Join(dir, trust.ListFile), list, 0o644)
+			os.WriteFile(trusttest.Object(t, dir, trusttest.List), list, 0o644)
 			return m
 		}},
 		{"trust list bytes edited", trust.ReasonTrustList, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
-			rewrite(t, filepath.Join(dir, trust.ListFile), func(d []byte) []byte { d[20] ^= 1; return d })
+			rewrite(t, trusttest.Object(t, dir, trusttest.List), func(d []byte) []byte { d[20] ^= 1; return d })
 			return m
 		}},
 		{"lowered head sequence", trust.ReasonRollback, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
@@ -169,7 +169,13 @@ func TestRefusals(t *testing.T) {
 			b.Timestamp = b.Signing
 			defer func() { b.Timestamp = ts }()
 			// Publish itself refuses; forge the head by hand.
-			h := &trust.Head{Seq: 9, SignedAt: now.Add(-time.Hour), Expires: now.Add(time.Hour)}
+			// The forged head names the genuine objects.
+			hb0, _ := os.ReadFile(filepath.Join(dir, trust.HeadFile))
+			h, err := trust.ParseHead(hb0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Seq = 9
 			hb, err := h.Sign(b.Signing)
 			if err != nil {
 				t.Fatal(err)
@@ -211,7 +217,7 @@ func TestRefusals(t *testing.T) {
 		}},
 		{"revocation list shortened", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
 			b.Revocations = nil
-			os.WriteFile(filepath.Join(dir, trust.RevocationsFile), []byte("QBV2\x00\x00\x00\x00"), 0o644)
+			os.WriteFile(trusttest.Object(t, dir, trusttest.Revocations), []byte("QBV2\x00\x00\x00\x00"), 0o644)
 			return m
 		}},
 		{"revocation list shortened under a new head", trust.ReasonRevocations, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
@@ -221,7 +227,7 @@ func TestRefusals(t *testing.T) {
 			return m
 		}},
 		{"revocation edited", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
-			rewrite(t, filepath.Join(dir, trust.RevocationsFile), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
+			rewrite(t, trusttest.Object(t, dir, trusttest.Revocations), func(d []byte) []byte { d[len(d)-70] ^= 1; return d })
 			return m
 		}},
 		{"torn pack", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
@@ -233,7 +239,7 @@ func TestRefusals(t *testing.T) {
 			return m
 		}},
 		{"torn revocation list", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
-			rewrite(t, filepath.Join(dir, trust.RevocationsFile), func(d []byte) []byte { return d[:len(d)-3] })
+			rewrite(t, trusttest.Object(t, dir, trusttest.Revocations), func(d []byte) []byte { return d[:len(d)-3] })
 			return m
 		}},
 		{"revocation list shortened, a signing key newly compromised", trust.ReasonRevocations, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
@@ -248,7 +254,7 @@ func TestRefusals(t *testing.T) {
 		{"named pipe for the revocation list", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
 			// Opening a named pipe blocks until a writer comes: Load must
 			// refuse it, not wait (the test would time out).
-			name := filepath.Join(dir, trust.RevocationsFile)
+			name := trusttest.Object(t, dir, trusttest.Revocations)
 			os.Remove(name)
 			if err := syscall.Mkfifo(name, 0o644); err != nil {
 				t.Skipf("no named pipes: %v", err)
@@ -258,7 +264,7 @@ func TestRefusals(t *testing.T) {
 		{"head naming 2^32-1 revocations over an empty list", trust.ReasonMismatch, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {
 			// Signed with the timestamp key (stolen): Load must refuse it,
 			// not allocate for four billion entries and die.
-			lb, err := os.ReadFile(filepath.Join(dir, trust.ListFile))
+			lb, err := os.ReadFile(trusttest.Object(t, dir, trusttest.List))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +285,7 @@ func TestRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.WriteFile(filepath.Join(dir, trust.HeadFile), hb, 0o644)
-			os.WriteFile(filepath.Join(dir, trust.RevocationsFile), binary.BigEndian.AppendUint32([]byte("QBV2"), h.Revocations), 0o644)
+			os.WriteFile(trusttest.Object(t, dir, trusttest.Revocations), binary.BigEndian.AppendUint32([]byte("QBV2"), h.Revocations), 0o644)
 			return m
 		}},
 		{"head missing", trust.ReasonUnreadable, func(t *testing.T, b *trusttest.Builder, dir string, m trust.Marks) trust.Marks {

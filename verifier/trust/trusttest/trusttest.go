@@ -5,6 +5,7 @@
 package trusttest
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -252,10 +253,14 @@ func (b *Builder) Publish(dir string, now time.Time, lifetime time.Duration) (*t
 		return nil, err
 	}
 	b.Seq++
-	return trust.Publish(dir, trust.Input{
+	h, err := trust.Publish(dir, trust.Input{
 		Roots: b.Roots, List: list, Revocations: b.Revocations, Records: b.Records,
 		Seq: b.Seq, Now: now, Lifetime: lifetime, Timestamp: b.Timestamp, PackSize: b.PackSize,
 	})
+	if h != nil {
+		b.Seq = h.Seq
+	}
+	return h, err
 }
 
 // PinFile writes the trust-root.pub of root set version 1 to dir and
@@ -303,4 +308,47 @@ func NewestPack(t interface {
 		}
 	}
 	return filepath.Join(dir, trust.RecordsDir, name)
+}
+
+// Object returns the file of the snapshot folder dir that its head names
+// at path, a function of the head ([trust.ListFile],
+// [trust.RevocationsFile]): for tests that tamper with one object. A
+// folder whose head does not parse fails t.
+func Object(t interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}, dir string, path func(*trust.Head) string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, trust.HeadFile))
+	if err != nil {
+		t.Fatalf("trusttest: %v", err)
+	}
+	h, err := trust.ParseHead(b)
+	if err != nil {
+		t.Fatalf("trusttest: head of %s: %v", dir, err)
+	}
+	return filepath.Join(dir, filepath.FromSlash(path(h)))
+}
+
+// List is the trust list's path of a head, for [Object].
+func List(h *trust.Head) string { return trust.ListFile(h.ListHash) }
+
+// Revocations is the revocation list's path of a head, for [Object].
+func Revocations(h *trust.Head) string { return trust.RevocationsFile(h.RevChain) }
+
+// PublishTo is [Builder.Publish] to any target (an object store, say).
+func (b *Builder) PublishTo(ctx context.Context, t trust.Target, now time.Time, lifetime time.Duration) (*trust.Published, error) {
+	list, err := b.List.Sign(b.RootKeys...)
+	if err != nil {
+		return nil, err
+	}
+	b.Seq++
+	p, err := trust.PublishTo(ctx, t, trust.Input{
+		Roots: b.Roots, List: list, Revocations: b.Revocations, Records: b.Records,
+		Seq: b.Seq, Now: now, Lifetime: lifetime, Timestamp: b.Timestamp, PackSize: b.PackSize,
+	})
+	if p != nil && p.Head != nil {
+		b.Seq = p.Seq
+	}
+	return p, err
 }
