@@ -49,13 +49,17 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 	if !HasTrust(o.Registry) {
 		return "", &NoTrustError{Dir: o.Registry}
 	}
-	if o.Role == trust.RoleTimestamp {
-		return createTimestampKey(o)
-	}
 	if o.Root == nil {
 		return "", fmt.Errorf("登记库 %s 有根信任：新密钥只能经根密钥加入信任列表（传 -root-key）", o.Registry)
 	}
-	t, err := OpenTrust(o.Registry)
+	role, open := trust.RoleSigning, OpenTrust
+	if o.Role == trust.RoleTimestamp {
+		// A timestamp key may have to replace a lost or compromised one
+		// on a list that has just expired: checked against the pin, its
+		// expiry overlooked (the root's new list renews it).
+		role, open = trust.RoleTimestamp, openTrust
+	}
+	t, err := open(o.Registry)
 	if err != nil {
 		return "", err
 	}
@@ -75,10 +79,14 @@ func CreateKey(o KeyOptions) (kid string, err error) {
 		return "", err
 	}
 	_, err = ChangeList(o.Registry, o.Root, time.Now(), func(l *trust.List) error {
-		l.Keys = append(l.Keys, trust.Key{KID: kid, PublicKey: pub, Role: trust.RoleSigning, Status: trust.Active,
-			NotBefore: o.NotBefore.UTC(), NotAfter: o.NotAfter.UTC(), Issuer: o.Issuer})
+		l.Keys = append(l.Keys, trust.Key{KID: kid, PublicKey: pub, Role: role, Status: trust.Active,
+			NotBefore: o.NotBefore.UTC().Truncate(time.Second), NotAfter: o.NotAfter.UTC().Truncate(time.Second), Issuer: o.Issuer})
 		slices.SortFunc(l.Keys, func(a, b trust.Key) int { return strings.Compare(a.KID, b.KID) })
 		return nil
 	})
-	return kid, err
+	if err != nil {
+		os.Remove(o.KeyFile) // never in the list: it signs nothing
+		return "", err
+	}
+	return kid, nil
 }

@@ -10,8 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -375,49 +373,6 @@ func (t *Trust) CheckTimestampKey(k ed25519.PrivateKey, now time.Time) error {
 		d.Message = fmt.Sprintf("拒绝发布：时间戳密钥 %s 此刻不在可签名时间内（%s 至 %s）", kid, localTime(key.NotBefore), localTime(key.NotAfter))
 	}
 	return d
-}
-
-// createTimestampKey is [CreateKey] for a timestamp key: the private
-// key age-encrypted into KeyFile, the public key added to the
-// root-signed trust list (never to the version-1 trust.json, whose keys
-// sign certificates).
-func createTimestampKey(o KeyOptions) (string, error) {
-	if !HasTrust(o.Registry) {
-		return "", fmt.Errorf("登记库 %s 还没有根信任：先运行 qualbridge trust init（它生成第一把时间戳密钥）", o.Registry)
-	}
-	if o.Root == nil {
-		return "", fmt.Errorf("时间戳密钥只能经根密钥加入信任列表（传 -root-key）")
-	}
-	t, err := openTrust(o.Registry)
-	if err != nil {
-		return "", err
-	}
-	if !slices.ContainsFunc(t.Root.Keys, func(k ed25519.PublicKey) bool { return k.Equal(o.Root.Public()) }) {
-		return "", fmt.Errorf("这把根密钥不是登记库 %s 所固定的根", PinFile)
-	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	sealed, err := SealKey(priv, o.Recipients)
-	if err != nil {
-		return "", err
-	}
-	kid := record.KeyID(pub)
-	if err := writeNewFile(o.KeyFile, sealed); err != nil {
-		return "", err
-	}
-	_, err = ChangeList(o.Registry, o.Root, time.Now(), func(l *trust.List) error {
-		l.Keys = append(l.Keys, trust.Key{KID: kid, PublicKey: pub, Role: trust.RoleTimestamp, Status: trust.Active,
-			NotBefore: o.NotBefore.UTC().Truncate(time.Second), NotAfter: o.NotAfter.UTC().Truncate(time.Second), Issuer: o.Issuer})
-		slices.SortFunc(l.Keys, func(a, b trust.Key) int { return strings.Compare(a.KID, b.KID) })
-		return nil
-	})
-	if err != nil {
-		os.Remove(o.KeyFile) // never in the list: it signs nothing
-		return "", err
-	}
-	return kid, nil
 }
 
 // SetStatus marks a key of the trust list retired or compromised,
