@@ -237,10 +237,10 @@ func snapshotRefused(source string, err error) error {
 		d.Hint = "检查 -from 的路径或存储地址，以及读取权限"
 	case trust.ReasonExpired:
 		d.Message = "快照头或信任列表已过期，拒绝从中恢复"
-		d.Hint = "用仍在有效期内的快照副本（另一个存储，或某个核验服务的缓存目录）"
+		d.Hint = "用仍在有效期内的快照副本（另一个存储，或某个核验服务状态目录中的 snapshot/：它最后接受的快照）"
 	default:
 		d.Message = "快照未通过核验，拒绝从中恢复"
-		d.Hint = "快照头或它所列的对象被改动、伪造或不完整：换用另一份副本（另一个存储，或某个核验服务的缓存目录）"
+		d.Hint = "快照头或它所列的对象被改动、伪造或不完整：换用另一份副本（另一个存储，或某个核验服务状态目录中的 snapshot/：它最后接受的快照）"
 	}
 	d.Message += fmt.Sprintf("（%s：%v）", reason, errors.Unwrap(err))
 	return d

@@ -174,10 +174,10 @@ func (c *cli) recovered(o issuance.RecoverOptions, r *issuance.Recovered) {
 			}
 			what += fmt.Sprintf("另有 %d 条的证书不在登记库中", r.Orphans)
 		}
-		if what == "" {
-			what = "无"
-		}
 		seq := fmt.Sprintf("发布序号提高到 %d", r.SeqTo)
+		if o.DryRun && len(r.Added) == 0 {
+			seq = fmt.Sprintf("演习（-dry-run，未写入）：发布序号将提高到 %d", r.SeqTo)
+		}
 		if r.SeqTo == r.SeqFrom {
 			seq = fmt.Sprintf("发布序号 %d 不变", r.SeqTo)
 		}
@@ -185,7 +185,11 @@ func (c *cli) recovered(o issuance.RecoverOptions, r *issuance.Recovered) {
 		if o.DryRun {
 			verb = "演习（-dry-run，未写入）：将从快照"
 		}
-		fmt.Fprintf(c.stdout, "%s %s 取回 %d 条撤销（%s），%s\n", verb, o.Source, len(r.Added), what, seq)
+		if len(r.Added) == 0 {
+			fmt.Fprintf(c.stdout, "登记库已有快照 %s 的全部 %d 条撤销；%s\n", o.Source, r.Head.Revocations, seq)
+		} else {
+			fmt.Fprintf(c.stdout, "%s %s 取回 %d 条撤销（%s），%s\n", verb, o.Source, len(r.Added), what, seq)
+		}
 		for i, a := range r.Added {
 			num := a.Number
 			if num == "" {
