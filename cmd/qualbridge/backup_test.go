@@ -3,7 +3,9 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qualbridge/qualbridge/internal/weedtest"
+	"github.com/qualbridge/qualbridge/verifier/remote"
 	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
@@ -280,5 +284,76 @@ func waitLocked(t *testing.T, name string) {
 			t.Fatalf("flock did not take %s", name)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRecoverFromStore is the rollback trap through a real S3-compatible
+// store (SeaweedFS, package weedtest): a registry restored from a backup
+// taken before a revocation takes it back with registry recover -from
+// the store URL, and a replica following the store, its marks kept,
+// accepts the next publish with the revocation in it.
+func TestRecoverFromStore(t *testing.T) {
+	srv := weedtest.Start(t)
+	bucket := srv.Bucket(t, "snapshot")
+	url := bucket.URL()
+	dir := t.TempDir()
+	reg := filepath.Join(dir, "registry")
+	root, signing, ts := filepath.Join(dir, "TEST-root.age"), filepath.Join(dir, "TEST-signing.age"), filepath.Join(dir, "TEST-timestamp.age")
+	batch := filepath.Join(dir, "batch.csv")
+	if err := os.WriteFile(batch, []byte(fictionalBatch(2)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustQB(t, "trust", "init", "-registry", reg, "-root-key", root, "-timestamp-key", ts, "-scrypt-work-factor", "10")
+	mustQB(t, "keygen", "-registry", reg, "-key", signing, "-root-key", root, "-scrypt-work-factor", "10")
+	mustQB(t, "issue", "-registry", reg, "-key", signing, "-recipient", testRecipient, "-catalog", testCatalog,
+		"-no-print", "-date", "2025-12-31", "-verifier", "https://verify.example.org", batch)
+	mustQB(t, "publish", "-registry", reg, "-timestamp-key", ts, "-to", url)
+	seq, err := os.ReadFile(filepath.Join(reg, "publish.seq")) // the backup, as far as it differs
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustQB(t, "revoke", "-registry", reg, "-key", signing, "-number", "S000035000001254000002", "-reason", "withdrawn")
+	mustQB(t, "publish", "-registry", reg, "-timestamp-key", ts, "-to", url)
+
+	pinBytes, err := os.ReadFile(filepath.Join(reg, "trust-root.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin, err := trust.ParsePin(pinBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := replica{pin: pin, state: filepath.Join(dir, "verifier-state")}
+	cache := filepath.Join(dir, "verifier-cache")
+	m, err := remote.NewMirror(bucket.Open(t), cache, pin, trust.DefaultOptions(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow := func() (int, trust.Reason) {
+		t.Helper()
+		if _, err := m.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		n, _, refused := v.load(t, cache)
+		return n, refused
+	}
+	if n, refused := follow(); n != 1 || refused != "" {
+		t.Fatalf("before the loss: %d revocations, refused %q", n, refused)
+	}
+
+	// Restored: the revocation and the publish sequence lost.
+	if err := os.Remove(filepath.Join(reg, "cancellations.log")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(reg, "publish.seq"), seq, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustQB(t, "registry", "recover", "-registry", reg, "-from", url)
+	if !strings.Contains(out, "已从快照 s3://snapshot 取回 1 条撤销（S000035000001254000002），发布序号提高到 2") {
+		t.Fatalf("recover -from the store: %s", out)
+	}
+	mustQB(t, "publish", "-registry", reg, "-timestamp-key", ts, "-to", url)
+	if n, refused := follow(); n != 1 || refused != "" {
+		t.Fatalf("after recover and publish: %d revocations, refused %q", n, refused)
 	}
 }
