@@ -17,7 +17,8 @@ import (
 // certificate too, since the verifiers' list would not extend without
 // it; the lost certificate is counted, not brought back. A verifier that
 // saw the lost revocations accepts the next snapshot with its marks
-// kept. A registry ahead of the snapshot has nothing to take back.
+// kept (once the trust list changed after the backup, which recover
+// tells, is brought back too). A registry ahead of the snapshot has nothing to take back.
 func TestRecover(t *testing.T) {
 	tr := newTrustedRegistry(t, fictionalBatch(0, 2))
 	mustIssue(t, tr.Options)
@@ -25,6 +26,13 @@ func TestRecover(t *testing.T) {
 	tr.publish(t, snap)
 	backup := filepath.Join(t.TempDir(), "reg")
 	copyDir(t, tr.Registry, backup)
+	// After the backup: a key added (the trust list changes), a batch,
+	// two revocations.
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := CreateKey(KeyOptions{Registry: tr.Registry, KeyFile: filepath.Join(t.TempDir(), "TEST-ONLY-key2.age"), Recipients: testRecipients(t),
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0), Root: tr.root}); err != nil {
+		t.Fatal(err)
+	}
 
 	o := tr.Options
 	o.Applicants, o.Input = fictionalBatch(2, 1), "batch2.csv"
@@ -62,6 +70,9 @@ func TestRecover(t *testing.T) {
 	if r.Added[0].Number != "" || r.Added[1].Number != "S000035000001254000001" || r.Orphans != 1 {
 		t.Errorf("added %+v, %d orphans; want the lost certificate's first (no number), then S000035000001254000001", r.Added, r.Orphans)
 	}
+	if r.SnapshotListSeq <= r.ListSeq {
+		t.Errorf("trust list %d in the snapshot, %d in the registry: the newer one not told", r.SnapshotListSeq, r.ListSeq)
+	}
 	if r.Lost != 1 || r.Certificates != 2 || r.SeqFrom != 1 || r.SeqTo != head.Seq {
 		t.Errorf("lost %d of %d certificates, sequence %d → %d; want 1 of 2, 1 → %d", r.Lost, r.Certificates, r.SeqFrom, r.SeqTo, head.Seq)
 	}
@@ -72,6 +83,18 @@ func TestRecover(t *testing.T) {
 		t.Fatalf("again: %+v, %v; want up to date", r, err)
 	}
 
+	// Published with the older trust list, refused as a rollback of it;
+	// with the later one brought back (docs/deploy.md), taken.
+	early := filepath.Join(t.TempDir(), "snap")
+	if _, err := Publish(PublishOptions{Registry: backup, Out: early, Timestamp: tr.timestamp, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loadSnapshot(t, tr.Registry, early, marks); trust.ReasonOf(err) != trust.ReasonRollback {
+		t.Fatalf("the older trust list: %v, want a rollback", err)
+	}
+	if err := os.WriteFile(filepath.Join(backup, ListFile), mustRead(t, filepath.Join(tr.Registry, ListFile)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	snap2 := filepath.Join(t.TempDir(), "snap")
 	if _, err := Publish(PublishOptions{Registry: backup, Out: snap2, Timestamp: tr.timestamp, Now: time.Now()}); err != nil {
 		t.Fatal(err)
