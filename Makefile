@@ -81,6 +81,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadHTML$$' -fuzztime $(FUZZTIME) ./generator/annex
 	$(GO) test -run '^$$' -fuzz '^FuzzParseApplicants$$' -fuzztime $(FUZZTIME) ./issuance
 	$(GO) test -run '^$$' -fuzz '^FuzzRegistryFiles$$' -fuzztime $(FUZZTIME) ./issuance
+	$(GO) test -run '^$$' -fuzz '^FuzzRevocationList$$' -fuzztime $(FUZZTIME) ./issuance
 
 # golden: rewrite the golden files, in the packages that have them (the
 # -update flag exists only there).

@@ -3,11 +3,13 @@
 // catalog, signs one certificate per holder with [record], and commits
 // the batch to the registry so that no crash can lose, duplicate or
 // strand a certificate. It also checks and repairs a registry, prints
-// and reprints certificates, and counts them for publication.
+// and reprints certificates, takes back from a published snapshot the
+// revocations a restored registry lost, and counts certificates for
+// publication.
 //
-// The command qualbridge (trust, keygen, issue, revoke, registry,
-// reprint, reissue, stats, publish) is a thin layer over it: flags in,
-// one call here, output.
+// The command qualbridge (trust, keygen, issue, revoke, registry
+// check/repair/recover, reprint, reissue, stats, publish) is a thin
+// layer over it: flags in, one call here, output.
 //
 // # From applicants to certificates
 //
@@ -170,6 +172,23 @@
 // signed certificates (no personal data), as CSV, as the annual table
 // of seed 003 附件2, or as the catalog/statistics.toml the site
 // publishes.
+//
+// # Recovering from a snapshot
+//
+// A registry restored from an older backup lacks the revocations made
+// since, and verifiers that saw them refuse its snapshots: the list does
+// not extend theirs. The snapshot still in force holds them, signed,
+// byte for byte. [Recover] (the command's registry recover -from) loads
+// it with every check of a verifier against the registry's own pin,
+// requires the registry's cancellations.log to be the start of its
+// revocation list, appends the missing envelopes in order (each checked
+// against the trust list; one of a certificate the registry lost is kept
+// too, for the chain), all at once under the lock, and raises
+// publish.seq to the snapshot head's. The verifiers then take the next
+// snapshot with their marks kept. A registry that revoked on its own
+// since is refused, at the first differing line, for a person to
+// decide. Certificates issued after the backup cannot come back (the
+// snapshot has only their sealed copies): [Recovered].Lost counts them.
 //
 // Every message for the operator is in Chinese; [Explain] says system
 // errors (disk full, read-only, no permission, the registry in use by

@@ -2,11 +2,15 @@ package issuance
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/qualbridge/qualbridge/verifier/trust"
 )
 
 // FuzzParseApplicants feeds the applicants parser (it reads files from
@@ -83,6 +87,59 @@ func FuzzRegistryFiles(f *testing.F) {
 			if err != nil || !bytes.Equal(again.format(), j.format()) {
 				t.Fatalf("journal does not read back: %v\n%+v\n%+v", err, j, again)
 			}
+		}
+	})
+}
+
+// FuzzRevocationList feeds registry recover's reader of a snapshot's
+// revocation list (outside input: the store) a list of envelopes and one
+// byte changed anywhere in its file. The property: the list as written
+// reads back as exactly those envelopes, and a changed file is refused,
+// never read as another list that passes for the head's.
+func FuzzRevocationList(f *testing.F) {
+	f.Add([]byte("one\x00two\x00three"), 0, byte(1))
+	f.Add([]byte(""), 3, byte(0x80))
+	f.Add([]byte("\x00\x00"), 9, byte(0xff))
+	f.Fuzz(func(t *testing.T, joined []byte, at int, xor byte) {
+		var envs [][]byte
+		if len(joined) > 0 {
+			envs = bytes.Split(joined, []byte{0})
+		}
+		file := append([]byte("QBV2"), binary.BigEndian.AppendUint32(nil, uint32(len(envs)))...)
+		for _, e := range envs {
+			file = binary.AppendUvarint(file, uint64(len(e)))
+			file = append(file, e...)
+		}
+		h := &trust.Head{Revocations: uint32(len(envs)), RevChain: trust.Chain(envs)[len(envs)]}
+		dir := t.TempDir()
+		name := filepath.Join(dir, filepath.FromSlash(trust.RevocationsFile(h.RevChain)))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readRevocationList(dir, h)
+		if err != nil || len(got) != len(envs) {
+			t.Fatalf("the list as written: %d envelopes, %v; want %d", len(got), err, len(envs))
+		}
+		for i := range envs {
+			if !bytes.Equal(got[i], envs[i]) {
+				t.Fatalf("envelope %d: %q, want %q", i, got[i], envs[i])
+			}
+		}
+		if xor == 0 {
+			return
+		}
+		if at < 0 {
+			at = -at
+		}
+		file[at%len(file)] ^= xor
+		if err := os.WriteFile(name, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readRevocationList(dir, h); err == nil {
+			t.Fatalf("a changed list read as %d envelopes", len(got))
 		}
 	})
 }

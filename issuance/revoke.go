@@ -168,19 +168,7 @@ func readCancellations(dir string) ([]cancellation, error) {
 	return out, nil
 }
 
-// appendLine appends one line to a small registry file, rewriting it
-// whole through a temporary file and a rename, with fsyncs.
+// appendLine appends one line to a small registry file ([appendLines]).
 func appendLine(fsys FS, dir, file, line string) error {
-	name := filepath.Join(dir, file)
-	old, err := os.ReadFile(name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if len(old) > 0 && old[len(old)-1] != '\n' {
-		return &RegistryError{Dir: dir, Err: fmt.Errorf("%s 的最后一行不完整，拒绝追加", file)}
-	}
-	if err := writeFile(fsys, name, append(old, line+"\n"...), 0o644); err != nil {
-		return err
-	}
-	return fsys.SyncDir(dir)
+	return appendLines(fsys, dir, file, []string{line})
 }

@@ -92,7 +92,7 @@ func commands() map[string]command {
 		"issue":    {"issue signed certificates for a batch of applicants", runIssue},
 		"revoke":   {"record a signed revocation of a certificate", runRevoke},
 		"import":   {"read an official batch annex into catalog rows", runImport},
-		"registry": {"check or repair a certificate registry", runRegistry},
+		"registry": {"check, repair or recover a certificate registry", runRegistry},
 		"reprint":  {"print already-issued certificates again", runReprint},
 		"stats":    {"count issued certificates, without personal data", runStats},
 		"deploy":   {"upload what changed in public/ to an object store", runDeploy},
