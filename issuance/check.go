@@ -315,7 +315,7 @@ func (c *regCheck) cancellations(t *Trust) {
 			effective = true
 		}
 		if _, ok := c.locators[loc]; !ok {
-			c.add(CancellationsFile, line, "", "撤销的证书不在任何签发日志中")
+			c.warn(CancellationsFile, line, "若登记库从备份恢复过：这是备份之后签发、又撤销的证书，由 registry recover 取回，照样保留；否则查明这一行从何而来", "撤销的证书不在任何签发日志中")
 		}
 		if !effective {
 			continue

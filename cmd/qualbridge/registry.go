@@ -199,7 +199,7 @@ func (c *cli) recovered(o issuance.RecoverOptions, r *issuance.Recovered) {
 		}
 	}
 	if r.Orphans > 0 {
-		c.errorf("warning: %d 条撤销的证书不在登记库中（备份之后签发、又撤销的）：照样取回，撤销链才能延续核验服务已有的；registry check 会把它们报为“撤销的证书不在任何签发日志中”", r.Orphans)
+		c.errorf("warning: %d 条撤销的证书不在登记库中（备份之后签发、又撤销的）：照样取回，撤销链才能延续核验服务已有的；registry check 会把它们列为警告“撤销的证书不在任何签发日志中”", r.Orphans)
 	}
 	if n := len(r.Untrusted); n > 0 {
 		c.errorf("warning: %d 条撤销由已泄露或不在时间窗内的密钥签署（%s），核验服务会忽略它们", n, strings.Join(r.Untrusted, "、"))
