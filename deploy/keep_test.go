@@ -19,7 +19,7 @@ import (
 // clock is a test's clock, moved by hand.
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time           { return c.t }
+func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func newClock() *clock { return &clock{t: time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)} }
