@@ -57,9 +57,11 @@ func (m manifest) encode() []byte {
 	if m.Assets == nil {
 		m.Assets = []string{}
 	}
+	retired := make(map[string]time.Time, len(m.Retired))
 	for k, t := range m.Retired {
-		m.Retired[k] = t.UTC().Truncate(time.Second)
+		retired[k] = t.UTC().Truncate(time.Second)
 	}
+	m.Retired = retired
 	data, _ := json.MarshalIndent(m, "", "  ") // maps are encoded sorted
 	return append(data, '\n')
 }
@@ -122,7 +124,7 @@ func retire(ctx context.Context, b *blob.Bucket, plan *Plan, files map[string]*f
 	// year-long Cache-Control only a checked fingerprint gets.
 	var doubt []string
 	for _, c := range plan.Changes {
-		if c.Op == Delete && c.cls == classAsset && !known[c.Key] && fingerprintedName.MatchString(path.Base(c.Key)) {
+		if opts.KeepAssets > 0 && c.Op == Delete && c.cls == classAsset && !known[c.Key] && fingerprintedName.MatchString(path.Base(c.Key)) {
 			doubt = append(doubt, c.Key)
 		}
 	}
@@ -167,6 +169,7 @@ func retire(ctx context.Context, b *blob.Bucket, plan *Plan, files map[string]*f
 			continue
 		}
 		since, ok := m.Retired[c.Key]
+		since = since.In(now.Location()) // as the clock tells it, for the plan
 		if ok && now.Sub(since) >= opts.KeepAssets {
 			changes = append(changes, c) // kept long enough
 			continue

@@ -214,7 +214,7 @@ func TestSyntheticTiming(t *testing.T) {
 		return err
 	})
 	for i, want := range []string{"first deploy", "re-deploy, nothing changed"} {
-		res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1})
+		res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1, KeepAssets: 24 * time.Hour}) // the command's default
 		if err != nil {
 			t.Fatal(err)
 		}
