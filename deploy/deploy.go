@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"runtime"
@@ -54,6 +55,14 @@ type Options struct {
 	// Force uploads every file, changed or not (after a change of the
 	// header rules, say, which content hashes do not see).
 	Force bool
+	// KeepAssets is how long a fingerprinted asset the site no longer has
+	// stays in the store after the last page that loaded it went, for the
+	// pages that CDNs and open browser tabs still hold (see [ManifestKey]).
+	// Zero deletes such assets with the deploy that retires them, like
+	// everything else the site no longer has.
+	KeepAssets time.Duration
+	// Now is the clock that times KeepAssets (default time.Now).
+	Now func() time.Time
 	// Workers is how many uploads or deletions run at once (default 16).
 	Workers int
 	// Progress, if set, is called after each upload or deletion, never
@@ -99,12 +108,14 @@ type Change struct {
 
 // Plan is what a deploy does, in the order it does it: uploads of assets,
 // then pages, then indexes, then deletions of indexes, pages, assets.
+// Kept lists the old assets it leaves in the store for now.
 type Plan struct {
 	Changes   []Change
+	Kept      []Kept
 	Unchanged int   // files the store already holds as they are
 	Bytes     int64 // bytes to upload
 	Uploads   int
-	Deletes   int
+	Deletes   int // deletions only: a kept asset is not one
 }
 
 // Result is what a deploy did.
@@ -118,6 +129,7 @@ type Result struct {
 	Duration time.Duration
 	Scan     time.Duration // of which reading and hashing the site
 	List     time.Duration // and listing the store
+	Warnings diag.List     // what an operator should know of a deploy that succeeded
 }
 
 // ErrTooManyDeletes is wrapped by the error of a deploy refused by
@@ -189,6 +201,9 @@ func ToBucket(ctx context.Context, b *blob.Bucket, site fs.FS, opts Options) (*R
 	if opts.Workers <= 0 {
 		opts.Workers = 16
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	files, err := scan(ctx, site, opts)
 	if err != nil {
 		return nil, err
@@ -207,8 +222,23 @@ func ToBucket(ctx context.Context, b *blob.Bucket, site fs.FS, opts Options) (*R
 		}
 		return res, fail(opts.To, "无法列出存储中的对象："+storeErr(err), "检查地址（桶名、endpoint、region）、凭据（如 AWS_ACCESS_KEY_ID）和网络", err)
 	}
+	_, listed := remote[ManifestKey]
+	maps.DeleteFunc(remote, func(k string, _ *blob.ListObject) bool { return reserved(k) })
 	res.Objects = len(remote)
+	m, held, warnings, err := readManifest(ctx, b, listed, opts)
+	res.Warnings = warnings
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, interrupted(opts, err, 0, 0)
+		}
+		return res, fail(path.Join(opts.To, ManifestKey), "无法读取部署记录："+storeErr(err), "检查凭据和网络后重新运行", err)
+	}
 	plan, err := diff(ctx, b, files, remote, opts)
+	var begin, end manifest
+	var fresh []string
+	if err == nil {
+		begin, end, fresh, err = retire(ctx, b, &plan, files, m, opts.Now(), opts)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, interrupted(opts, err, 0, 0)
@@ -222,10 +252,46 @@ func ToBucket(ctx context.Context, b *blob.Bucket, site fs.FS, opts Options) (*R
 			ErrTooManyDeletes)
 	}
 	if !opts.DryRun {
-		err = apply(ctx, b, site, plan, opts, res)
+		err = deployWithManifest(ctx, b, site, opts, res, held, begin, end, fresh)
 	}
 	res.Duration = time.Since(start)
 	return res, err
+}
+
+// deployWithManifest carries out the plan between the two writes of the
+// manifest: the first, before any upload, names the build's assets as
+// loaded by pages in the store; the last, once every page is the
+// build's, retires the assets no page loads any more.
+func deployWithManifest(ctx context.Context, b *blob.Bucket, site fs.FS, opts Options, res *Result, held []byte, begin, end manifest, fresh []string) error {
+	held, err := writeManifest(ctx, b, begin, held)
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(opts, err, 0, len(res.Plan.Changes))
+		}
+		return fail(path.Join(opts.To, ManifestKey), "无法写入部署记录："+storeErr(err), "什么也没有上传；排除问题后重新运行", err)
+	}
+	if err := apply(ctx, b, site, res.Plan, opts, res); err != nil {
+		return err
+	}
+	// The assets this deploy retires have been loaded by no page in the
+	// store since now, not since it began.
+	now := opts.Now()
+	for _, k := range fresh {
+		end.Retired[k] = now
+	}
+	for i, k := range res.Plan.Kept {
+		if slices.Contains(fresh, k.Key) {
+			res.Plan.Kept[i].Since, res.Plan.Kept[i].Until = now, now.Add(opts.KeepAssets)
+		}
+	}
+	if _, err := writeManifest(ctx, b, end, held); err != nil {
+		if ctx.Err() != nil {
+			return interrupted(opts, err, len(res.Plan.Changes), len(res.Plan.Changes))
+		}
+		return fail(path.Join(opts.To, ManifestKey), "网站已部署，但无法更新部署记录："+storeErr(err),
+			"网站可用；重新运行同一条 qualbridge deploy 以更新记录，否则旧资源会保留得更久", err)
+	}
+	return nil
 }
 
 // file is one file of the site, as it would be uploaded.
@@ -251,6 +317,9 @@ func scan(ctx context.Context, site fs.FS, opts Options) (map[string]*file, erro
 	err := fs.WalkDir(site, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if reserved(p) {
+			return fmt.Errorf("%s: 这一路径留给部署记录（%s），网站里不能有", p, ManifestKey)
 		}
 		if d.Type().IsRegular() {
 			keys = append(keys, p)

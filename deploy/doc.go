@@ -32,10 +32,33 @@
 // old pages, or some new ones whose assets are all there already. Running
 // the same deploy again compares anew and does the rest.
 //
+// # Old assets
+//
+// A page a CDN or a browser still holds from before a deploy (five
+// minutes, longer for a CDN that serves stale copies when the store
+// errs, or a tab left open) loads the assets of its own build. So a
+// fingerprinted asset the site no longer has is not deleted with the
+// deploy that retires it: it is kept until it has been retired for
+// [Options.KeepAssets] (qualbridge deploy's -keep-assets, a day unless
+// told otherwise; zero deletes at once), and the first deploy after that
+// deletes it. Everything else the site no longer has is deleted at once.
+//
+// When an asset was retired is written in the store itself, in the small
+// object [ManifestKey] (Cache-Control: no-store), not read from the
+// object's modification time, which says when it was uploaded. A deploy
+// writes it twice: before its first upload, naming its build's assets as
+// in use, and after its last deletion, retiring the assets no page in
+// the store loads any more as of then. A deploy killed in between leaves
+// the first; the next deploy to finish retires what that one's pages
+// loaded only from its own end. So the record never says an asset is
+// unused while a page in the store loads it, and a deploy that changes
+// nothing writes nothing. [Options.Now] is the clock it is timed by.
+//
 // # Guards
 //
 // [Options.MaxDeletes] refuses a deploy that would delete more objects
-// than it allows before anything is changed: the sign of a wrong store
+// (kept assets are not deleted, so not counted) than it allows before
+// anything is changed: the sign of a wrong store
 // address or of an empty build. A site without index.html is refused too.
 // [Options.DryRun] returns the [Plan] and changes nothing.
 //

@@ -22,7 +22,8 @@ import (
 // child process, which testStoreKilled kills at random moments.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("QUALBRIDGE_TEST_DEPLOY_SRC"); dir != "" {
-		_, err := Site(context.Background(), dir, os.Getenv("QUALBRIDGE_TEST_DEPLOY_TO"), Options{MaxDeletes: -1, Workers: 4})
+		keep, _ := time.ParseDuration(os.Getenv("QUALBRIDGE_TEST_DEPLOY_KEEP"))
+		_, err := Site(context.Background(), dir, os.Getenv("QUALBRIDGE_TEST_DEPLOY_TO"), Options{MaxDeletes: -1, Workers: 4, KeepAssets: keep})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -75,7 +76,9 @@ func writeVersion(t *testing.T, dir string, v, n int) {
 // runs) at random moments, alternating between two versions of a site
 // that share no asset and no page but the home page. After every kill no
 // page in the store refers to an asset the store lacks; a final deploy
-// that is let run leaves the store equal to the site.
+// that is let run leaves the store equal to the site, and the old
+// versions' assets, kept for the grace period; one after it leaves the
+// store equal to the site.
 func testStoreKilled(t *testing.T, s store) {
 	b := s.Open(t)
 	exe, err := os.Executable()
@@ -86,7 +89,7 @@ func testStoreKilled(t *testing.T, s store) {
 	const pages = 150
 	child := func(ctx context.Context) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), "QUALBRIDGE_TEST_DEPLOY_SRC="+dir, "QUALBRIDGE_TEST_DEPLOY_TO="+s.URL())
+		cmd.Env = append(os.Environ(), "QUALBRIDGE_TEST_DEPLOY_SRC="+dir, "QUALBRIDGE_TEST_DEPLOY_TO="+s.URL(), "QUALBRIDGE_TEST_DEPLOY_KEEP=24h")
 		return cmd
 	}
 
@@ -128,15 +131,36 @@ func testStoreKilled(t *testing.T, s store) {
 		}
 		t.Logf("version %d killed %v into its uploads: %d of its pages and %d older ones in the store", v, after, newPages, oldPages)
 		checkNoMissingAssets(t, b, fmt.Sprintf("version %d killed %v into its uploads", v, after))
+		checkManifest(t, b, fmt.Sprintf("version %d killed %v into its uploads", v, after))
 	}
 	if mixed == 0 {
 		t.Errorf("no kill left old and new pages side by side: the test proved little (seed %d)", seed)
 	}
-	res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1})
+	res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1, KeepAssets: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d deploys killed, %d of them halfway; the re-run uploaded %d and deleted %d", kills, mixed, res.Uploaded, res.Deleted)
+	t.Logf("%d deploys killed, %d of them halfway; the re-run uploaded %d, deleted %d and kept %d", kills, mixed, res.Uploaded, res.Deleted, len(res.Plan.Kept))
+	checkNoMissingAssets(t, b, "after the re-run")
+	checkManifest(t, b, "after the re-run")
+	// Every older version's assets are still there, for the pages of
+	// theirs that caches may hold.
+	for v := range 8 {
+		css, js := versionAssets(v)
+		for _, k := range []string{css, js} {
+			if ok, _ := b.Exists(context.Background(), k); !ok {
+				t.Errorf("version %d's %s deleted within the grace period", v, k)
+			}
+		}
+	}
+	res, err = Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1, KeepAssets: 24 * time.Hour,
+		Now: func() time.Time { return time.Now().Add(25 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deleted != 16 || res.Uploaded != 0 {
+		t.Errorf("a day later: %d deleted, %d uploaded; want the 16 old assets deleted, nothing uploaded", res.Deleted, res.Uploaded)
+	}
 	storeEquals(t, b, os.DirFS(dir))
 }
 
@@ -190,7 +214,7 @@ func TestSyntheticTiming(t *testing.T) {
 		return err
 	})
 	for i, want := range []string{"first deploy", "re-deploy, nothing changed"} {
-		res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1})
+		res, err := Site(context.Background(), dir, s.URL(), Options{MaxDeletes: -1, KeepAssets: 24 * time.Hour}) // the command's default
 		if err != nil {
 			t.Fatal(err)
 		}

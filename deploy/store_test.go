@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/qualbridge/qualbridge/internal/weedtest"
 )
@@ -15,11 +16,15 @@ import (
 type store = weedtest.Bucket
 
 // TestStore runs deploys against a real S3-compatible store, one server
-// for all, a bucket each.
+// for all, a bucket each but Keep.
 func TestStore(t *testing.T) {
 	srv := weedtest.Start(t)
 	t.Run("Cycle", func(t *testing.T) { testStoreCycle(t, srv.Bucket(t, "cycle")) })
-	t.Run("Gzip", func(t *testing.T) { testStoreGzip(t, srv.Bucket(t, "gzip")) })
+	gz := srv.Bucket(t, "gzip")
+	t.Run("Gzip", func(t *testing.T) { testStoreGzip(t, gz) })
+	// The server has volumes for three buckets (weedtest's -volume.max):
+	// Keep takes over the one Gzip is done with.
+	t.Run("Keep", func(t *testing.T) { testStoreKeep(t, gz) })
 	t.Run("Killed", func(t *testing.T) { testStoreKilled(t, srv.Bucket(t, "killed")) })
 }
 
@@ -97,3 +102,40 @@ func testStoreGzip(t *testing.T, s store) {
 }
 
 func fstestSingle() fstest.MapFS { return fstest.MapFS{"index.html": page("别的网站", "x.css")} }
+
+// testStoreKeep: on a real store, the style sheet a deploy replaced is
+// still served to whoever holds an old page, the manifest is served
+// no-store, and the first deploy after the grace period deletes the old
+// style sheet.
+func testStoreKeep(t *testing.T, s store) {
+	b := s.Open(t)
+	c := newClock()
+	opts := Options{KeepAssets: 24 * time.Hour, Now: c.now}
+	mustDeploy(t, b, siteA(), opts)
+	c.advance(time.Hour)
+	res := mustDeploy(t, b, siteB(), opts)
+	if len(res.Plan.Kept) != 1 || !res.Plan.Kept[0].Until.Equal(c.t.Add(24*time.Hour)) {
+		t.Errorf("kept %v, want styleA until %v", res.Plan.Kept, c.t.Add(24*time.Hour))
+	}
+	for _, tc := range []struct{ key, cache string }{
+		{"assets/" + styleA, cacheImmutable},
+		{ManifestKey, "no-store"},
+	} {
+		resp, err := http.Get(s.Endpoint + "/" + s.Name + "/" + tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != tc.cache {
+			t.Errorf("GET %s after the deploy: %d, Cache-Control %q; want 200, %q", tc.key, resp.StatusCode, resp.Header.Get("Cache-Control"), tc.cache)
+		}
+	}
+	if again := mustDeploy(t, b, siteB(), opts); again.Uploaded+again.Deleted != 0 {
+		t.Errorf("no-change deploy did %v", keys(again.Plan))
+	}
+	c.advance(24 * time.Hour)
+	if late := mustDeploy(t, b, siteB(), opts); late.Deleted != 1 || len(late.Plan.Kept) != 0 {
+		t.Errorf("after the grace period: deleted %d, kept %v; want styleA deleted", late.Deleted, late.Plan.Kept)
+	}
+	storeEquals(t, b, siteB())
+}

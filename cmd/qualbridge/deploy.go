@@ -30,9 +30,10 @@ func runDeploy(ctx context.Context, c *cli, args []string) error {
 	maxDeletes := fs.Int("max-deletes", 256, "refuse to deploy when more objects than this would be deleted (-1: no limit)")
 	gz := fs.Bool("gzip", false, "upload gzip-compressed copies of text files, with Content-Encoding: gzip")
 	force := fs.Bool("force", false, "upload every file, changed or not")
+	keep := fs.Duration("keep-assets", 24*time.Hour, "keep a fingerprinted asset the site no longer has this long after its last page went (0: delete it at once)")
 	workers := fs.Int("workers", 16, "uploads at once")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "usage: qualbridge deploy -to URL [-src public] [-dry-run] [-max-deletes N] [-gzip] [-force]")
+		fmt.Fprintln(c.stderr, "usage: qualbridge deploy -to URL [-src public] [-dry-run] [-max-deletes N] [-keep-assets 24h] [-gzip] [-force]")
 		fmt.Fprintln(c.stderr, "\nuploads what changed in the built site to an object store, assets first, deletions last")
 		fs.PrintDefaults()
 	}
@@ -40,6 +41,11 @@ func runDeploy(ctx context.Context, c *cli, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
+		return errUsage
+	}
+	if *keep < 0 {
+		c.errorf("-keep-assets 不能为负数，收到 %v", *keep)
+		fs.Usage()
 		return errUsage
 	}
 	if fs.NArg() > 0 || *to == "" {
@@ -52,7 +58,7 @@ func runDeploy(ctx context.Context, c *cli, args []string) error {
 		return errUsage
 	}
 
-	opts := deploy.Options{MaxDeletes: *maxDeletes, DryRun: *dry, Gzip: *gz, Force: *force, Workers: *workers}
+	opts := deploy.Options{MaxDeletes: *maxDeletes, DryRun: *dry, Gzip: *gz, Force: *force, Workers: *workers, KeepAssets: *keep}
 	progress := isTerminal(c.stderr)
 	if progress {
 		opts.Progress = func(p deploy.Progress) {
@@ -66,6 +72,17 @@ func runDeploy(ctx context.Context, c *cli, args []string) error {
 	if res != nil && (*dry || errors.Is(err, deploy.ErrTooManyDeletes)) {
 		for _, ch := range res.Plan.Changes {
 			fmt.Fprintf(c.stdout, "%s %s\n", ch.Op, ch.Key)
+		}
+		for _, k := range res.Plan.Kept {
+			fmt.Fprintln(c.stdout, k)
+		}
+	}
+	if res != nil {
+		for _, d := range res.Warnings {
+			c.errorf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+			if d.Hint != "" {
+				c.hintf("%s", d.Hint)
+			}
 		}
 	}
 	var de *deploy.Error
@@ -81,12 +98,16 @@ func runDeploy(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	p := res.Plan
+	kept := ""
+	if len(p.Kept) > 0 {
+		kept = fmt.Sprintf("保留旧资源 %d 个，", len(p.Kept))
+	}
 	if *dry {
-		fmt.Fprintf(c.stdout, "计划（未改动任何内容）：上传 %d 个（%s），删除 %d 个，未变 %d 个\n", p.Uploads, size(p.Bytes), p.Deletes, p.Unchanged)
+		fmt.Fprintf(c.stdout, "计划（未改动任何内容）：上传 %d 个（%s），删除 %d 个，%s未变 %d 个\n", p.Uploads, size(p.Bytes), p.Deletes, kept, p.Unchanged)
 		return nil
 	}
-	fmt.Fprintf(c.stdout, "已部署到 %s：上传 %d 个（%s），删除 %d 个，未变 %d 个，用时 %v\n",
-		deploy.Redact(*to), res.Uploaded, size(res.Bytes), res.Deleted, p.Unchanged, res.Duration.Round(10*time.Millisecond))
+	fmt.Fprintf(c.stdout, "已部署到 %s：上传 %d 个（%s），删除 %d 个，%s未变 %d 个，用时 %v\n",
+		deploy.Redact(*to), res.Uploaded, size(res.Bytes), res.Deleted, kept, p.Unchanged, res.Duration.Round(10*time.Millisecond))
 	return nil
 }
 
