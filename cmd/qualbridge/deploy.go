@@ -85,16 +85,10 @@ func runDeploy(ctx context.Context, c *cli, args []string) error {
 			}
 		}
 	}
-	var de *deploy.Error
-	if errors.As(err, &de) {
-		for _, d := range de.Diagnostics {
-			c.errorf("%s: %s", d.Pos, d.Message)
-			if d.Hint != "" {
-				c.hintf("%s", d.Hint)
-			}
-		}
+	if c.storeFailure(err) {
 		return errReported
-	} else if err != nil {
+	}
+	if err != nil {
 		return err
 	}
 	p := res.Plan
@@ -122,4 +116,21 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// storeFailure prints the diagnostics of a [deploy.Error] (a store URL
+// that does not open, a refused deploy), each with its hint, and
+// reports whether err was one.
+func (c *cli) storeFailure(err error) bool {
+	var de *deploy.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	for _, d := range de.Diagnostics {
+		c.errorf("%s: %s", d.Pos, d.Message)
+		if d.Hint != "" {
+			c.hintf("%s", d.Hint)
+		}
+	}
+	return true
 }

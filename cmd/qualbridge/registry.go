@@ -122,14 +122,7 @@ func runRecover(ctx context.Context, c *cli, args []string) error {
 // checks against the pin.
 func (c *cli) mirror(ctx context.Context, url, dir string, pin *trust.Pin) error {
 	b, err := deploy.Open(ctx, url)
-	var de *deploy.Error
-	if errors.As(err, &de) {
-		for _, d := range de.Diagnostics {
-			c.errorf("%s: %s", d.Pos, d.Message)
-			if d.Hint != "" {
-				c.hintf("%s", d.Hint)
-			}
-		}
+	if c.storeFailure(err) {
 		return errReported
 	}
 	if err != nil {

@@ -252,14 +252,7 @@ func runPublish(ctx context.Context, c *cli, args []string) error {
 	var target trust.Target = trust.Folder(o.Out)
 	if *to != "" {
 		b, err := deploy.Open(ctx, *to)
-		var de *deploy.Error
-		if errors.As(err, &de) {
-			for _, d := range de.Diagnostics {
-				c.errorf("%s: %s", d.Pos, d.Message)
-				if d.Hint != "" {
-					c.hintf("%s", d.Hint)
-				}
-			}
+		if c.storeFailure(err) {
 			return errReported
 		}
 		if err != nil {
