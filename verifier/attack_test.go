@@ -539,7 +539,7 @@ func TestFreshnessAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	alerts := func() int {
-		return strings.Count(e.logs.String(), `"msg":"trust list expires soon: have the root sign a new one"`)
+		return strings.Count(e.logs.String(), `"msg":"trust list expires soon: have the root sign a new one (qualbridge trust renew)"`)
 	}
 	if alerts() != 1 || !strings.Contains(e.logs.String(), `"alert_days":30`) {
 		t.Fatalf("no 30-day alert:\n%s", e.logs.String())

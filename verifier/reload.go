@@ -179,7 +179,7 @@ func (r *Reloader) checkFreshness(now time.Time) {
 		if days < tier {
 			if r.listTier == 0 || tier < r.listTier {
 				r.listTier = tier
-				r.log.Warn("trust list expires soon: have the root sign a new one",
+				r.log.Warn("trust list expires soon: have the root sign a new one (qualbridge trust renew)",
 					"alert_days", tier, "days_left", days, "trust_list", l.Seq, "expires", l.Expires.Format(time.RFC3339))
 			}
 			break

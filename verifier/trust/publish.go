@@ -129,7 +129,7 @@ func PublishTo(ctx context.Context, t Target, in Input) (*Published, error) {
 		return nil, fmt.Errorf("trust: publish: the head cannot be signed: %w", err)
 	}
 	if !now.Before(list.Expires) {
-		return nil, fmt.Errorf("trust: publish: the trust list expired at %s; have the root sign a new one", list.Expires.Format(time.RFC3339))
+		return nil, fmt.Errorf("trust: publish: the trust list expired at %s; have the root sign a new one (qualbridge trust renew)", list.Expires.Format(time.RFC3339))
 	}
 	if in.Lifetime <= 0 {
 		return nil, fmt.Errorf("trust: publish: head lifetime %s", in.Lifetime)
