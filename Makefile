@@ -44,10 +44,12 @@ demo: $(BIN)
 # verifier: the verification service on the demo snapshot, pinned to the
 # demo registry's root (make demo writes both). It reloads the snapshot
 # when publish replaces its head; its high-water marks survive restarts.
+# Logs are text lines (key=value), easier to read in a terminal than the
+# service's default JSON.
 verifier:
 	$(GO) run ./cmd/verifier -addr $(VERIFIER_ADDR) -snapshot demo/out/snapshot \
 		-trust-root demo/out/registry/trust-root.pub -state demo/out/verifier-state \
-		-lookup-pepper demo/out/lookup-pepper -poll 2s
+		-lookup-pepper demo/out/lookup-pepper -poll 2s -log-format text
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./generator/... ./verifier/...

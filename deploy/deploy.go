@@ -599,7 +599,8 @@ func opErr(opts Options, c Change, err error) error {
 	if c.Op == Delete {
 		verb = "删除"
 	}
-	return fail(path.Join(opts.To, c.Key), verb+"失败："+storeErr(err),
+	// Not path.Join: it would clean "s3://site" into "s3:/site".
+	return fail(strings.TrimSuffix(opts.To, "/")+"/"+c.Key, verb+"失败："+storeErr(err),
 		"已上传的部分不影响网站；排除问题后重新运行 qualbridge deploy，会从中断处继续", err)
 }
 

@@ -406,3 +406,19 @@ func TestInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedObjectNamed: a failed upload names the object under the
+// store's URL as the operator wrote it ("s3://site/…", not "s3:/site/…").
+func TestFailedObjectNamed(t *testing.T) {
+	err := opErr(Options{To: "s3://site"}, Change{Key: "data/documents.json", Op: Add}, errors.New("InternalError"))
+	var de *Error
+	if !errors.As(err, &de) || len(de.Diagnostics) != 1 {
+		t.Fatalf("opErr: %v", err)
+	}
+	if got := de.Diagnostics[0].Pos.File; got != "s3://site/data/documents.json" {
+		t.Errorf("position %q, want s3://site/data/documents.json", got)
+	}
+	if !strings.Contains(err.Error(), "s3://site/data/documents.json") {
+		t.Errorf("message %q does not name s3://site/data/documents.json", err)
+	}
+}

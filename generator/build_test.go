@@ -552,10 +552,19 @@ func TestOverride(t *testing.T) {
 		".well-known/qualbridge/trust-root.pub": "qualbridge-trust-root-v2 ",
 		"zh-hans/verify/index.html":             `href="/.well-known/qualbridge/trust.list"`,
 		"assets/filter.js":                      "filter.js",
+		// Each key on a line of its own, its id never broken (a four-column
+		// table broke ids and words on a phone), in Taiwan's terms in zh-Hant.
+		"zh-hant/verify/index.html": `<li>金鑰編號 <code class="kid">`,
 	} {
 		b, err := os.ReadFile(filepath.Join(out, file))
 		if err != nil || !strings.Contains(string(b), want) {
 			t.Errorf("%s: want %q, err %v", file, want, err)
+		}
+	}
+	hant, _ := os.ReadFile(filepath.Join(out, "zh-hant", "verify", "index.html"))
+	for _, want := range []string{"以數位簽章簽發", "用途：快照時間戳記；狀態：啟用"} {
+		if !strings.Contains(string(hant), want) {
+			t.Errorf("zh-hant/verify/index.html lacks %q", want)
 		}
 	}
 }

@@ -35,11 +35,17 @@ type answer struct {
 	// snapshot's head (how fresh the data is), HeadSeq its sequence; all
 	// in China time, RFC 3339. DataAt and HeadSeq are empty without a
 	// snapshot.
-	CheckedAt   string    `json:"checkedAt"`
-	DataAt      string    `json:"dataAt,omitempty"`
-	HeadSeq     string    `json:"headSequence,omitempty"`
-	Certificate *certView `json:"certificate,omitempty"`
-	Revocation  *revView  `json:"revocation,omitempty"`
+	CheckedAt string `json:"checkedAt"`
+	DataAt    string `json:"dataAt,omitempty"`
+	HeadSeq   string `json:"headSequence,omitempty"`
+	// CheckedAtText and DataAtText are the same two times as the page
+	// shows them to a person: date and time of day in Beijing time,
+	// without the "T" and the offset of RFC 3339 (which would break a
+	// narrow column mid-date).
+	CheckedAtText string    `json:"-"`
+	DataAtText    string    `json:"-"`
+	Certificate   *certView `json:"certificate,omitempty"`
+	Revocation    *revView  `json:"revocation,omitempty"`
 }
 
 // certView is what a valid answer shows of a certificate; a revoked one
@@ -84,14 +90,17 @@ const problemBase = "tag:qualbridge,2025:verifier/"
 const (
 	dateLayout = "2006-01-02"
 	timeLayout = "2006-01-02T15:04:05-07:00"
+	// pageTimeLayout is a time as the page shows it, in China time
+	// (the label says so).
+	pageTimeLayout = "2006-01-02 15:04:05"
 )
 
 // newAnswer builds the answer of outcome o in the script of t at now,
 // over snapshot snap (nil: none). v may be nil for outcomes that are not
 // about a record.
 //
-// checkedAt is now as the answer shows it (see [clock]).
-func newAnswer(t *text, o Outcome, v *verdict, checkedAt string, snap *Snapshot) *answer {
+// at is now as the answer shows it (see [clock]).
+func newAnswer(t *text, o Outcome, v *verdict, at *stamp, snap *Snapshot) *answer {
 	// One allocation for the answer and the views it points to.
 	buf := &struct {
 		a answer
@@ -100,9 +109,9 @@ func newAnswer(t *text, o Outcome, v *verdict, checkedAt string, snap *Snapshot)
 		r revView
 	}{}
 	a := &buf.a
-	*a = answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o], CheckedAt: checkedAt}
+	*a = answer{Outcome: o, Status: o.Status(), Title: t.Title[o], Detail: t.Detail[o], CheckedAt: at.text, CheckedAtText: at.page}
 	if snap != nil {
-		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
+		a.DataAt, a.DataAtText, a.HeadSeq = snap.dataAt, snap.dataAtPage, snap.headSeq
 	}
 	if o == Malformed || o == Unavailable {
 		a.Type = problemBase + string(o)
@@ -162,16 +171,18 @@ type clock struct {
 
 type stamp struct {
 	sec  int64
-	text string
+	text string // RFC 3339, for JSON
+	page string // pageTimeLayout, for the page
 }
 
-func (c *clock) checkedAt(now time.Time) string {
+func (c *clock) checkedAt(now time.Time) *stamp {
 	if st := c.cur.Load(); st != nil && st.sec == now.Unix() {
-		return st.text
+		return st
 	}
-	st := &stamp{sec: now.Unix(), text: now.In(china).Format(timeLayout)}
+	t := now.In(china)
+	st := &stamp{sec: now.Unix(), text: t.Format(timeLayout), page: t.Format(pageTimeLayout)}
 	c.cur.Store(st)
-	return st.text
+	return st
 }
 
 // format is how an answer is written.
@@ -217,7 +228,7 @@ const (
 // fixed order; the order is the slot numbering.
 func fields(a *answer) []*string {
 	f := make([]*string, 0, 20)
-	f = append(f, &a.CheckedAt, &a.DataAt, &a.HeadSeq)
+	f = append(f, &a.CheckedAtText, &a.DataAtText, &a.HeadSeq)
 	if c := a.Certificate; c != nil {
 		f = append(f, &c.Number, &c.TaiwanQualification, &c.TaiwanGrade, &c.OccupationCode,
 			&c.OccupationName, &c.Level, &c.Issuer, &c.IssueDate, &c.ValidUntil)

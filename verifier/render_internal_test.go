@@ -1,8 +1,11 @@
 package verifier
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/qualbridge/qualbridge/verifier/record"
 )
 
 // TestSkeletonMatchesTemplate checks that a page filled into its skeleton
@@ -22,7 +25,8 @@ func TestSkeletonMatchesTemplate(t *testing.T) {
 		if mod != nil {
 			mod(c)
 		}
-		return &answer{Outcome: Valid, Status: 200, Title: "t", Detail: "d", CheckedAt: "2026-02-01T16:00:00+08:00", DataAt: "2026-02-01T15:00:00+08:00", HeadSeq: "7", Certificate: c}
+		return &answer{Outcome: Valid, Status: 200, Title: "t", Detail: "d", CheckedAt: "2026-02-01T16:00:00+08:00", DataAt: "2026-02-01T15:00:00+08:00", HeadSeq: "7",
+			CheckedAtText: "2026-02-01 16:00:00", DataAtText: "2026-02-01 15:00:00", Certificate: c}
 	}
 	tests := []struct {
 		name string
@@ -58,6 +62,51 @@ func TestSkeletonMatchesTemplate(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestPageForAPerson checks what a phone shows of the times and, in
+// zh-Hant, why the certificate's fields are in Simplified characters.
+func TestPageForAPerson(t *testing.T) {
+	s, err := newTestServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c clock
+	at := c.checkedAt(time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC))
+	if at.text != "2026-02-01T16:00:00+08:00" || at.page != "2026-02-01 16:00:00" {
+		t.Fatalf("stamp %q / %q, want China time in RFC 3339 and for the page", at.text, at.page)
+	}
+	v := &verdict{cert: &record.Certificate{Number: "TEST-1", HolderMasked: "林*明", BirthYear: 1990,
+		IDType: record.Permit, IDMasked: "****6152", IssueDate: time.Date(2025, 12, 1, 0, 0, 0, 0, china)}}
+	for _, tt := range []struct {
+		l    lang
+		o    Outcome
+		want []string
+		not  []string
+	}{
+		{hans, Valid, []string{"2026-02-01 16:00:00 北京时间</dd>"}, []string{"簡體字", "T16:00"}},
+		{hant, Valid, []string{"2026-02-01 16:00:00 北京時間</dd>", "以上證書資料依簽發原文（簡體字）顯示"}, []string{"T16:00"}},
+		{hant, Unknown, []string{"2026-02-01 16:00:00 北京時間</dd>"}, []string{"簡體字"}},
+	} {
+		var vv *verdict
+		if tt.o == Valid {
+			vv = v
+		}
+		page, err := s.page(tt.l, newAnswer(s.text[tt.l], tt.o, vv, at, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(string(page), w) {
+				t.Errorf("%s %s: page lacks %q", tt.l.tag(), tt.o, w)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(string(page), w) {
+				t.Errorf("%s %s: page has %q", tt.l.tag(), tt.o, w)
+			}
 		}
 	}
 }

@@ -444,9 +444,10 @@ func wantsJSON(r *http.Request) bool {
 // problem writes an answer that is not a verdict (413, 414, 429, 404 of
 // a route, 405, 500) as problem JSON or a plain HTML page.
 func (s *server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
-	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail, CheckedAt: s.clock.checkedAt(s.cfg.Now())}
+	at := s.clock.checkedAt(s.cfg.Now())
+	a := &answer{Type: problemBase + kind, Status: status, Title: title, Detail: detail, CheckedAt: at.text, CheckedAtText: at.page}
 	if snap := s.store.Current(); snap != nil {
-		a.DataAt, a.HeadSeq = snap.dataAt, snap.headSeq
+		a.DataAt, a.DataAtText, a.HeadSeq = snap.dataAt, snap.dataAtPage, snap.headSeq
 	}
 	if status == http.StatusServiceUnavailable {
 		a.Outcome = Unavailable

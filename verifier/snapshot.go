@@ -47,6 +47,7 @@ type Snapshot struct {
 	// dataAt and headSeq are the head's signed-at time and sequence as
 	// every answer shows them.
 	dataAt, headSeq string
+	dataAtPage      string // dataAt as the page shows it (pageTimeLayout)
 	// openers are the buffers of opening a record, cleared after each
 	// use: nothing of a record stays in them past its request.
 	openers sync.Pool
@@ -64,7 +65,8 @@ type verdict struct {
 // nil), lends its memo bits to records whose sealed bytes are unchanged.
 func NewSnapshot(t *trust.Snapshot, old *Snapshot, now time.Time) *Snapshot {
 	s := &Snapshot{loadedAt: now, t: t, checked: make([]atomic.Uint32, t.Records.Len()), unknown: &verdict{outcome: Unknown},
-		dataAt: t.Head.SignedAt.In(china).Format(timeLayout), headSeq: strconv.FormatUint(t.Head.Seq, 10)}
+		dataAt: t.Head.SignedAt.In(china).Format(timeLayout), headSeq: strconv.FormatUint(t.Head.Seq, 10),
+		dataAtPage: t.Head.SignedAt.In(china).Format(pageTimeLayout)}
 	s.openers.New = func() any { return new(seal.Opener) }
 	if old != nil {
 		for i := range uint32(t.Records.Len()) {

@@ -35,8 +35,14 @@ type text struct {
 	Title  map[Outcome]string // the verdict, large
 	Detail map[Outcome]string // one sentence under it
 
-	// When the answer was made and from which data.
-	CheckedAt, DataAt, HeadSeq string
+	// When the answer was made and from which data; Zone follows each
+	// time on the page.
+	CheckedAt, DataAt, HeadSeq, Zone string
+
+	// AsSigned, under a certificate's fields, says that they are shown
+	// as signed (in Simplified characters, as printed); empty where that
+	// goes without saying.
+	AsSigned string
 
 	// Field labels.
 	Number, Holder, BirthYear, IDType, IDNumber, TaiwanQual, Occupation,
@@ -84,6 +90,7 @@ func texts() [nLangs]*text {
 				Unavailable:    "核验服务暂时无法读取或确认最新的证书记录，请稍后再试。这不表示证书无效。",
 			},
 			CheckedAt:      "核验时间",
+			Zone:           "北京时间",
 			DataAt:         "数据签发时间",
 			HeadSeq:        "数据版本",
 			Number:         "证书编号",
@@ -153,6 +160,8 @@ func texts() [nLangs]*text {
 				Unavailable:    "核驗服務暫時無法讀取或確認最新的證書紀錄，請稍後再試。這不表示證書無效。",
 			},
 			CheckedAt:      "核驗時間",
+			Zone:           "北京時間",
+			AsSigned:       "以上證書資料依簽發原文（簡體字）顯示，與紙本證書相同。",
 			DataAt:         "資料簽發時間",
 			HeadSeq:        "資料版本",
 			Number:         "證書編號",

@@ -297,7 +297,10 @@ func TestOutcomes(t *testing.T) {
 						if strings.Contains(body, "<script") || strings.Contains(body, "style=") {
 							t.Errorf("inline script or style in the page")
 						}
-						if !strings.Contains(body, "核验时间</dt><dd class=\"num\">2026-02-01T16:00:00&#43;08:00") {
+						// A person reads the time as a date and a time of day in
+						// Beijing time, not as RFC 3339 (which breaks mid-date in a
+						// phone's narrow column).
+						if !strings.Contains(body, "核验时间</dt><dd class=\"num\">2026-02-01 16:00:00 北京时间</dd>") {
 							t.Errorf("page lacks the time of the check")
 						}
 						if tc.e == full && !strings.Contains(body, "数据版本</dt><dd class=\"num\">1</dd>") {

@@ -48,10 +48,14 @@ func (f *Follower) Poll(ctx context.Context, why string) error {
 		result = "error"
 		s.Err = store.Message(err)
 		s.Failures++
-		if s.Failures == 1 {
+		switch {
+		case s.Failures == 1 && f.Store.Current() == nil:
+			f.Log.Warn("snapshot store unreachable: no snapshot to serve, not ready until it answers",
+				"store", f.URL, "err", s.Err)
+		case s.Failures == 1:
 			f.Log.Warn("snapshot store unreachable: serving the snapshot in force until its head expires",
 				"store", f.URL, "err", s.Err)
-		} else {
+		default:
 			f.Log.Debug("snapshot store still unreachable", "store", f.URL, "failures", s.Failures, "err", s.Err)
 		}
 	default:

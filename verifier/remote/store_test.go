@@ -207,6 +207,10 @@ func testDownAtStart(t *testing.T) {
 	if got := r.outcome(s.tok(0)); got != "unavailable" {
 		t.Errorf("a scan with the store down and no cache: %s, want unavailable", got)
 	}
+	// The log does not promise a snapshot the replica does not have.
+	if l := r.logs.String(); !strings.Contains(l, "no snapshot to serve, not ready until it answers") || strings.Contains(l, "serving the snapshot in force") {
+		t.Errorf("log with the store down and no snapshot:\n%s", l)
+	}
 
 	srv.Start(t)
 	srv.Bucket(t, "later")
@@ -231,7 +235,7 @@ func testDownAtStart(t *testing.T) {
 	if got := r.outcome(s.tok(0)); got != "valid" {
 		t.Errorf("with the store gone: %s, want valid (the snapshot in force)", got)
 	}
-	if !strings.Contains(r.logs.String(), "snapshot store unreachable") {
-		t.Error("no log line saying the store is unreachable")
+	if !strings.Contains(r.logs.String(), "snapshot store unreachable: serving the snapshot in force") {
+		t.Error("no log line saying the store is unreachable and the snapshot in force serves")
 	}
 }
