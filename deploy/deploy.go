@@ -24,6 +24,7 @@ import (
 
 	objstore "github.com/qualbridge/qualbridge/deploy/store"
 	"github.com/qualbridge/qualbridge/diag"
+	"github.com/qualbridge/qualbridge/generator/publish"
 
 	// The stores a deploy can write to, by URL scheme: s3:// (AWS and any
 	// S3-compatible store), gs://, azblob:// and file://.
@@ -320,6 +321,9 @@ func scan(ctx context.Context, site fs.FS, opts Options) (map[string]*file, erro
 		}
 		if reserved(p) {
 			return fmt.Errorf("%s: 这一路径留给部署记录（%s），网站里不能有", p, ManifestKey)
+		}
+		if p == publish.Marker {
+			return nil // the generator's mark of a folder it owns, not part of the site
 		}
 		if d.Type().IsRegular() {
 			keys = append(keys, p)
