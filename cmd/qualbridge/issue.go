@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"github.com/qualbridge/qualbridge/issuance"
@@ -17,7 +18,9 @@ import (
 //
 // cheapLookupEnv set to 1 seals the lookup copies under argon2id costs
 // far below seal.DefaultParams, for the command's tests only: a
-// verifier cannot find such copies by manual lookup.
+// verifier cannot find such copies by manual lookup. Only a test binary
+// (testing.Testing) honours it; the qualbridge command ignores it, so
+// no environment can weaken a real registry's lookup copies.
 const cheapLookupEnv = "QUALBRIDGE_TEST_CHEAP_LOOKUP"
 
 func runIssue(ctx context.Context, c *cli, args []string) error {
@@ -88,7 +91,7 @@ func runIssue(ctx context.Context, c *cli, args []string) error {
 			return c.fail(err)
 		}
 	}
-	if c.getenv(cheapLookupEnv) == "1" {
+	if testing.Testing() && c.getenv(cheapLookupEnv) == "1" {
 		o.LookupParams = seal.Params{Time: 1, Memory: 64, Threads: 1}
 	}
 
