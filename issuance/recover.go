@@ -31,6 +31,10 @@ type RecoverOptions struct {
 // Recovered is what [Recover] took back, or would take back (DryRun).
 type Recovered struct {
 	Head *trust.Head // the snapshot's, checked
+	// Expired is when the snapshot's head expired, if it had: it was
+	// checked as of its own signing (the revocations it holds are signed
+	// and chained, and do not expire).
+	Expired time.Time
 	Had  int         // revocations the registry held before
 	// Added are the revocations taken back, in the snapshot's order.
 	// Number is empty for one of a certificate the registry does not
@@ -98,6 +102,18 @@ func Recover(o RecoverOptions) (*Recovered, error) {
 		}
 	}
 	snap, _, err := trust.Load(o.Snapshot, o.Trust.Pin, trust.Marks{}, o.Now, trust.DefaultOptions())
+	var expired time.Time
+	if trust.ReasonOf(err) == trust.ReasonExpired {
+		// Heads live days; a registry restored later still needs the
+		// revocations, and they do not expire: each is signed and
+		// chained. Checked as of the head's own signing, everything
+		// else (root, trust list, signatures, hashes) as strictly.
+		hb, rerr := os.ReadFile(filepath.Join(o.Snapshot, trust.HeadFile))
+		if h, perr := trust.ParseHead(hb); rerr == nil && perr == nil {
+			snap, _, err = trust.Load(o.Snapshot, o.Trust.Pin, trust.Marks{}, h.SignedAt, trust.DefaultOptions())
+			expired = h.Expires
+		}
+	}
 	if err != nil {
 		return nil, snapshotRefused(o.Source, err)
 	}
@@ -126,7 +142,7 @@ func Recover(o RecoverOptions) (*Recovered, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Recovered{Head: snap.Head, Had: len(cs), SeqFrom: last, SeqTo: max(last, snap.Head.Seq),
+	r := &Recovered{Head: snap.Head, Expired: expired, Had: len(cs), SeqFrom: last, SeqTo: max(last, snap.Head.Seq),
 		ListSeq: o.Trust.List.Seq, SnapshotListSeq: snap.List.Seq}
 	pub, err := standing(o.Registry, o.Trust.List, all)
 	if err != nil {

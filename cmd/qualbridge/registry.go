@@ -198,6 +198,9 @@ func (c *cli) recovered(o issuance.RecoverOptions, r *issuance.Recovered) {
 		c.errorf("warning: %d 条撤销由已泄露或不在时间窗内的密钥签署（%s），核验服务会忽略它们", n, strings.Join(r.Untrusted, "、"))
 		c.hintf("用 qualbridge reissue -kid K 以有效密钥重签这些撤销")
 	}
+	if !r.Expired.IsZero() {
+		c.errorf("warning: 快照头已于 %s 过期：按它签发之时核验（根、信任列表、签名、摘要照样核对），撤销记录有签名和链，不会过期", cst(r.Expired))
+	}
 	if r.SnapshotListSeq > r.ListSeq {
 		c.errorf("warning: 快照的信任列表（第 %d 版）比登记库的（第 %d 版）新：备份之后信任列表变过", r.SnapshotListSeq, r.ListSeq)
 		c.hintf("发布前从备份找回较新的 trust.list（及 roots/），否则核验服务以 rollback 拒绝新快照")
