@@ -35,7 +35,7 @@ type Recovered struct {
 	// checked as of its own signing (the revocations it holds are signed
 	// and chained, and do not expire).
 	Expired time.Time
-	Had  int         // revocations the registry held before
+	Had     int // revocations the registry held before
 	// Added are the revocations taken back, in the snapshot's order.
 	// Number is empty for one of a certificate the registry does not
 	// hold (issued after the backup, then revoked): it is taken back all
