@@ -118,7 +118,7 @@ func runRecover(ctx context.Context, c *cli, args []string) error {
 }
 
 // mirror copies the snapshot in the store at url into dir, as a
-// verifier's cache is (remote.Mirror): the packs only once the head
+// verifier's cache is (remote.Mirror): the revocations and packs only once the head
 // checks against the pin.
 func (c *cli) mirror(ctx context.Context, url, dir string, pin *trust.Pin) error {
 	b, err := deploy.Open(ctx, url)

@@ -155,7 +155,7 @@ func MaxSize(h *Head, path string) int64 {
 	dir, name, _ := strings.Cut(path, "/")
 	switch dir {
 	case RevocationsDir:
-		return 8 + int64(h.Revocations)*int64(3+record.MaxEnvelope)
+		return 8 + int64(min(h.Revocations, maxRevs))*int64(3+record.MaxEnvelope)
 	case RecordsDir:
 		for _, p := range h.Packs {
 			if p.Name == name {
