@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -123,6 +124,20 @@ var errTooLarge = errors.New("object larger than the head allows")
 
 // readLimited reads the object key of at most max bytes.
 func readLimited(ctx context.Context, b *blob.Bucket, key string, max int64) ([]byte, error) {
+	var dir os.FileInfo
+	if b.As(&dir) {
+		// A file:// store: opening a named pipe there would block the
+		// poller for good (the open ignores ctx), so only regular files
+		// are read.
+		a, err := b.Attributes(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		var fi os.FileInfo
+		if a.As(&fi) && !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: not a regular file (%v)", key, fi.Mode().Type())
+		}
+	}
 	r, err := b.NewReader(ctx, key, nil)
 	if err != nil {
 		return nil, err
