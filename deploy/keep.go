@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"path"
 	"slices"
@@ -87,15 +89,18 @@ func readManifest(ctx context.Context, b *blob.Bucket, listed bool, opts Options
 	if !listed {
 		return manifest{}, nil, nil, nil
 	}
-	raw, err := b.ReadAll(ctx, ManifestKey)
+	raw, err := readAtMost(ctx, b, ManifestKey, maxManifest)
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return manifest{}, nil, nil, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errManifestSize) {
 		return manifest{}, nil, nil, err
 	}
 	var m manifest
-	if err := json.Unmarshal(raw, &m); err != nil || m.Format != 1 {
+	if err == nil {
+		err = json.Unmarshal(raw, &m)
+	}
+	if err != nil || m.Format != 1 {
 		msg := "部署记录不是本版本能读的格式"
 		if err != nil {
 			msg = "部署记录无法解析：" + err.Error()
@@ -208,4 +213,28 @@ func writeManifest(ctx context.Context, b *blob.Bucket, m manifest, held []byte)
 // its own records.
 func reserved(key string) bool {
 	return strings.HasPrefix(key, path.Dir(ManifestKey)+"/")
+}
+
+// maxManifest bounds what deploy reads of the store's manifest: a few
+// hundred bytes per asset name, far more than a site has.
+const maxManifest = 64 << 20
+
+var errManifestSize = errors.New("部署记录超过 64 MiB")
+
+// readAtMost reads key, failing with errManifestSize past max bytes
+// rather than reading a hostile or broken object into memory whole.
+func readAtMost(ctx context.Context, b *blob.Bucket, key string, max int64) ([]byte, error) {
+	r, err := b.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, errManifestSize
+	}
+	return data, nil
 }
